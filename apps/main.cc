@@ -1,0 +1,55 @@
+// sdmforge: one executable, subcommands registered by the cmd_*.cc files (SPEC §11).
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/core.h>
+
+#include "apps/commands.h"
+#include "golden/error.h"
+
+namespace sdm::cli {
+
+std::vector<CommandEntry>& registry() {
+  static std::vector<CommandEntry> r;
+  return r;
+}
+
+void write_output(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    std::cout << text << std::flush;
+    return;
+  }
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot write '{}'", path));
+  f << text;
+  if (!f) throw Error(fmt::format("failed writing '{}'", path));
+}
+
+}  // namespace sdm::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"sdmforge: trained ANN -> SDM spiking network -> verified FPGA accelerator"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sdmforge 0.1.0");
+  auto& reg = sdm::cli::registry();
+  std::stable_sort(reg.begin(), reg.end(),
+                   [](const auto& a, const auto& b) { return a.order < b.order; });
+  for (auto& e : reg) e.fn(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const sdm::Error& e) {
+    std::fprintf(stderr, "sdmforge: error: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "sdmforge: error: out of memory\n");
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sdmforge: error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

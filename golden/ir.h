@@ -1,0 +1,70 @@
+// Graph IR: what the ONNX importer produces and the float ANN / float SNN evaluate.
+// Tensors are per sample in C-order (C, F, H, W); a 2D network has F = 1 and its
+// kernels have kt = 1, so every op is 3D. BatchNorm is already folded into Conv.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace sdm {
+
+struct Shape {
+  int c = 0, f = 1, h = 1, w = 1;
+  long size() const { return long(c) * f * h * w; }
+  long plane() const { return long(f) * h * w; }
+  bool operator==(const Shape& o) const {
+    return c == o.c && f == o.f && h == o.h && w == o.w;
+  }
+  bool operator!=(const Shape& o) const { return !(*this == o); }
+  std::string str() const;  // "8x8x16x16"
+};
+
+enum class OpKind {
+  Input,          // the clip, float pixels after input scaling
+  Conv,           // 3D convolution (2D: kt = 1), groups = 1, weight [co][ci][kt][kh][kw]
+  AvgPool,        // average pooling, zero padding counted in the divisor
+  GlobalAvgPool,  // mean over F, H, W
+  Add,            // elementwise sum of two tensors of one shape
+  Concat,         // along channels
+  Clip,           // clip(x, 0, lambda): the ANN activation that becomes a spiking layer
+  Linear,         // y = W x + b over the C-order flattening of the input
+};
+
+const char* op_name(OpKind k);
+
+struct Node {
+  std::string name;  // the ONNX node name (or output name) it came from
+  OpKind kind = OpKind::Input;
+  std::vector<int> inputs;  // ids of earlier nodes
+  Shape out;
+
+  // Conv / Linear parameters (float, BN folded). Linear: weight [out][in].
+  std::vector<float> weight, bias;
+  // Conv / AvgPool geometry in (t, h, w) order.
+  std::array<int, 3> kernel{1, 1, 1}, stride{1, 1, 1}, pad_lo{0, 0, 0}, pad_hi{0, 0, 0};
+  // Clip ceiling lambda.
+  float lambda = 0;
+};
+
+struct Graph {
+  std::string name;
+  std::vector<Node> nodes;  // topological order; nodes[0] is the Input
+  int output = -1;          // id of the final node (a Linear): logits
+  // A uint8 pixel p enters the network as p * input_scale + input_bias (default /255).
+  float input_scale = 1.0f / 255.0f;
+  float input_bias = 0.0f;
+
+  const Node& input() const { return nodes.at(0); }
+  int num_classes() const { return nodes.at(output).out.c; }
+  std::vector<int> clip_nodes() const;  // spiking layers in order
+  // Throws sdm::Error naming the node if an invariant is broken (shapes, inputs).
+  void validate() const;
+};
+
+// Output size of a sliding window along one axis.
+inline int window_out(int in, int k, int s, int plo, int phi) {
+  return (in + plo + phi - k) / s + 1;
+}
+
+}  // namespace sdm
