@@ -1,0 +1,310 @@
+// The converted-SNN artifact (docs/artifact-format.md): magic, version, JSON manifest,
+// little-endian binary tensors, CRC-32 trailer. Float graph and the quantized network
+// are both stored so `eval` can re-quantize and `rtl` uses exactly what was converted.
+#include "golden/artifact.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include "golden/error.h"
+
+namespace sdm {
+namespace {
+
+using json = nlohmann::json;
+constexpr char kMagic[8] = {'S', 'D', 'M', 'F', 'O', 'R', 'G', 'E'};
+
+class BlobWriter {
+ public:
+  template <class T>
+  json put(const std::vector<T>& v) {
+    static_assert(sizeof(T) == 4, "blobs hold 4-byte values");
+    json r = {{"offset", bytes_.size()}, {"count", v.size()}};
+    const size_t at = bytes_.size();
+    bytes_.resize(at + v.size() * 4);
+    if (!v.empty()) std::memcpy(bytes_.data() + at, v.data(), v.size() * 4);
+    return r;
+  }
+  json put64(const std::vector<int64_t>& v) {
+    json r = {{"offset", bytes_.size()}, {"count", v.size()}, {"bytes", 8}};
+    const size_t at = bytes_.size();
+    bytes_.resize(at + v.size() * 8);
+    if (!v.empty()) std::memcpy(bytes_.data() + at, v.data(), v.size() * 8);
+    return r;
+  }
+  const std::string& bytes() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+class BlobReader {
+ public:
+  BlobReader(const char* p, size_t n, const std::string& label) : p_(p), n_(n), label_(label) {}
+  template <class T>
+  std::vector<T> get(const json& ref, size_t width = 4) const {
+    const size_t off = ref.at("offset").get<size_t>(), cnt = ref.at("count").get<size_t>();
+    if (off > n_ || cnt > (n_ - off) / width)
+      throw Error(fmt::format("'{}': tensor at offset {} ({} values) lies outside the file", label_, off, cnt));
+    std::vector<T> v(cnt);
+    if (cnt) std::memcpy(v.data(), p_ + off, cnt * width);
+    return v;
+  }
+
+ private:
+  const char* p_;
+  size_t n_;
+  std::string label_;
+};
+
+json shape_json(const Shape& s) { return json::array({s.c, s.f, s.h, s.w}); }
+Shape shape_from(const json& j) {
+  Shape s{j.at(0).get<int>(), j.at(1).get<int>(), j.at(2).get<int>(), j.at(3).get<int>()};
+  if (s.c <= 0 || s.f <= 0 || s.h <= 0 || s.w <= 0 || s.size() > (1L << 31))
+    throw Error(fmt::format("bad tensor shape {}", s.str()));
+  return s;
+}
+OpKind op_from(const std::string& s) {
+  for (OpKind k : {OpKind::Input, OpKind::Conv, OpKind::AvgPool, OpKind::GlobalAvgPool,
+                   OpKind::Add, OpKind::Concat, OpKind::Clip, OpKind::Linear})
+    if (s == op_name(k)) return k;
+  throw Error(fmt::format("unknown op '{}'", s));
+}
+
+}  // namespace
+
+std::string serialize_artifact(const Artifact& a) {
+  BlobWriter blob;
+  json g;
+  g["name"] = a.graph.name;
+  g["input_scale"] = a.graph.input_scale;
+  g["input_bias"] = a.graph.input_bias;
+  g["output"] = a.graph.output;
+  g["nodes"] = json::array();
+  for (const Node& n : a.graph.nodes) {
+    json jn = {{"name", n.name}, {"op", op_name(n.kind)}, {"inputs", n.inputs},
+               {"out", shape_json(n.out)}, {"kernel", n.kernel}, {"stride", n.stride},
+               {"pad_lo", n.pad_lo}, {"pad_hi", n.pad_hi}, {"lambda", n.lambda}};
+    if (!n.weight.empty() || n.kind == OpKind::Conv || n.kind == OpKind::Linear) {
+      jn["weight"] = blob.put(n.weight);
+      jn["bias"] = blob.put(n.bias);
+    }
+    g["nodes"].push_back(jn);
+  }
+  json m;
+  m["format"] = "sdmforge-snn";
+  m["version"] = kArtifactVersion;
+  m["config"] = a.cfg;
+  m["graph"] = g;
+  if (a.has_qnet) {
+    json q;
+    q["tensors"] = json::array();
+    for (const QTensor& t : a.qnet.tensors)
+      q["tensors"].push_back({{"name", t.name}, {"shape", shape_json(t.shape)},
+                              {"per_step", t.per_step}, {"lo", t.lo}, {"hi", t.hi},
+                              {"unit", t.unit}});
+    q["stages"] = json::array();
+    for (const QStage& s : a.qnet.stages) {
+      json js = {{"kind", s.kind == QStage::Neuron ? "neuron" : s.kind == QStage::SumPool ? "sumpool" : "readout"},
+                 {"name", s.name}, {"out", s.out}, {"acc_bits", s.acc_bits},
+                 {"static_input", s.static_input}, {"theta", s.theta}, {"F", s.F},
+                 {"src", s.src}, {"kernel", s.kernel}, {"stride", s.stride},
+                 {"pad_lo", s.pad_lo}, {"pad_hi", s.pad_hi}, {"bias", blob.put64(s.bias)}};
+      js["rule"] = {{"F", s.rule.F}, {"beta", s.rule.beta}, {"dual", s.rule.dual},
+                    {"init_half", s.rule.init_half}, {"pbits", s.rule.pbits}};
+      js["terms"] = json::array();
+      for (const QTerm& t : s.terms)
+        js["terms"].push_back({{"kind", t.kind == QTerm::Conv ? "conv" : "identity"},
+                               {"src", t.src}, {"kernel", t.kernel}, {"stride", t.stride},
+                               {"pad_lo", t.pad_lo}, {"pad_hi", t.pad_hi},
+                               {"out_offset", t.out_offset}, {"weight", blob.put(t.weight)},
+                               {"scale", blob.put(t.scale)}});
+      q["stages"].push_back(js);
+    }
+    m["qnet"] = q;
+  } else {
+    m["qnet"] = nullptr;
+  }
+  const std::string manifest = m.dump();
+  std::string out(kMagic, 8);
+  auto put_u64 = [&](uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
+  };
+  auto put_u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
+  };
+  put_u32(kArtifactVersion);
+  put_u64(manifest.size());
+  out += manifest;
+  put_u64(blob.bytes().size());
+  out += blob.bytes();
+  put_u32(uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(out.data()), uInt(out.size()))));
+  return out;
+}
+
+Artifact parse_artifact(const std::string& bytes, const std::string& label) {
+  auto bad = [&](const std::string& why) { return Error(fmt::format("'{}': {}", label, why)); };
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), kMagic, 8) != 0)
+    throw bad("not an sdmforge SNN artifact (bad magic)");
+  if (bytes.size() < 8 + 4 + 8 + 8 + 4) throw bad("truncated artifact");
+  auto u32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= uint32_t(uint8_t(bytes[at + i])) << (8 * i);
+    return v;
+  };
+  auto u64 = [&](size_t at) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= uint64_t(uint8_t(bytes[at + i])) << (8 * i);
+    return v;
+  };
+  const uint32_t version = u32(8);
+  if (version != kArtifactVersion)
+    throw bad(fmt::format("artifact version {} is not supported (this sdmforge reads {})", version,
+                          kArtifactVersion));
+  const uint64_t mlen = u64(12);
+  if (mlen > bytes.size() - 20 - 12) throw bad("truncated artifact (manifest)");
+  const size_t blob_at = 20 + mlen + 8;
+  const uint64_t blen = u64(20 + mlen);
+  if (blen > bytes.size() || bytes.size() != blob_at + blen + 4)
+    throw bad(fmt::format("truncated or padded artifact ({} bytes, expected {})", bytes.size(),
+                          blob_at + blen + 4));
+  const uint32_t crc = uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), uInt(blob_at + blen)));
+  if (crc != u32(blob_at + blen)) throw bad("checksum mismatch: the file is corrupt");
+
+  Artifact a;
+  try {
+    const json m = json::parse(bytes.begin() + 20, bytes.begin() + 20 + long(mlen));
+    if (m.at("format") != "sdmforge-snn") throw bad("manifest is not an sdmforge-snn manifest");
+    BlobReader blob(bytes.data() + blob_at, blen, label);
+    a.cfg = m.at("config").get<Config>();
+    const json& g = m.at("graph");
+    a.graph.name = g.at("name");
+    a.graph.input_scale = g.at("input_scale");
+    a.graph.input_bias = g.at("input_bias");
+    a.graph.output = g.at("output");
+    for (const json& jn : g.at("nodes")) {
+      Node n;
+      n.name = jn.at("name");
+      n.kind = op_from(jn.at("op"));
+      n.inputs = jn.at("inputs").get<std::vector<int>>();
+      n.out = shape_from(jn.at("out"));
+      n.kernel = jn.at("kernel");
+      n.stride = jn.at("stride");
+      n.pad_lo = jn.at("pad_lo");
+      n.pad_hi = jn.at("pad_hi");
+      n.lambda = jn.at("lambda");
+      if (jn.contains("weight")) {
+        n.weight = blob.get<float>(jn.at("weight"));
+        n.bias = blob.get<float>(jn.at("bias"));
+      }
+      a.graph.nodes.push_back(std::move(n));
+    }
+    a.graph.validate();
+    a.has_qnet = !m.at("qnet").is_null();
+    if (a.has_qnet) {
+      const json& q = m.at("qnet");
+      a.qnet.cfg = a.cfg;
+      for (const json& jt : q.at("tensors")) {
+        QTensor t;
+        t.name = jt.at("name");
+        t.shape = shape_from(jt.at("shape"));
+        t.per_step = jt.at("per_step");
+        t.lo = jt.at("lo");
+        t.hi = jt.at("hi");
+        t.unit = jt.at("unit").get<std::vector<double>>();
+        if (long(t.unit.size()) != t.shape.c) throw bad(fmt::format("tensor '{}': unit count", t.name));
+        a.qnet.tensors.push_back(std::move(t));
+      }
+      const int nt = int(a.qnet.tensors.size());
+      auto tensor_id = [&](const json& j) {
+        int id = j.get<int>();
+        if (id < 0 || id >= nt) throw bad(fmt::format("tensor id {} out of range", id));
+        return id;
+      };
+      for (const json& js : q.at("stages")) {
+        QStage s;
+        const std::string kind = js.at("kind");
+        s.kind = kind == "neuron" ? QStage::Neuron : kind == "sumpool" ? QStage::SumPool : QStage::Readout;
+        s.name = js.at("name");
+        s.out = tensor_id(js.at("out"));
+        s.acc_bits = js.at("acc_bits");
+        s.static_input = js.at("static_input");
+        s.theta = js.at("theta");
+        s.F = js.at("F");
+        s.src = tensor_id(js.at("src"));
+        s.kernel = js.at("kernel");
+        s.stride = js.at("stride");
+        s.pad_lo = js.at("pad_lo");
+        s.pad_hi = js.at("pad_hi");
+        s.bias = blob.get<int64_t>(js.at("bias"), 8);
+        const json& r = js.at("rule");
+        s.rule = IntRule{r.at("F"), r.at("beta"), r.at("dual"), r.at("init_half"), r.at("pbits")};
+        if (s.kind == QStage::Neuron && (s.rule.F < 0 || s.rule.pbits < s.rule.F + 2 || s.rule.pbits > 48))
+          throw bad(fmt::format("stage '{}': bad widths F={} pbits={}", s.name, s.rule.F, s.rule.pbits));
+        const Shape& os = a.qnet.tensors[s.out].shape;
+        if (s.kind != QStage::SumPool && long(s.bias.size()) != os.c)
+          throw bad(fmt::format("stage '{}': bias count", s.name));
+        for (const json& jt : js.at("terms")) {
+          QTerm t;
+          t.kind = jt.at("kind") == "conv" ? QTerm::Conv : QTerm::Identity;
+          t.src = tensor_id(jt.at("src"));
+          t.kernel = jt.at("kernel");
+          t.stride = jt.at("stride");
+          t.pad_lo = jt.at("pad_lo");
+          t.pad_hi = jt.at("pad_hi");
+          t.out_offset = jt.at("out_offset");
+          t.weight = blob.get<int32_t>(jt.at("weight"));
+          t.scale = blob.get<int32_t>(jt.at("scale"));
+          const Shape& is = a.qnet.tensors[t.src].shape;
+          const long expect = t.kind == QTerm::Conv
+                                  ? long(os.c) * is.c * t.kernel[0] * t.kernel[1] * t.kernel[2]
+                                  : is.c;
+          const long got = long(t.kind == QTerm::Conv ? t.weight.size() : t.scale.size());
+          if (got != expect) throw bad(fmt::format("stage '{}': {} weights, expected {}", s.name, got, expect));
+          if (t.kind == QTerm::Identity && (t.out_offset < 0 || t.out_offset + is.c > os.c))
+            throw bad(fmt::format("stage '{}': identity channels out of range", s.name));
+          s.terms.push_back(std::move(t));
+        }
+        a.qnet.stages.push_back(std::move(s));
+      }
+      if (a.qnet.stages.empty() || a.qnet.stages.back().kind != QStage::Readout)
+        throw bad("quantized network has no readout stage");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(fmt::format("malformed manifest: {}", e.what()));
+  }
+  return a;
+}
+
+void save_artifact(const Artifact& a, const std::string& path) {
+  const std::string bytes = serialize_artifact(a);
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot write artifact '{}'", path));
+  f.write(bytes.data(), long(bytes.size()));
+  if (!f) throw Error(fmt::format("failed writing artifact '{}'", path));
+}
+
+Artifact load_artifact(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot open artifact '{}'", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_artifact(ss.str(), path);
+}
+
+Artifact make_artifact(const Graph& g, const Config& cfg) {
+  cfg.validate();
+  Artifact a;
+  a.graph = g;
+  a.cfg = cfg;
+  a.has_qnet = cfg.neuron.has_integer_mode();
+  if (a.has_qnet) a.qnet = quantize(g, cfg);
+  return a;
+}
+
+}  // namespace sdm

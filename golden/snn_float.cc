@@ -1,0 +1,70 @@
+#include "golden/snn_float.h"
+
+namespace sdm {
+
+FloatSnn::FloatSnn(const Graph& g, const NeuronSpec& spec, int T) : g_(g) {
+  clip_nodes_ = g.clip_nodes();
+  layer_of_.assign(g.nodes.size(), -1);
+  static_.assign(g.nodes.size(), 0);
+  for (size_t id = 0; id < g.nodes.size(); ++id) {
+    const Node& n = g.nodes[id];
+    if (n.kind == OpKind::Input) {
+      static_[id] = 1;
+    } else if (n.kind != OpKind::Clip) {
+      bool s = true;
+      for (int in : n.inputs) s = s && static_[in];
+      static_[id] = s;
+    }
+  }
+  for (size_t l = 0; l < clip_nodes_.size(); ++l) {
+    const Node& n = g.nodes[clip_nodes_[l]];
+    layer_of_[clip_nodes_[l]] = int(l);
+    Layer L;
+    L.rule = FloatRule::make(spec, n.lambda, T);
+    layers_.push_back(std::move(L));
+  }
+  vals_.resize(g.nodes.size());
+}
+
+void FloatSnn::run(const unsigned char* pixels, int Tmax, const std::function<void(int)>& on_step) {
+  const Graph& g = g_;
+  const long n_in = g.input().out.size();
+  vals_[0].resize(size_t(n_in));
+  for (long i = 0; i < n_in; ++i) vals_[0][i] = float(pixels[i]) * g.input_scale + g.input_bias;
+  for (size_t id = 1; id < g.nodes.size(); ++id)
+    if (static_[id]) linear_node_forward(g, int(id), vals_, vals_[id], scratch_);
+  for (auto& L : layers_) {
+    const long size = g.nodes[clip_nodes_[&L - layers_.data()]].out.size();
+    L.state.assign(size_t(size), L.rule.init());
+    L.out_sum.assign(size_t(size), 0.0);
+    L.abs_count = L.pos_count = L.neg_count = 0;
+  }
+  logit_sum_.assign(size_t(g.num_classes()), 0.0);
+  for (int t = 1; t <= Tmax; ++t) {
+    for (size_t id = 1; id < g.nodes.size(); ++id) {
+      if (static_[id]) continue;
+      const Node& n = g.nodes[id];
+      if (n.kind == OpKind::Clip) {
+        Layer& L = layers_[layer_of_[id]];
+        const auto& I = vals_[n.inputs[0]];
+        auto& out = vals_[id];
+        out.resize(I.size());
+        const double th = L.rule.theta;
+        for (size_t i = 0; i < I.size(); ++i) {
+          const int s = L.rule.step(L.state[i], I[i]);
+          out[i] = float(s * th);
+          L.out_sum[i] += s * th;
+          if (s > 0) L.pos_count += s, L.abs_count += s;
+          if (s < 0) L.neg_count -= s, L.abs_count -= s;
+        }
+      } else {
+        linear_node_forward(g, int(id), vals_, vals_[id], scratch_);
+      }
+    }
+    const auto& o = vals_[g.output];
+    for (size_t k = 0; k < logit_sum_.size(); ++k) logit_sum_[k] += o[k];
+    if (on_step) on_step(t);
+  }
+}
+
+}  // namespace sdm
