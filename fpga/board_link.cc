@@ -1,0 +1,306 @@
+#include "fpga/board_link.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "golden/error.h"
+
+namespace sdm::fpga {
+
+namespace {
+
+void put32(std::vector<uint8_t>& v, uint32_t x) {
+  for (int i = 0; i < 4; ++i) v.push_back(static_cast<uint8_t>(x >> (8 * i)));
+}
+uint32_t get32(const std::vector<uint8_t>& v, size_t at) {
+  return uint32_t(v[at]) | uint32_t(v[at + 1]) << 8 | uint32_t(v[at + 2]) << 16 |
+         uint32_t(v[at + 3]) << 24;
+}
+uint8_t sum8(const std::vector<uint8_t>& v, size_t from, size_t to) {
+  unsigned s = 0;
+  for (size_t i = from; i < to; ++i) s += v[i];
+  return static_cast<uint8_t>(s);
+}
+
+speed_t baud_constant(int baud) {
+  switch (baud) {
+    case 9600: return B9600;
+    case 19200: return B19200;
+    case 38400: return B38400;
+    case 57600: return B57600;
+    case 115200: return B115200;
+    case 230400: return B230400;
+    case 460800: return B460800;
+    case 500000: return B500000;
+    case 576000: return B576000;
+    case 921600: return B921600;
+    case 1000000: return B1000000;
+    case 1500000: return B1500000;
+    case 2000000: return B2000000;
+    case 3000000: return B3000000;
+    default:
+      throw Error(fmt::format("baud {} is not a standard rate (9600..3000000, e.g. 115200, 1000000)",
+                              baud));
+  }
+}
+
+std::vector<uint8_t> encode(char type, const std::vector<uint8_t>& payload) {
+  std::vector<uint8_t> f = {kSyncHost, static_cast<uint8_t>(type)};
+  put32(f, static_cast<uint32_t>(payload.size()));
+  f.insert(f.end(), payload.begin(), payload.end());
+  f.push_back(sum8(f, 1, f.size()));
+  return f;
+}
+
+}  // namespace
+
+std::vector<uint8_t> encode_clip_frame(const std::vector<uint8_t>& clip) {
+  return encode('C', clip);
+}
+std::vector<uint8_t> encode_info_request() { return encode('I', {}); }
+
+std::string board_error_name(int code) {
+  switch (code) {
+    case 1: return "bad checksum";
+    case 2: return "bad length";
+    case 3: return "unknown frame type";
+    case 4: return "line idle in the middle of a frame";
+    case 5: return "pixel overrun";
+    case 6: return "UART framing error";
+    default: return "unknown error";
+  }
+}
+
+SerialPort::SerialPort(const std::string& path, int baud) : path_(path) {
+  speed_t speed = baud_constant(baud);
+  fd_ = open(path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd_ < 0) throw Error(fmt::format("cannot open serial port '{}': {}", path, strerror(errno)));
+  termios tio{};
+  if (tcgetattr(fd_, &tio) != 0) {
+    close(fd_);
+    throw Error(fmt::format("'{}' is not a serial port: {}", path, strerror(errno)));
+  }
+  cfmakeraw(&tio);
+  tio.c_cflag &= ~(CSTOPB | PARENB | CRTSCTS | CSIZE);
+  tio.c_cflag |= CS8 | CLOCAL | CREAD;
+  tio.c_cc[VMIN] = 0;
+  tio.c_cc[VTIME] = 0;
+  cfsetispeed(&tio, speed);
+  cfsetospeed(&tio, speed);
+  if (tcsetattr(fd_, TCSANOW, &tio) != 0) {
+    close(fd_);
+    throw Error(fmt::format("cannot configure '{}' for {} baud 8N1: {}", path, baud, strerror(errno)));
+  }
+  tcflush(fd_, TCIOFLUSH);
+}
+
+SerialPort::~SerialPort() {
+  if (fd_ >= 0) close(fd_);
+}
+
+void SerialPort::write_all(const std::vector<uint8_t>& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      throw Error(fmt::format("write to '{}' failed: {}", path_, strerror(errno)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  tcdrain(fd_);
+}
+
+std::vector<uint8_t> SerialPort::read_exact(size_t n, int timeout_ms, const std::string& what) {
+  std::vector<uint8_t> out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (out.size() < n) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0)
+      throw Error(fmt::format("timeout after {} ms on '{}' waiting for {} ({} of {} bytes)",
+                              timeout_ms, path_, what, out.size(), n));
+    pollfd p{fd_, POLLIN, 0};
+    int r = poll(&p, 1, static_cast<int>(left));
+    if (r < 0 && errno != EINTR)
+      throw Error(fmt::format("poll on '{}' failed: {}", path_, strerror(errno)));
+    if (r <= 0) continue;
+    uint8_t buf[512];
+    ssize_t got = read(fd_, buf, std::min(sizeof buf, n - out.size()));
+    if (got < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      throw Error(fmt::format("read from '{}' failed: {}", path_, strerror(errno)));
+    }
+    if (got == 0) {  // hang-up or VMIN=0 with nothing: wait a little
+      usleep(1000);
+      continue;
+    }
+    out.insert(out.end(), buf, buf + got);
+  }
+  return out;
+}
+
+void SerialPort::drain_input() { tcflush(fd_, TCIFLUSH); }
+
+BoardLink::BoardLink(const std::string& port, int baud, int timeout_ms)
+    : port_(port, baud), baud_(baud), timeout_ms_(timeout_ms) {
+  if (timeout_ms < 1) throw Error(fmt::format("timeout {} ms must be positive", timeout_ms));
+}
+
+std::vector<uint8_t> BoardLink::read_frame(char expect, size_t payload_len) {
+  // Hunt for the sync byte; anything else before it is line noise.
+  for (int skipped = 0;; ++skipped) {
+    if (skipped > 4096)
+      throw Error(fmt::format("no reply frame on '{}' (4096 bytes without sync 0x5A)", port_.path()));
+    auto b = port_.read_exact(1, timeout_ms_, fmt::format("the '{}' reply", expect));
+    if (b[0] == kSyncBoard) break;
+  }
+  auto t = port_.read_exact(1, timeout_ms_, "the reply type");
+  char type = static_cast<char>(t[0]);
+  if (type == 'E') {
+    auto rest = port_.read_exact(2, timeout_ms_, "the error frame");
+    if (static_cast<uint8_t>('E' + rest[0]) != rest[1])
+      throw Error(fmt::format("bad checksum in error frame from '{}'", port_.path()));
+    throw Error(fmt::format("board reported error {}: {}", rest[0], board_error_name(rest[0])));
+  }
+  if (type != expect)
+    throw Error(fmt::format("bad reply frame from '{}': type 0x{:02x}, expected '{}'", port_.path(),
+                            t[0], expect));
+  auto p = port_.read_exact(payload_len + 1, timeout_ms_, fmt::format("the '{}' payload", expect));
+  std::vector<uint8_t> all = {t[0]};
+  all.insert(all.end(), p.begin(), p.end() - 1);
+  uint8_t want = sum8(all, 0, all.size());
+  if (want != p.back())
+    throw Error(fmt::format("bad checksum in '{}' reply from '{}': got 0x{:02x}, computed 0x{:02x}",
+                            expect, port_.path(), p.back(), want));
+  p.pop_back();
+  return p;
+}
+
+BoardInfo BoardLink::info() {
+  port_.drain_input();
+  port_.write_all(encode_info_request());
+  auto p = read_frame('I', 16);
+  BoardInfo i;
+  i.version = p[0];
+  i.num_classes = p[1];
+  i.class_width = p[2];
+  i.logit_width = p[3];
+  i.clip_bytes = get32(p, 4);
+  i.clk_hz = get32(p, 8);
+  i.baud = get32(p, 12);
+  if (i.version != 1)
+    throw Error(fmt::format("board speaks protocol version {}, this host version 1", i.version));
+  if (i.num_classes < 1) throw Error("board reports 0 classes");
+  info_ = i;
+  have_info_ = true;
+  return i;
+}
+
+BoardResult BoardLink::run_clip(const std::vector<uint8_t>& clip) {
+  if (!have_info_) info();
+  if (clip.size() != info_.clip_bytes)
+    throw Error(fmt::format("clip has {} bytes but the board expects {}", clip.size(),
+                            info_.clip_bytes));
+  auto frame = encode_clip_frame(clip);
+  size_t payload = 1 + 4 * static_cast<size_t>(info_.num_classes) + 4;
+  auto t0 = std::chrono::steady_clock::now();
+  port_.write_all(frame);
+  auto p = read_frame('R', payload);
+  BoardResult r;
+  r.measured_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.cls = p[0];
+  for (int k = 0; k < info_.num_classes; ++k) r.logits.push_back(static_cast<int32_t>(get32(p, 1 + 4 * k)));
+  r.cycles = get32(p, 1 + 4 * info_.num_classes);
+  if (r.cls >= info_.num_classes)
+    throw Error(fmt::format("board returned class {} of {} classes", r.cls, info_.num_classes));
+  r.accel_seconds = info_.clk_hz ? double(r.cycles) / info_.clk_hz : 0;
+  r.uart_seconds = 10.0 * double(frame.size() + payload + 3) / baud_;
+  return r;
+}
+
+std::vector<uint8_t> load_clip(const std::string& path, long index, size_t clip_bytes) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot read clip file '{}'", path));
+  std::vector<uint8_t> data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  bool npy = data.size() >= 10 && std::memcmp(data.data(), "\x93NUMPY", 6) == 0;
+  if (!npy) {
+    if (index != 0)
+      throw Error(fmt::format("--index {} needs a .npy file; '{}' is raw bytes", index, path));
+    if (clip_bytes && data.size() != clip_bytes)
+      throw Error(fmt::format("'{}' has {} bytes, the board expects {}", path, data.size(), clip_bytes));
+    return data;
+  }
+  int major = data[6];
+  size_t hlen = major == 1 ? (data[8] | data[9] << 8) : (get32(data, 8));
+  size_t start = (major == 1 ? 10 : 12) + hlen;
+  if (start > data.size()) throw Error(fmt::format("'{}': truncated .npy header", path));
+  std::string header(data.begin() + (major == 1 ? 10 : 12), data.begin() + start);
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex(R"('descr':\s*'([^']*)')")) ||
+      (m[1] != "|u1" && m[1] != "<u1"))
+    throw Error(fmt::format("'{}': clips must be uint8 (descr '|u1'), header: {}", path, header));
+  if (std::regex_search(header, std::regex(R"('fortran_order':\s*True)")))
+    throw Error(fmt::format("'{}': Fortran-order arrays are not supported", path));
+  if (!std::regex_search(header, m, std::regex(R"('shape':\s*\(([^)]*)\))")))
+    throw Error(fmt::format("'{}': no shape in .npy header", path));
+  std::vector<size_t> shape;
+  std::stringstream ss(m[1].str());
+  for (std::string tok; std::getline(ss, tok, ',');)
+    if (tok.find_first_of("0123456789") != std::string::npos) shape.push_back(std::stoul(tok));
+  if (shape.size() < 2) throw Error(fmt::format("'{}': expected N x clip dims, got {} dims", path, shape.size()));
+  size_t per = 1;
+  for (size_t i = 1; i < shape.size(); ++i) per *= shape[i];
+  if (index < 0 || static_cast<size_t>(index) >= shape[0])
+    throw Error(fmt::format("--index {} out of range: '{}' holds {} clips", index, path, shape[0]));
+  if (clip_bytes && per != clip_bytes)
+    throw Error(fmt::format("'{}': a clip has {} bytes, the board expects {}", path, per, clip_bytes));
+  if (start + shape[0] * per > data.size()) throw Error(fmt::format("'{}': truncated data", path));
+  auto b = data.begin() + static_cast<long>(start + index * per);
+  return {b, b + static_cast<long>(per)};
+}
+
+BoardRun run_board(const BoardRunOptions& o) {
+  BoardLink link(o.port, o.baud, o.timeout_ms);
+  BoardRun r;
+  r.info = link.info();
+  auto clip = load_clip(o.clip, o.index, r.info.clip_bytes);
+  r.result = link.run_clip(clip);
+  return r;
+}
+
+nlohmann::json BoardRun::to_json() const {
+  return {{"class", result.cls},
+          {"logits", result.logits},
+          {"cycles", result.cycles},
+          {"clk_hz", info.clk_hz},
+          {"baud", info.baud},
+          {"clip_bytes", info.clip_bytes},
+          {"accel_latency_s", result.accel_seconds},
+          {"uart_transfer_s", result.uart_seconds},
+          {"measured_s", result.measured_seconds}};
+}
+
+std::string BoardRun::to_text() const {
+  std::string logits;
+  for (auto l : result.logits) logits += (logits.empty() ? "" : " ") + std::to_string(l);
+  return fmt::format(
+      "class   {}\nlogits  {}\ncycles  {} = {:.3f} ms at {:.3f} MHz\nuart    {:.3f} ms for {} clip "
+      "bytes + reply at {} baud\nmeasured {:.3f} ms round trip\n",
+      result.cls, logits, result.cycles, result.accel_seconds * 1e3, info.clk_hz / 1e6,
+      result.uart_seconds * 1e3, info.clip_bytes, info.baud, result.measured_seconds * 1e3);
+}
+
+}  // namespace sdm::fpga

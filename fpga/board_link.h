@@ -1,0 +1,93 @@
+// Host side of the board UART link (framing: docs/board-protocol.md). Used by
+// `sdmforge board` and by the pty co-simulation test.
+//
+//   host -> board  A5 'C' len32 <clip bytes> sum8      load a clip and run it
+//                  A5 'I' 00000000 sum8                 ask for the board's parameters
+//   board -> host  5A 'R' class8 logit32 x K cycles32 sum8
+//                  5A 'I' ver K class_w logit_w clip_bytes32 clk_hz32 baud32 sum8
+//                  5A 'E' code8 sum8
+// Multi-byte fields little-endian; sum8 = sum of the bytes after the sync byte, mod 256.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sdm::fpga {
+
+constexpr uint8_t kSyncHost = 0xA5, kSyncBoard = 0x5A;
+
+std::vector<uint8_t> encode_clip_frame(const std::vector<uint8_t>& clip);
+std::vector<uint8_t> encode_info_request();
+std::string board_error_name(int code);  // "bad checksum", ...
+
+struct BoardInfo {
+  int version = 0, num_classes = 0, class_width = 0, logit_width = 0;
+  uint32_t clip_bytes = 0, clk_hz = 0, baud = 0;
+};
+
+struct BoardResult {
+  int cls = 0;
+  std::vector<int32_t> logits;
+  uint32_t cycles = 0;
+  double accel_seconds = 0;    // cycles at the board's design clock
+  double uart_seconds = 0;     // clip + reply frames at the line rate (10 bits per byte)
+  double measured_seconds = 0; // wall time from sending the clip to the verified reply
+};
+
+// A serial port in raw 8N1 mode (termios). Errors are sdm::Error naming the port.
+class SerialPort {
+ public:
+  SerialPort(const std::string& path, int baud);
+  ~SerialPort();
+  SerialPort(const SerialPort&) = delete;
+  SerialPort& operator=(const SerialPort&) = delete;
+  void write_all(const std::vector<uint8_t>& bytes);
+  // Reads exactly n bytes or throws "timeout after N ms waiting for ..." (what = context).
+  std::vector<uint8_t> read_exact(size_t n, int timeout_ms, const std::string& what);
+  void drain_input();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+class BoardLink {
+ public:
+  BoardLink(const std::string& port, int baud, int timeout_ms = 5000);
+  BoardInfo info();                                  // sends an 'I' request
+  BoardResult run_clip(const std::vector<uint8_t>& clip);  // asks info() first if needed
+
+ private:
+  // Reads one board frame: hunts for the sync byte, checks type, length and checksum.
+  std::vector<uint8_t> read_frame(char expect_type, size_t payload_len);
+  SerialPort port_;
+  int baud_, timeout_ms_;
+  BoardInfo info_;
+  bool have_info_ = false;
+};
+
+// A clip from FILE: a .npy of uint8 clips (N x ...; picks `index`) or a raw .bin of
+// exactly clip_bytes bytes (clip_bytes 0 = any length). Errors name the file and value.
+std::vector<uint8_t> load_clip(const std::string& path, long index, size_t clip_bytes);
+
+// What `sdmforge board` does: ask the board for its parameters, load the clip (checking
+// its size against the board's), run it, verify the reply.
+struct BoardRunOptions {
+  std::string port, clip;
+  long index = 0;
+  int baud = 115200;
+  int timeout_ms = 5000;
+};
+struct BoardRun {
+  BoardInfo info;
+  BoardResult result;
+  nlohmann::json to_json() const;  // class, logits, cycles, latencies, board parameters
+  std::string to_text() const;     // a few human lines
+};
+BoardRun run_board(const BoardRunOptions& o);
+
+}  // namespace sdm::fpga

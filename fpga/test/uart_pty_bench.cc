@@ -1,0 +1,331 @@
+// Co-simulation of the board top (rtl/board_top.v + the fixture accelerator) with its UART
+// pins bridged to a pseudo-terminal: bytes a host writes to the pty slave are serialised
+// onto uart_rx_i bit by bit, and uart_tx_o is sampled at the baud rate and written back.
+//
+//   fpga_uart_pty_bench --fixture DIR -- HOST ARGS...   runs HOST (@PORT@ = pty path,
+//       @CLIP@ = a random clip file), expects JSON {class, logits, cycles} on its stdout,
+//       and compares it with the fixture's expected answer.
+//   fpga_uart_pty_bench --fixture DIR --protocol-errors  drives bad frames (checksum,
+//       length, type, truncated) and checks the error replies and that a good clip after
+//       each one still gets the right answer.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "Vboard_top.h"
+#include "fpga/board_link.h"
+#include "fpga/fixture.h"
+#include "verilated.h"
+
+namespace {
+
+constexpr int kClksPerBit = 8;  // CLK_HZ / BAUD of the verilated model
+
+struct Bench {
+  std::unique_ptr<VerilatedContext> ctx = std::make_unique<VerilatedContext>();
+  std::unique_ptr<Vboard_top> top = std::make_unique<Vboard_top>(ctx.get());
+  std::deque<uint8_t> to_board;   // bytes waiting to be serialised onto uart_rx_i
+  std::vector<uint8_t> from_board;
+  uint64_t cycle = 0;
+  // rx serialiser
+  int rx_bit = -1, rx_cnt = 0;
+  uint8_t rx_byte = 0;
+  bool hold_line = false;  // stop sending (to truncate a frame)
+  // tx sampler
+  int tx_state = -1, tx_cnt = 0;
+  uint8_t tx_byte = 0;
+
+  void tick() {
+    // uart_rx_i: start bit, 8 data bits LSB first, stop bit, kClksPerBit clocks each.
+    if (rx_bit < 0 && !to_board.empty() && !hold_line) {
+      rx_byte = to_board.front();
+      to_board.pop_front();
+      rx_bit = 0;
+      rx_cnt = 0;
+    }
+    int line = 1;
+    if (rx_bit == 0) line = 0;
+    else if (rx_bit >= 1 && rx_bit <= 8) line = (rx_byte >> (rx_bit - 1)) & 1;
+    top->uart_rx_i = line;
+    if (rx_bit >= 0 && ++rx_cnt == kClksPerBit) {
+      rx_cnt = 0;
+      if (++rx_bit == 10) rx_bit = -1;
+    }
+    top->clk_i = 0;
+    top->eval();
+    top->clk_i = 1;
+    top->eval();
+    ++cycle;
+    // uart_tx_o sampled in the middle of each bit.
+    int tx = top->uart_tx_o;
+    if (tx_state < 0) {
+      if (!tx) {
+        tx_state = 0;
+        tx_cnt = 0;
+      }
+    } else if (++tx_cnt == (tx_state == 0 ? kClksPerBit / 2 : kClksPerBit)) {
+      tx_cnt = 0;
+      if (tx_state == 0) {
+        tx_state = tx ? -1 : 1;  // a glitch, not a start bit
+        tx_byte = 0;
+      } else if (tx_state <= 8) {
+        tx_byte |= static_cast<uint8_t>(tx << (tx_state - 1));
+        ++tx_state;
+      } else {
+        if (!tx) std::fprintf(stderr, "bench: stop bit low at cycle %llu\n", (unsigned long long)cycle);
+        from_board.push_back(tx_byte);
+        tx_state = -1;
+      }
+    }
+  }
+  bool quiet() const { return rx_bit < 0 && to_board.empty() && tx_state < 0; }
+  void reset() {
+    top->rst_ni = 0;
+    top->uart_rx_i = 1;
+    for (int i = 0; i < 8; ++i) tick();
+    top->rst_ni = 1;
+  }
+};
+
+std::vector<uint8_t> random_clip(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> c(256);
+  for (auto& b : c) b = static_cast<uint8_t>(rng());
+  return c;
+}
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "FAIL: %s\n", msg.c_str());
+  return 1;
+}
+
+std::string hex(const std::vector<uint8_t>& v) {
+  std::string s;
+  char b[4];
+  for (auto x : v) {
+    std::snprintf(b, sizeof b, "%02x ", x);
+    s += b;
+  }
+  return s;
+}
+
+// The reply the board must send for a clip: 5A 'R' class logits cycles sum.
+std::vector<uint8_t> expected_reply(const std::string& fixture, const std::vector<uint8_t>& clip) {
+  auto e = sdm::fpga::fixture_expected(fixture, clip);
+  std::vector<uint8_t> r = {0x5A, 'R', static_cast<uint8_t>(e.cls)};
+  auto put = [&](uint32_t x) {
+    for (int i = 0; i < 4; ++i) r.push_back(static_cast<uint8_t>(x >> (8 * i)));
+  };
+  for (auto l : e.logits) put(static_cast<uint32_t>(l));
+  put(e.cycles);
+  unsigned s = 0;
+  for (size_t i = 1; i < r.size(); ++i) s += r[i];
+  r.push_back(static_cast<uint8_t>(s));
+  return r;
+}
+
+// Runs until `n` reply bytes arrived (or `max_cycles` passed); returns them.
+std::vector<uint8_t> await(Bench& b, size_t n, uint64_t max_cycles) {
+  uint64_t end = b.cycle + max_cycles;
+  while (b.from_board.size() < n && b.cycle < end) b.tick();
+  auto r = b.from_board;
+  b.from_board.clear();
+  return r;
+}
+
+int protocol_errors(const std::string& fixture) {
+  Bench b;
+  b.reset();
+  const uint64_t idle = 400 * kClksPerBit;  // IDLE_BITS of the verilated model
+  auto good_clip_ok = [&](uint64_t seed, const char* after) -> std::string {
+    auto clip = random_clip(seed);
+    auto f = sdm::fpga::encode_clip_frame(clip);
+    b.to_board.insert(b.to_board.end(), f.begin(), f.end());
+    auto want = expected_reply(fixture, clip);
+    auto got = await(b, want.size(), 200000);
+    if (got != want)
+      return std::string("good clip after ") + after + ": DUT: " + hex(got) + " expected: " + hex(want);
+    return "";
+  };
+  auto expect_error = [&](const std::vector<uint8_t>& frame, uint8_t code, const char* what,
+                          bool truncate) -> std::string {
+    b.to_board.insert(b.to_board.end(), frame.begin(), frame.end());
+    if (truncate) {
+      while (!b.to_board.empty() || b.rx_bit >= 0) b.tick();
+    }
+    auto got = await(b, 4, 400000);
+    std::vector<uint8_t> want = {0x5A, 'E', code, static_cast<uint8_t>('E' + code)};
+    if (got != want) return std::string(what) + ": DUT: " + hex(got) + " expected: " + hex(want);
+    while (!b.quiet()) b.tick();                          // rest of the bad frame
+    for (uint64_t i = 0; i < idle + 64; ++i) b.tick();  // the board drains until idle
+    return "";
+  };
+  std::string e;
+  if (!(e = good_clip_ok(1, "reset")).empty()) return fail(e);
+  // Info request.
+  {
+    auto f = sdm::fpga::encode_info_request();
+    b.to_board.insert(b.to_board.end(), f.begin(), f.end());
+    auto got = await(b, 19, 100000);
+    if (got.size() != 19 || got[1] != 'I' || got[3] != 4 || got[4] != 2 || got[5] != 24 ||
+        got[6] != 0 || got[7] != 1)
+      return fail("info reply DUT: " + hex(got));
+  }
+  auto bad_sum = sdm::fpga::encode_clip_frame(random_clip(2));
+  bad_sum.back() ^= 0x01;
+  if (!(e = expect_error(bad_sum, 1, "bad checksum", false)).empty()) return fail(e);
+  if (!(e = good_clip_ok(3, "bad checksum")).empty()) return fail(e);
+  auto short_clip = sdm::fpga::encode_clip_frame(std::vector<uint8_t>(100, 7));
+  if (!(e = expect_error(short_clip, 2, "bad length", false)).empty()) return fail(e);
+  if (!(e = good_clip_ok(4, "bad length")).empty()) return fail(e);
+  std::vector<uint8_t> bad_type = {0xA5, 'Q', 0, 0, 0, 0, 'Q'};
+  if (!(e = expect_error(bad_type, 3, "unknown type", false)).empty()) return fail(e);
+  if (!(e = good_clip_ok(5, "unknown type")).empty()) return fail(e);
+  auto cut = sdm::fpga::encode_clip_frame(random_clip(6));
+  cut.resize(100);
+  if (!(e = expect_error(cut, 4, "truncated frame", true)).empty()) return fail(e);
+  if (!(e = good_clip_ok(7, "truncated frame")).empty()) return fail(e);
+  std::printf("protocol errors: checksum, length, type, truncation answered; state kept (%llu cycles)\n",
+              (unsigned long long)b.cycle);
+  return 0;
+}
+
+int with_host(const std::string& fixture, std::vector<std::string> cmd) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) return fail("no pty");
+  std::string port = ptsname(master);
+  int slave = open(port.c_str(), O_RDWR | O_NOCTTY);  // kept open: no hang-up between opens
+  termios tio{};
+  tcgetattr(slave, &tio);
+  cfmakeraw(&tio);
+  tcsetattr(slave, TCSANOW, &tio);
+  fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+
+  auto clip = random_clip(42);
+  char clip_path[] = "/tmp/sdm_pty_clipXXXXXX";
+  int cfd = mkstemp(clip_path);
+  if (cfd < 0 || write(cfd, clip.data(), clip.size()) != static_cast<ssize_t>(clip.size()))
+    return fail("cannot write clip file");
+  close(cfd);
+  for (auto& a : cmd) {
+    if (a == "@PORT@") a = port;
+    if (a == "@CLIP@") a = clip_path;
+  }
+  int out[2];
+  if (pipe(out) != 0) return fail("pipe");
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(master);
+    close(slave);
+    std::vector<char*> argv;
+    for (auto& a : cmd) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+
+  Bench b;
+  b.reset();
+  std::string host_out;
+  int status = 0;
+  bool exited = false;
+  auto t0 = std::chrono::steady_clock::now();
+  uint64_t bytes_in = 0, bytes_out = 0;
+  while (!exited) {
+    if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(60)) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      unlink(clip_path);
+      return fail("host did not finish within 60 s");
+    }
+    for (int i = 0; i < 64; ++i) b.tick();
+    if (!b.from_board.empty()) {
+      ssize_t n = write(master, b.from_board.data(), b.from_board.size());
+      if (n > 0) {
+        bytes_out += n;
+        b.from_board.erase(b.from_board.begin(), b.from_board.begin() + n);
+      }
+    }
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, b.quiet() ? 1 : 0) > 0 && (p.revents & POLLIN)) {
+      uint8_t buf[512];
+      ssize_t n = read(master, buf, sizeof buf);
+      for (ssize_t i = 0; i < n; ++i) b.to_board.push_back(buf[i]);
+      if (n > 0) bytes_in += n;
+    }
+    char tmp[4096];
+    ssize_t n;
+    while ((n = read(out[0], tmp, sizeof tmp)) > 0) host_out.append(tmp, n);
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+  }
+  char tmp[4096];
+  ssize_t n;
+  while ((n = read(out[0], tmp, sizeof tmp)) > 0) host_out.append(tmp, n);
+  unlink(clip_path);
+  std::printf("pty %s: %llu bytes to the board, %llu back, %llu cycles\nhost: %s\n", port.c_str(),
+              (unsigned long long)bytes_in, (unsigned long long)bytes_out,
+              (unsigned long long)b.cycle, host_out.c_str());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return fail("host exited with status " + std::to_string(WEXITSTATUS(status)));
+  auto want = sdm::fpga::fixture_expected(fixture, clip);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(host_out);
+  } catch (const std::exception& e) {
+    return fail(std::string("host output is not JSON: ") + e.what());
+  }
+  if (j.value("class", -1) != want.cls)
+    return fail("class DUT: " + j["class"].dump() + " expected: " + std::to_string(want.cls));
+  if (j["logits"].get<std::vector<int32_t>>() != want.logits)
+    return fail("logits DUT: " + j["logits"].dump() + " expected: " + nlohmann::json(want.logits).dump());
+  if (j.value("cycles", 0u) != want.cycles)
+    return fail("cycles DUT: " + j["cycles"].dump() + " expected: " + std::to_string(want.cycles));
+  std::printf("PASS: class %d, logits and cycles (%u) match the fixture model\n", want.cls, want.cycles);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string fixture;
+  bool errors = false;
+  std::vector<std::string> cmd;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--fixture" && i + 1 < argc) fixture = argv[++i];
+    else if (a == "--protocol-errors") errors = true;
+    else if (a == "--") {
+      for (++i; i < argc; ++i) cmd.push_back(argv[i]);
+    } else {
+      std::fprintf(stderr, "usage: %s --fixture DIR (--protocol-errors | -- HOST ARGS...)\n", argv[0]);
+      return 2;
+    }
+  }
+  if (fixture.empty() || (!errors && cmd.empty())) {
+    std::fprintf(stderr, "usage: %s --fixture DIR (--protocol-errors | -- HOST ARGS...)\n", argv[0]);
+    return 2;
+  }
+  try {
+    return errors ? protocol_errors(fixture) : with_host(fixture, cmd);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}

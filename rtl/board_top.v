@@ -1,0 +1,357 @@
+// Board-independent top: a UART link (framing in docs/board-protocol.md) around the
+// generated accelerator `sdm_accel`. The host sends a clip; its bytes stream into the
+// accelerator's pixel port as they arrive; the final pixel is held back until the frame's
+// checksum has been checked, then sent with tlast, which starts the run. When done_o rises
+// the board answers with class, logits and the cycle counter, or with an error frame.
+// A frame that fails (checksum, framing, line idle mid-frame) is still completed towards
+// the accelerator (padded with zeros) so that its loader stays in step; its result is
+// discarded and an error frame is sent instead.
+module board_top #(
+  parameter integer CLK_HZ      = 30000000,
+  parameter integer BAUD        = 115200,
+  parameter integer NUM_CLASSES = 4,
+  parameter integer CLASS_W     = 2,
+  parameter integer LOGIT_W     = 24,
+  parameter integer CLIP_BYTES  = 256,
+  parameter integer IDLE_BITS   = 2000   // line idle this long (bit times) aborts a frame
+) (
+  input  wire               clk_i,
+  input  wire               rst_ni,
+  input  wire               uart_rx_i,
+  output wire               uart_tx_o,
+  output wire               busy_o,
+  output wire               done_o,
+  output wire [CLASS_W-1:0] class_o
+);
+  localparam integer ClksPerBit = (CLK_HZ + BAUD / 2) / BAUD;
+  localparam integer IdleBits   = (IDLE_BITS < 64) ? 64 : IDLE_BITS;  // > one error frame
+  localparam [31:0]  IdleClks   = IdleBits * ClksPerBit;
+  localparam [31:0]  ClipLast   = CLIP_BYTES - 1;
+  localparam integer ResBytes   = 1 + 4 * NUM_CLASSES + 4;  // class, logits, cycles
+  localparam integer InfoBytes  = 16;
+  localparam integer ResLenI    = ResBytes + 3;  // sync, type, payload, checksum
+  localparam integer InfoLenI   = InfoBytes + 3;
+  localparam [15:0]  ResLen     = ResLenI[15:0];
+  localparam [15:0]  InfoLen    = InfoLenI[15:0];
+  localparam [15:0]  ErrLen     = 16'd4;
+
+  // Frame bytes (docs/board-protocol.md).
+  localparam [7:0] SyncHost = 8'hA5, SyncBoard = 8'h5A;
+  localparam [7:0] TypeClip = 8'h43, TypeInfo = 8'h49, TypeResult = 8'h52, TypeError = 8'h45;
+  localparam [7:0] ErrChecksum = 8'h01, ErrLength = 8'h02, ErrType = 8'h03,
+                   ErrTimeout = 8'h04, ErrOverrun = 8'h05, ErrFraming = 8'h06;
+  localparam [7:0] ProtocolVersion = 8'h01;
+
+  localparam [3:0] PSync = 4'd0, PType = 4'd1, PLen = 4'd2, PPayload = 4'd3, PCsum = 4'd4,
+                   PPad = 4'd5, PLast = 4'd6, PRun0 = 4'd7, PRun1 = 4'd8, PSend = 4'd9,
+                   PDrain = 4'd10;
+  localparam [1:0] KindResult = 2'd0, KindError = 2'd1, KindInfo = 2'd2;
+
+  // ---------------------------------------------------------------- UART
+  wire [7:0] rx_data;
+  wire       rx_valid, rx_ferr;
+  wire       tx_ready;
+  reg  [7:0] tx_byte;
+  reg        tx_active_q, tx_active_d;
+
+  uart_rx #(.CLKS_PER_BIT(ClksPerBit)) u_rx (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .rx_i       (uart_rx_i),
+    .data_o     (rx_data),
+    .valid_o    (rx_valid),
+    .frame_err_o(rx_ferr)
+  );
+
+  uart_tx #(.CLKS_PER_BIT(ClksPerBit)) u_tx (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .data_i (tx_byte),
+    .valid_i(tx_active_q),
+    .ready_o(tx_ready),
+    .tx_o   (uart_tx_o)
+  );
+
+  // ---------------------------------------------------------------- accelerator
+  reg                              pix_valid_q, pix_valid_d;
+  reg  [7:0]                       pix_data_q, pix_data_d;
+  reg                              pix_last_q, pix_last_d;
+  wire                             pix_ready;
+  wire                             acc_busy, acc_done;
+  wire [CLASS_W-1:0]               acc_class;
+  wire [NUM_CLASSES*LOGIT_W-1:0]   acc_logits;
+  wire [31:0]                      acc_cycles;
+
+  sdm_accel u_accel (
+    .clk_i         (clk_i),
+    .rst_ni        (rst_ni),
+    .s_pix_tvalid_i(pix_valid_q),
+    .s_pix_tready_o(pix_ready),
+    .s_pix_tdata_i (pix_data_q),
+    .s_pix_tlast_i (pix_last_q),
+    .start_i       (1'b0),
+    .busy_o        (acc_busy),
+    .done_o        (acc_done),
+    .class_o       (acc_class),
+    .logits_o      (acc_logits),
+    .cnt_sel_i     (8'd0),
+    .cnt_val_o     (acc_cycles)
+  );
+
+  // Reply payloads as byte vectors, byte i at [8*i +: 8].
+  wire [8*ResBytes-1:0]  res_bytes;
+  wire [8*InfoBytes-1:0] info_bytes;
+  wire [7:0]             class8;
+
+  generate
+    if (CLASS_W < 8) begin : g_class_pad
+      assign class8 = {{(8 - CLASS_W){1'b0}}, acc_class};
+    end else begin : g_class_full
+      assign class8 = acc_class[7:0];
+    end
+    genvar k;
+    for (k = 0; k < NUM_CLASSES; k = k + 1) begin : g_logit
+      wire [LOGIT_W-1:0] l = acc_logits[k*LOGIT_W +: LOGIT_W];
+      if (LOGIT_W < 32) begin : g_sext
+        assign res_bytes[8 + 32*k +: 32] = {{(32 - LOGIT_W){l[LOGIT_W-1]}}, l};
+      end else begin : g_full
+        assign res_bytes[8 + 32*k +: 32] = l[31:0];
+      end
+    end
+  endgenerate
+  assign res_bytes[7:0] = class8;
+  assign res_bytes[8*ResBytes-1 -: 32] = acc_cycles;
+
+  localparam [31:0] BaudW = BAUD, ClkW = CLK_HZ, ClipW = CLIP_BYTES;
+  localparam [7:0]  LogitW8 = LOGIT_W[7:0], ClassW8 = CLASS_W[7:0], Classes8 = NUM_CLASSES[7:0];
+  assign info_bytes = {BaudW, ClkW, ClipW, LogitW8, ClassW8, Classes8, ProtocolVersion};
+
+  // ---------------------------------------------------------------- link FSM
+  reg [3:0]  state_q, state_d;
+  reg [7:0]  type_q, type_d;
+  reg [31:0] len_q, len_d;
+  reg [31:0] idx_q, idx_d;
+  reg [7:0]  csum_q, csum_d;
+  reg [7:0]  err_q, err_d;
+  reg [7:0]  last_q, last_d;
+  reg [31:0] idle_q, idle_d;
+  reg [1:0]  tx_kind_q, tx_kind_d;
+  reg [15:0] tx_idx_q, tx_idx_d;
+  reg [7:0]  tx_csum_q, tx_csum_d;
+  reg [7:0]  tx_err_q, tx_err_d;
+
+  wire        rx_byte  = rx_valid | rx_ferr;  // a framing error still occupies a byte slot
+  wire        timeout  = (idle_q == IdleClks);
+  wire        can_push = !pix_valid_q || pix_ready;
+  wire [15:0] tx_len   = (tx_kind_q == KindResult) ? ResLen :
+                         (tx_kind_q == KindInfo) ? InfoLen : ErrLen;
+  wire [15:0] tx_rel   = tx_idx_q - 16'd2;
+  wire [31:0] len_new  = {rx_data, len_q[31:8]};
+
+  always @* begin
+    if (tx_idx_q == 16'd0) tx_byte = SyncBoard;
+    else if (tx_idx_q == 16'd1)
+      tx_byte = (tx_kind_q == KindResult) ? TypeResult :
+                (tx_kind_q == KindInfo) ? TypeInfo : TypeError;
+    else if (tx_idx_q == tx_len - 16'd1) tx_byte = tx_csum_q;
+    else if (tx_kind_q == KindResult) tx_byte = res_bytes[8*tx_rel +: 8];
+    else if (tx_kind_q == KindInfo) tx_byte = info_bytes[8*tx_rel +: 8];
+    else tx_byte = tx_err_q;
+  end
+
+  // First error of a frame wins.
+  function automatic [7:0] first_err(input [7:0] cur, input [7:0] code);
+    first_err = (cur != 8'd0) ? cur : code;
+  endfunction
+
+  always @* begin
+    state_d     = state_q;
+    type_d      = type_q;
+    len_d       = len_q;
+    idx_d       = idx_q;
+    csum_d      = csum_q;
+    err_d       = err_q;
+    last_d      = last_q;
+    idle_d      = (rx_byte || timeout) ? (rx_byte ? 32'd0 : idle_q) : idle_q + 32'd1;
+    pix_valid_d = pix_valid_q && !pix_ready;
+    pix_data_d  = pix_data_q;
+    pix_last_d  = pix_last_q;
+    tx_active_d = tx_active_q;
+    tx_kind_d   = tx_kind_q;
+    tx_idx_d    = tx_idx_q;
+    tx_csum_d   = tx_csum_q;
+    tx_err_d    = tx_err_q;
+
+    // Transmit sequencer: one byte per uart_tx handshake, checksum over type..payload.
+    if (tx_active_q && tx_ready) begin
+      tx_idx_d = tx_idx_q + 16'd1;
+      if (tx_idx_q != 16'd0) tx_csum_d = tx_csum_q + tx_byte;
+      if (tx_idx_q == tx_len - 16'd1) tx_active_d = 1'b0;
+    end
+
+    if (rx_byte && rx_ferr && state_q != PSync && state_q != PDrain)
+      err_d = first_err(err_q, ErrFraming);
+
+    case (state_q)
+      PSync: begin
+        if (rx_valid && rx_data == SyncHost) begin
+          state_d = PType;
+          csum_d  = 8'd0;
+          err_d   = 8'd0;
+        end
+      end
+      PType: begin
+        if (rx_byte) begin
+          type_d  = rx_data;
+          csum_d  = csum_q + rx_data;
+          idx_d   = 32'd0;
+          state_d = PLen;
+        end else if (timeout) begin
+          err_d   = ErrTimeout;
+          state_d = PSend;
+        end
+      end
+      PLen: begin
+        if (rx_byte) begin
+          len_d  = len_new;
+          csum_d = csum_q + rx_data;
+          idx_d  = idx_q + 32'd1;
+          if (idx_q == 32'd3) begin
+            idx_d = 32'd0;
+            if (type_q == TypeClip) begin
+              if (len_new == CLIP_BYTES) state_d = PPayload;
+              else begin
+                err_d   = ErrLength;
+                state_d = PDrain;
+              end
+            end else if (type_q == TypeInfo) begin
+              if (len_new == 32'd0) state_d = PCsum;
+              else begin
+                err_d   = ErrLength;
+                state_d = PDrain;
+              end
+            end else begin
+              err_d   = ErrType;
+              state_d = PDrain;
+            end
+          end
+        end else if (timeout) begin
+          err_d   = ErrTimeout;
+          state_d = PSend;
+        end
+      end
+      PPayload: begin
+        if (rx_byte) begin
+          csum_d = csum_q + rx_data;
+          if (idx_q == ClipLast) begin
+            last_d  = rx_data;
+            state_d = PCsum;
+          end else begin
+            idx_d = idx_q + 32'd1;
+            if (can_push) begin
+              pix_valid_d = 1'b1;
+              pix_data_d  = rx_data;
+              pix_last_d  = 1'b0;
+            end else begin
+              err_d = first_err(err_d, ErrOverrun);
+            end
+          end
+        end else if (timeout) begin
+          err_d   = first_err(err_q, ErrTimeout);
+          state_d = PPad;
+        end
+      end
+      PPad: begin  // complete an aborted clip with zeros so the accelerator stays in step
+        if (idx_q == ClipLast) begin
+          last_d  = 8'd0;
+          state_d = PLast;
+        end else if (can_push) begin
+          pix_valid_d = 1'b1;
+          pix_data_d  = 8'd0;
+          pix_last_d  = 1'b0;
+          idx_d       = idx_q + 32'd1;
+        end
+      end
+      PCsum: begin
+        if (rx_byte || timeout) begin
+          if (!rx_byte) err_d = first_err(err_q, ErrTimeout);
+          else if (rx_data != csum_q) err_d = first_err(err_d, ErrChecksum);
+          state_d = (type_q == TypeClip) ? PLast : PSend;
+        end
+      end
+      PLast: begin
+        if (can_push) begin
+          pix_valid_d = 1'b1;
+          pix_data_d  = last_q;
+          pix_last_d  = 1'b1;
+          state_d     = PRun0;
+        end
+      end
+      PRun0: begin  // the final pixel was taken and the run has started
+        if (!pix_valid_q && !acc_done) state_d = PRun1;
+      end
+      PRun1: begin
+        if (acc_done) state_d = PSend;
+      end
+      PSend: begin
+        if (!tx_active_q) state_d = PSync;
+      end
+      default: begin  // PDrain: ignore the rest of a bad frame until the line is idle
+        if (timeout) state_d = PSync;
+      end
+    endcase
+
+    // Start a reply on entering PSend / PDrain.
+    if ((state_d == PSend || state_d == PDrain) && state_q != state_d) begin
+      tx_active_d = 1'b1;
+      tx_idx_d    = 16'd0;
+      tx_csum_d   = 8'd0;
+      tx_err_d    = err_d;
+      if (err_d != 8'd0) tx_kind_d = KindError;
+      else if (type_q == TypeInfo) tx_kind_d = KindInfo;
+      else tx_kind_d = KindResult;
+    end
+  end
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      state_q     <= PSync;
+      type_q      <= 8'd0;
+      len_q       <= 32'd0;
+      idx_q       <= 32'd0;
+      csum_q      <= 8'd0;
+      err_q       <= 8'd0;
+      last_q      <= 8'd0;
+      idle_q      <= 32'd0;
+      pix_valid_q <= 1'b0;
+      pix_data_q  <= 8'd0;
+      pix_last_q  <= 1'b0;
+      tx_active_q <= 1'b0;
+      tx_kind_q   <= KindResult;
+      tx_idx_q    <= 16'd0;
+      tx_csum_q   <= 8'd0;
+      tx_err_q    <= 8'd0;
+    end else begin
+      state_q     <= state_d;
+      type_q      <= type_d;
+      len_q       <= len_d;
+      idx_q       <= idx_d;
+      csum_q      <= csum_d;
+      err_q       <= err_d;
+      last_q      <= last_d;
+      idle_q      <= idle_d;
+      pix_valid_q <= pix_valid_d;
+      pix_data_q  <= pix_data_d;
+      pix_last_q  <= pix_last_d;
+      tx_active_q <= tx_active_d;
+      tx_kind_q   <= tx_kind_d;
+      tx_idx_q    <= tx_idx_d;
+      tx_csum_q   <= tx_csum_d;
+      tx_err_q    <= tx_err_d;
+    end
+  end
+
+  assign busy_o  = acc_busy;
+  assign done_o  = acc_done;
+  assign class_o = acc_class;
+endmodule
