@@ -2,7 +2,7 @@
 //   --mode build: one iCEBreaker build at 30 MHz; checks utilization, Fmax, bitstream;
 //                 then the ROM patch path: new weights change the bitstream, the original
 //                 weights give back the identical bitstream, a changed architecture is refused.
-//   --mode fit:   lane search 4..16 at 24 MHz must pick 8 (16 overflows the UP5K's 30 block RAMs).
+//   --mode fit:   lane search 4..16 at 20 MHz must pick 8 (16 overflows the UP5K's 30 block RAMs).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -32,8 +32,11 @@ std::string slurp(const std::string& p) {
   return ss.str();
 }
 
+Tools g_tools = Tools::yowasp;
+
 SynthOptions options() {
   SynthOptions o;
+  o.tools = g_tools;
   o.board = "icebreaker";
   o.freq_mhz = 30;
   o.progress = [](const std::string& s) { std::printf("%s\n", s.c_str()); std::fflush(stdout); };
@@ -95,7 +98,7 @@ int fit(const std::string& work) {
     return write_fixture(fixture_dir(), work + "/lanes" + std::to_string(lanes), lanes);
   };
   SynthOptions o = options();
-  o.freq_mhz = 24;  // the fixture's wide adder trees reach ~25-29 MHz
+  o.freq_mhz = 20;  // 8 lanes reach ~23 MHz; 16 lanes overflow the block RAM
   FitResult f = fit_lanes(regen, o, 4, 16);
   std::printf("%s\n", f.to_json().dump(2).c_str());
   check(f.best_lanes == 8, "largest fitting lane count is 8");
@@ -113,6 +116,7 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--mode") mode = argv[i + 1];
     else if (a == "--work") work = argv[i + 1];
+    else if (a == "--tools") g_tools = parse_tools(argv[i + 1]);
   }
   try {
     if (mode == "build") return build(work);
