@@ -28,9 +28,17 @@ echo "config: LANES=$lanes ACC_W=$accw PW=$pw F=$f BETA=$beta"
   --timing-allow-fail --freq 30 --report report.json \
   >nextpnr.log 2>&1 || { tail -20 nextpnr.log; exit 1; }
 grep -E "ICESTORM_LC:|SB_CARRY|Max frequency for clock" nextpnr.log | tail -4
-python3 - report.json <<'PY'
+# Exit status 1 if Fmax is below the goal (FMAX_GOAL MHz, default 30).
+python3 - report.json "${FMAX_GOAL:-30}" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
+goal = float(sys.argv[2])
+ok = bool(r.get("fmax"))
 for clk, v in r.get("fmax", {}).items():
-    print(f"fmax {clk}: {v['achieved']:.2f} MHz (target {v['constraint']:.2f} MHz)")
+    print(f"fmax {clk}: {v['achieved']:.2f} MHz (goal {goal:.2f} MHz)")
+    ok = ok and v["achieved"] >= goal
+for k, v in r.get("utilization", {}).items():
+    if v["used"]:
+        print(f"  {k}: {v['used']}/{v['available']}")
+sys.exit(0 if ok else 1)
 PY
