@@ -28,7 +28,7 @@ from sdm_train.trainer import evaluate, setup_determinism, train  # noqa: E402
 
 SYNTH_EASY16 = {"preset": "easy", "size": 16, "frames": 8, "train": 4000, "test": 1000, "seed": 1}
 RECIPES = {
-    "default": {"arch": "default", "data": SYNTH_EASY16, "epochs": 16, "lr": 0.05, "batch": 32,
+    "default": {"arch": "default", "data": SYNTH_EASY16, "epochs": 30, "lr": 0.05, "batch": 32,
                 "aug": {"roll": True, "invert": True}},
     "slowonly": {"arch": "slowonly", "data": SYNTH_EASY16, "epochs": 12, "lr": 0.05, "batch": 32,
                  "aug": {"roll": True, "invert": True}},
@@ -65,7 +65,7 @@ def write_card(out, name, recipe, model, in_shape, results, layers, onnx_info, c
     if d == "digits":
         data_desc = ("scikit-learn's bundled 8x8 digits (1797 images), pixels 0-16 scaled to 0-255 "
                      "uint8, stored in `models/digits2d/data/{train,test}` (written by "
-                     "`python/digits_data.py`, split seed 0, 1437 train / 360 test)")
+                     "`python/digits_data.py`, split seed 0, 1438 train / 359 test)")
         data_cmd = "/usr/bin/python3 python/digits_data.py --out models/digits2d/data"
     else:
         data_desc = (f"synthetic action dataset, preset `{d['preset']}`, {d['size']}x{d['size']}, "
@@ -123,8 +123,10 @@ def write_card(out, name, recipe, model, in_shape, results, layers, onnx_info, c
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--recipe", required=True, choices=sorted(RECIPES))
+    ap.add_argument("--print-synth-args", action="store_true",
+                    help="print the recipe's `data synth` options (or 'digits') and exit")
     ap.add_argument("--data", help="dataset root (train/ + test/); digits2d defaults to models/digits2d/data")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
     ap.add_argument("--epochs", type=int, help="override the recipe's epochs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
@@ -133,8 +135,14 @@ def main():
     a = ap.parse_args()
 
     recipe = dict(RECIPES[a.recipe])
+    if a.print_synth_args:
+        d = recipe["data"]
+        print("digits" if d == "digits" else synth_command(d).split("--out DATA ")[1])
+        return
     if a.epochs:
         recipe["epochs"] = a.epochs
+    if not a.out:
+        ap.error("--out is required")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     data = a.data or (os.path.join(root, "models/digits2d/data") if recipe["data"] == "digits" else None)
     if not data:

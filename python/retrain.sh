@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Retrain a bundled model end to end (data generation + Algorithm 1 training + ONNX export):
+#   python/retrain.sh default|slowonly|slowfast|digits2d|deep|all [extra train.py args]
+# The data come from `sdmforge data synth` (or the identical `sdm_synth_tool`), found in
+# $SDM_SYNTH or a build*/ folder of the repo; they are cached in $SDM_DATA_CACHE
+# (default /tmp/sdmforge-data). Deterministic: same seed, same data -> same model.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=${SDM_TORCH_PYTHON:-/usr/bin/python3}
+CACHE=${SDM_DATA_CACHE:-/tmp/sdmforge-data}
+name=${1:?usage: python/retrain.sh default|slowonly|slowfast|digits2d|deep|all [train.py args]}
+shift || true
+
+if [ "$name" = all ]; then
+  for n in default slowonly slowfast digits2d deep; do "$0" "$n" "$@"; done
+  exit 0
+fi
+
+find_gen() {
+  if [ -n "${SDM_SYNTH:-}" ]; then echo "$SDM_SYNTH"; return; fi
+  for c in "$ROOT"/build*/apps/sdmforge; do
+    if [ -x "$c" ] && "$c" data synth --help >/dev/null 2>&1; then echo "$c data synth"; return; fi
+  done
+  for c in "$ROOT"/build*/data/sdm_synth_tool; do
+    if [ -x "$c" ]; then echo "$c"; return; fi
+  done
+  echo "retrain.sh: no generator found; build sdmforge or sdm_synth_tool, or set SDM_SYNTH" >&2
+  exit 2
+}
+
+args=$("$PY" "$ROOT/python/train.py" --recipe "$name" --print-synth-args)
+if [ "$args" = digits ]; then
+  data="$ROOT/models/digits2d/data"
+  [ -f "$data/train/clips.npy" ] || "$PY" "$ROOT/python/digits_data.py" --out "$data"
+else
+  key=$(echo "$args" | tr -s ' -' '__')
+  data="$CACHE/$key"
+  if [ ! -f "$data/classes.json" ]; then
+    gen=$(find_gen)
+    echo "retrain.sh: $gen --out $data $args"
+    $gen --out "$data" $args
+  fi
+fi
+exec "$PY" "$ROOT/python/train.py" --recipe "$name" --data "$data" --out "$ROOT/models/$name" "$@"
