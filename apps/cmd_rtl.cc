@@ -1,0 +1,45 @@
+// rtl: generate the accelerator for a converted network (SPEC §11).
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "apps/commands.h"
+#include "golden/artifact.h"
+#include "golden/error.h"
+#include "rtl_gen/accel_gen.h"
+
+namespace sdm::cli {
+namespace {
+
+struct RtlOpts {
+  std::string net, out;
+  int lanes = 8;
+  std::string json;
+};
+
+void run_rtl(const RtlOpts& o) {
+  if (o.lanes < 1 || o.lanes > 64) throw Error(fmt::format("lanes = {} outside [1, 64]", o.lanes));
+  Artifact a = load_artifact(o.net);
+  GeneratedDesign d = generate_accelerator(a, o.lanes);
+  write_design(d, o.out);
+  const auto& pc = d.signature["predicted_cycles"];
+  std::fprintf(stderr, "sdmforge: wrote %s/sdm_accel.v (%d lanes, %zu stages); predicted %ld cycles per clip "
+               "(dense bound %ld)\n", o.out.c_str(), o.lanes, d.signature["stages"].size(),
+               pc["per_clip"].get<long>(), pc["dense_bound"].get<long>());
+  if (!o.json.empty()) write_output(o.json, d.signature.dump(2) + "\n");
+}
+
+void reg(CLI::App& app) {
+  auto o = std::make_shared<RtlOpts>();
+  auto* c = app.add_subcommand("rtl", "Generate the accelerator RTL (Verilog, ROM files, signature.json)");
+  c->add_option("net", o->net, "converted network NET.sdm")->required()->check(CLI::ExistingFile);
+  c->add_option("-o,--out", o->out, "output folder")->required();
+  c->add_option("--lanes", o->lanes, "datapath parallelism (output channels per cycle)")->capture_default_str();
+  c->add_option("--json", o->json, "write the signature JSON here too");
+  c->callback([o] { run_rtl(*o); });
+}
+
+}  // namespace
+}  // namespace sdm::cli
+
+SDM_REGISTER_COMMAND(40, sdm::cli::reg);

@@ -1,0 +1,832 @@
+// Emits `sdm_accel` (docs/architecture.md) through the VAST AST: a controller that runs
+// every stage of the plan as one loop nest over one shared datapath of `lanes` MAC lanes
+// and one shared array of sd_neuron units (rtl/sd_neuron.v). Names say where they come
+// from: `mem_t3_l2_clip` is the memory of tensor 3 (from IR node /l2/Clip).
+#include <algorithm>
+#include <fstream>
+#include <sys/stat.h>
+
+#include <fmt/core.h>
+
+#include "golden/error.h"
+#include "rtl_gen/accel_gen.h"
+#include "rtl_gen/vast.h"
+
+namespace sdm {
+namespace {
+
+using namespace vast;
+
+int clog2(long n) {  // bits to index n items (>= 1)
+  int b = 0;
+  while ((1L << b) < n) ++b;
+  return std::max(b, 1);
+}
+int ubits(long v) {  // bits to hold 0..v (>= 1)
+  int b = 1;
+  while ((1L << b) <= v) ++b;
+  return b;
+}
+
+// A legal identifier fragment from an IR node name ("/l2/Clip" -> "l2_clip").
+std::string sanitize(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    char l = char(std::tolower(static_cast<unsigned char>(c)));
+    if (std::isalnum(static_cast<unsigned char>(l))) r += l;
+    else if (!r.empty() && r.back() != '_') r += '_';
+  }
+  while (!r.empty() && r.back() == '_') r.pop_back();
+  if (r.size() > 24) r = r.substr(r.size() - 24);
+  while (!r.empty() && (r.front() == '_' || std::isdigit(static_cast<unsigned char>(r.front())))) r.erase(0, 1);
+  return r.empty() ? "x" : r;
+}
+
+std::string hex_word(const std::vector<int64_t>& lanes, int bits) {
+  // lane 0 in the least significant bits
+  const int total = bits * int(lanes.size());
+  const int digits = (total + 3) / 4;
+  std::string s(size_t(digits), '0');
+  for (int d = 0; d < digits; ++d) {
+    int v = 0;
+    for (int b = 0; b < 4; ++b) {
+      const int bit = d * 4 + b;
+      if (bit >= total) break;
+      const int lane = bit / bits, off = bit % bits;
+      const uint64_t u = uint64_t(lanes[size_t(lane)]);
+      v |= int((u >> off) & 1u) << b;
+    }
+    s[size_t(digits - 1 - d)] = "0123456789abcdef"[v];
+  }
+  return s;
+}
+
+enum State { S_IDLE = 0, S_SYN, S_DRAIN, S_OUT, S_WAIT, S_WB, S_NEXT, S_DONE };
+
+struct Gen {
+  const QNet& q;
+  const HwPlan& p;
+  VerilogFile f;
+  Module* m = nullptr;
+  LogicRef *clk = nullptr, *rst = nullptr;
+
+  Gen(const QNet& q_, const HwPlan& p_) : q(q_), p(p_) {}
+
+  const Expr* L(int w, long v) { return f.Lit(w, uint64_t(v)); }
+  const Expr* SL(int w, long v) { return f.SLit(w, v); }
+  Register reg(const std::string& name, int w, long reset = 0, bool d_reg = true) {
+    return m->AddRegister(name, Type::Bits(w), L(w, reset), clk, rst, RegisterOptions{nullptr, d_reg, ""});
+  }
+  int tmp_id = 0;
+  // A reference for `e` (selects and extensions need one): `e` itself or a new wire.
+  const Expr* ref(const Expr* e, const std::string& hint) {
+    if (dynamic_cast<const LogicRef*>(e)) return e;
+    return m->AddWireAssign(vast::Name(hint, tmp_id++), e);
+  }
+  // two's-complement value `e` sign-extended to w bits, as a signed expression
+  const Expr* sext(const Expr* e, int w, const std::string& hint) {
+    const Expr* r = ref(e, hint);
+    if (*r->width() == w) return r->is_signed() ? r : f.Signed(r);
+    const Expr* x = f.SignExtend(r, w);
+    return x->is_signed() ? x : f.Signed(x);
+  }
+  // unsigned value `e` resized to w bits (zero-extend or truncate)
+  const Expr* resize_u(const Expr* e, int w) {
+    const int ew = *e->width();
+    if (ew == w) return e;
+    const Expr* r = ref(e, "rs");
+    if (ew < w) return f.ZeroExtend(r, w);
+    return f.Slice(r, w - 1, 0);
+  }
+};
+
+}  // namespace
+
+GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
+  if (!a.has_qnet)
+    throw Error(fmt::format("method '{}' has no hardware (the neuron array implements sdm, opt, "
+                            "burst and if; rts and snm are float only)",
+                            method_name(a.cfg.neuron.method)));
+  const QNet& q = a.qnet;
+  HwPlan p = plan_accelerator(q, lanes);
+  CyclePrediction pred = predict_cycles(p, q);
+  Gen g(q, p);
+  VerilogFile& f = g.f;
+  const int Ln = p.lanes, T = p.cfg.T, WB = p.cfg.weight_bits;
+  const int NS = int(p.stages.size()), NR = int(p.terms.size()), NT = int(q.tensors.size());
+  const int K = q.num_classes();
+
+  // ---- widths ---------------------------------------------------------------------
+  int maxF = 1, maxH = 1, maxW = 1, maxG = 1, maxCi = 1, maxKt = 1, maxKh = 1, maxKw = 1;
+  long maxDepth = 1, maxCo = 1;
+  int bmax = 2;
+  for (const HwStage& s : p.stages) {
+    maxF = std::max(maxF, s.out_shape.f);
+    maxH = std::max(maxH, s.out_shape.h);
+    maxW = std::max(maxW, s.out_shape.w);
+    maxG = std::max(maxG, s.groups);
+    maxCo = std::max<long>(maxCo, s.co);
+  }
+  long coordMax = 1;
+  for (const HwTerm& t : p.terms) {
+    maxCi = std::max(maxCi, t.ci);
+    maxKt = std::max(maxKt, t.kernel[0]);
+    maxKh = std::max(maxKh, t.kernel[1]);
+    maxKw = std::max(maxKw, t.kernel[2]);
+    const Shape& s = q.tensors[t.src].shape;
+    for (int d = 0; d < 3; ++d) {
+      const long span = long(std::max({maxF, maxH, maxW})) * t.stride[d] + t.kernel[d] + t.pad_lo[d];
+      coordMax = std::max(coordMax, span);
+    }
+    coordMax = std::max<long>(coordMax, std::max({s.f, s.h, s.w}));
+  }
+  for (const QTensor& t : q.tensors) {
+    maxDepth = std::max(maxDepth, t.shape.size());
+    bmax = std::max(bmax, t.bits());
+  }
+  const int STW = clog2(NS), RW = clog2(NR), TIDW = clog2(NT);
+  const int FW = ubits(maxF - 1), HW = ubits(maxH - 1), WW = ubits(maxW - 1), GW = ubits(maxG - 1);
+  const int TW = ubits(std::max(T - 1, 1)), CIW = ubits(maxCi - 1);
+  const int KTW = ubits(maxKt - 1), KHW = ubits(maxKh - 1), KWW = ubits(maxKw - 1);
+  const int CW = ubits(coordMax) + 2;  // signed coordinates
+  const int AWID = clog2(maxDepth);  // address arithmetic is exact modulo 2^AWID
+  const int CHW = ubits(long(maxG) * Ln);
+  const int LNW = ubits(std::max(Ln - 1, 1));
+  const int XW = p.x_w, PRW = WB + XW, ACC = p.acc_w;
+  const int NW = std::max(2, ubits(p.cfg.neuron.max_burst()) + 1);
+  const int NPW = p.neuron_pw, NACC = p.neuron_acc, NF = p.neuron_F;
+  const int LW = p.logit_w, CLW = ubits(std::max(K - 1, 1));
+  const long WDEPTH = std::max<long>(p.weight_words, 1), BDEPTH = std::max<long>(p.bias_words, 1);
+  const int WAW = clog2(WDEPTH), BAW = clog2(BDEPTH);
+  int TDW = 8;
+  std::vector<int> steps(static_cast<size_t>(NT)), wordw(static_cast<size_t>(NT));
+  for (int t = 0; t < NT; ++t) {
+    steps[t] = q.tensors[t].per_step ? T : 1;
+    wordw[t] = steps[t] * q.tensors[t].bits();
+    TDW = std::max(TDW, wordw[t]);
+  }
+
+  // ---- extern neuron ----------------------------------------------------------------
+  Module* nrn = f.DeclareExternModule("sd_neuron");
+  {
+    auto* pa = nrn->AddParameter("ACC_W", f.Int(16));
+    auto* pw = nrn->AddParameter("PW", f.Int(18));
+    nrn->AddParameter("F", f.Int(7));
+    nrn->AddParameter("BETA", f.Int(5));
+    nrn->AddParameter("DUAL", f.Int(1));
+    nrn->AddParameter("INIT_HALF", f.Int(1));
+    auto* pn = nrn->AddParameter("N_W", f.Int(4));
+    nrn->AddInput("clk_i");
+    nrn->AddInput("rst_ni");
+    nrn->AddInput("valid_i");
+    nrn->AddInput("first_i");
+    nrn->AddInput("cur_i", Type::Param(pa, true));
+    nrn->AddOutput("valid_o");
+    nrn->AddOutput("n_o", Type::Param(pn, true));
+    nrn->AddOutput("v_o", Type::Param(pw, true));
+    nrn->AddOutput("m_o", Type::Param(pw, true));
+  }
+
+  Module* m = f.AddModule("sdm_accel");
+  g.m = m;
+  m->AddHeaderComment(fmt::format("sdm_accel: generated by sdmforge from '{}' ({}, T={}, lanes={}).",
+                                  a.graph.name, p.cfg.neuron.label(), T, Ln));
+  m->AddHeaderComment("Do not edit: regenerate with `sdmforge rtl`. See docs/architecture.md.");
+  LogicRef* clk = m->AddInput("clk_i");
+  LogicRef* rst = m->AddInput("rst_ni");
+  g.clk = clk;
+  g.rst = rst;
+  LogicRef* pix_valid = m->AddInput("s_pix_tvalid_i");
+  LogicRef* pix_ready = m->AddOutput("s_pix_tready_o");
+  LogicRef* pix_data = m->AddInput("s_pix_tdata_i", Type::Bits(8));
+  LogicRef* pix_last = m->AddInput("s_pix_tlast_i");
+  LogicRef* start_i = m->AddInput("start_i");
+  LogicRef* busy_o = m->AddOutput("busy_o");
+  LogicRef* done_o = m->AddOutput("done_o");
+  LogicRef* class_o = m->AddOutput("class_o", Type::Bits(CLW));
+  LogicRef* logits_o = m->AddOutput("logits_o", Type::Bits(K * LW));
+  LogicRef* cnt_sel = m->AddInput("cnt_sel_i", Type::Bits(8));
+  LogicRef* cnt_val = m->AddOutput("cnt_val_o", Type::Bits(32));
+  LogicRef* tr_valid = m->AddOutput("trace_valid_o");
+  LogicRef* tr_tensor = m->AddOutput("trace_tensor_o", Type::Bits(8));
+  LogicRef* tr_addr = m->AddOutput("trace_addr_o", Type::Bits(32));
+  LogicRef* tr_data = m->AddOutput("trace_data_o", Type::Bits(TDW));
+  LogicRef* tn_valid = m->AddOutput("trace_nrn_valid_o");
+  LogicRef* tn_stage = m->AddOutput("trace_nrn_stage_o", Type::Bits(8));
+  LogicRef* tn_t = m->AddOutput("trace_nrn_t_o", Type::Bits(8));
+  LogicRef* tn_v = m->AddOutput("trace_nrn_v_o", Type::Bits(Ln * NPW));
+  LogicRef* tn_m = m->AddOutput("trace_nrn_m_o", Type::Bits(Ln * NPW));
+
+  // ---- controller registers ---------------------------------------------------------
+  Register state = g.reg("state", 3, S_IDLE);
+  Register stage = g.reg("stage", STW);
+  Register fo = g.reg("fo", FW), ho = g.reg("ho", HW), wo = g.reg("wo", WW), cg = g.reg("cg", GW);
+  Register tt = g.reg("t", TW), rr = g.reg("r", RW), ci = g.reg("ci", CIW);
+  Register dt = g.reg("dt", KTW), dh = g.reg("dh", KHW), dw = g.reg("dw", KWW);
+  Register drain = g.reg("drain", 1), wait = g.reg("wait", 1), wb = g.reg("wb", LNW);
+  Register syn_first = g.reg("syn_first", 1);
+  const long clip = q.tensors[0].shape.size();
+  const int PAW = clog2(clip);
+  Register pix_addr = g.reg("pix_addr", PAW);
+  Register cls = g.reg("class", CLW), done = g.reg("done", 1);
+
+  auto is_state = [&](State s) { return f.Eq(state.q, g.L(3, s)); };
+  const Expr* in_syn = is_state(S_SYN);
+  const Expr* ready = f.LogicalOr(is_state(S_IDLE), is_state(S_DONE));
+  m->AddAssign(pix_ready, ready);
+  const Expr* pix_hs = f.LogicalAnd(pix_valid, ready);
+  LogicRef* start = m->AddWireAssign("run_start",
+      f.LogicalOr(f.LogicalAnd(pix_hs, pix_last), f.LogicalAnd(start_i, ready)));
+  m->AddAssign(busy_o, f.LogicalNot(ready));
+  m->AddAssign(done_o, done.q);
+  m->AddAssign(class_o, cls.q);
+
+  // ---- term decode (per datapath row): bounds, input coordinate, addresses ----------
+  LogicRef* td_last_dw = m->AddReg("td_last_dw", Type::Bits(1));
+  LogicRef* td_last_dh = m->AddReg("td_last_dh", Type::Bits(1));
+  LogicRef* td_last_dt = m->AddReg("td_last_dt", Type::Bits(1));
+  LogicRef* td_last_ci = m->AddReg("td_last_ci", Type::Bits(1));
+  LogicRef* td_inr = m->AddReg("td_in_range", Type::Bits(1));
+  LogicRef* td_src = m->AddReg("td_src", Type::Bits(TIDW));
+  LogicRef* td_addr = m->AddReg("td_addr", Type::Bits(AWID));
+  LogicRef* td_waddr = m->AddReg("td_waddr", Type::Bits(WAW));
+  {
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(td_last_dw, g.L(1, 1));
+    b->Blocking(td_last_dh, g.L(1, 1));
+    b->Blocking(td_last_dt, g.L(1, 1));
+    b->Blocking(td_last_ci, g.L(1, 1));
+    b->Blocking(td_inr, g.L(1, 0));
+    b->Blocking(td_src, g.L(TIDW, 0));
+    b->Blocking(td_addr, g.L(AWID, 0));
+    b->Blocking(td_waddr, g.L(WAW, 0));
+    Case* c = b->AddCase(rr.q);
+    auto sc = [&](const Expr* e) { return f.Signed(f.ZeroExtend(e, CW)); };
+    for (int r = 0; r < NR; ++r) {
+      const HwTerm& t = p.terms[r];
+      const HwStage& s = p.stages[t.stage];
+      const Shape& is = q.tensors[t.src].shape;
+      Block* it = c->AddItem({g.L(RW, r)});
+      it->AddComment(fmt::format("row {}: stage {} ({}) reads tensor {} ({})", r, t.stage, s.name, t.src,
+                                 q.tensors[t.src].name));
+      it->Blocking(td_last_dw, f.Eq(dw.q, g.L(KWW, t.kernel[2] - 1)));
+      it->Blocking(td_last_dh, f.Eq(dh.q, g.L(KHW, t.kernel[1] - 1)));
+      it->Blocking(td_last_dt, f.Eq(dt.q, g.L(KTW, t.kernel[0] - 1)));
+      it->Blocking(td_last_ci, f.Eq(ci.q, g.L(CIW, t.ci - 1)));
+      it->Blocking(td_src, g.L(TIDW, t.src));
+      // input coordinate = out * stride - pad + kernel offset
+      const Expr* fi = f.Add(f.Sub(f.Mul(sc(fo.q), g.SL(CW, t.stride[0])), g.SL(CW, t.pad_lo[0])), sc(dt.q));
+      const Expr* hi = f.Add(f.Sub(f.Mul(sc(ho.q), g.SL(CW, t.stride[1])), g.SL(CW, t.pad_lo[1])), sc(dh.q));
+      const Expr* wi = f.Add(f.Sub(f.Mul(sc(wo.q), g.SL(CW, t.stride[2])), g.SL(CW, t.pad_lo[2])), sc(dw.q));
+      auto inr = [&](const Expr* x, int n) {
+        return f.LogicalAnd(f.Ge(x, g.SL(CW, 0)), f.Lt(x, g.SL(CW, n)));
+      };
+      it->Blocking(td_inr, f.LogicalAnd(f.LogicalAnd(inr(fi, is.f), inr(hi, is.h)), inr(wi, is.w)));
+      auto u = [&](const Expr* x) { return g.resize_u(f.Unsigned(x), AWID); };
+      const Expr* addr = f.Add(
+          f.Mul(f.Add(f.Mul(f.Add(f.Mul(g.resize_u(ci.q, AWID), g.L(AWID, is.f)), u(fi)), g.L(AWID, is.h)), u(hi)),
+                g.L(AWID, is.w)),
+          u(wi));
+      it->Blocking(td_addr, addr);
+      const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
+      const int WX = WAW;
+      const Expr* kidx = f.Add(f.Mul(f.Add(f.Mul(g.resize_u(dt.q, WX), g.L(WX, t.kernel[1])), g.resize_u(dh.q, WX)),
+                                     g.L(WX, t.kernel[2])),
+                               g.resize_u(dw.q, WX));
+      const Expr* wa = f.Add(g.L(WX, t.wbase),
+                             f.Add(f.Mul(f.Add(f.Mul(g.resize_u(cg.q, WX), g.L(WX, t.ci)), g.resize_u(ci.q, WX)),
+                                         g.L(WX, KK)),
+                                   kidx));
+      it->Blocking(td_waddr, wa);
+    }
+  }
+
+  // ---- stage decode ---------------------------------------------------------------
+  LogicRef* sd_mode = m->AddReg("sd_mode", Type::Bits(2));
+  LogicRef* sd_static = m->AddReg("sd_static", Type::Bits(1));
+  LogicRef* sd_last_r = m->AddReg("sd_last_r", Type::Bits(1));
+  LogicRef* sd_first_r = m->AddReg("sd_first_r", Type::Bits(RW));
+  LogicRef* sd_next_r = m->AddReg("sd_next_r", Type::Bits(RW));
+  LogicRef* sd_last_cg = m->AddReg("sd_last_cg", Type::Bits(1));
+  LogicRef* sd_last_wo = m->AddReg("sd_last_wo", Type::Bits(1));
+  LogicRef* sd_last_ho = m->AddReg("sd_last_ho", Type::Bits(1));
+  LogicRef* sd_last_fo = m->AddReg("sd_last_fo", Type::Bits(1));
+  LogicRef* sd_last_stage = m->AddReg("sd_last_stage", Type::Bits(1));
+  LogicRef* sd_last_wb = m->AddReg("sd_last_wb", Type::Bits(1));
+  LogicRef* sd_out = m->AddReg("sd_out", Type::Bits(TIDW));
+  LogicRef* sd_oaddr = m->AddReg("sd_out_addr", Type::Bits(AWID));
+  LogicRef* sd_baddr = m->AddReg("sd_bias_addr", Type::Bits(BAW));
+  LogicRef* ch = m->AddWireAssign("wb_channel",
+      f.Add(f.Mul(g.resize_u(cg.q, CHW), g.L(CHW, Ln)), g.resize_u(wb.q, CHW)));
+  {
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(sd_mode, g.L(2, 0));
+    b->Blocking(sd_static, g.L(1, 0));
+    b->Blocking(sd_last_r, g.L(1, 1));
+    b->Blocking(sd_first_r, g.L(RW, 0));
+    b->Blocking(sd_next_r, g.L(RW, 0));
+    b->Blocking(sd_last_cg, g.L(1, 1));
+    b->Blocking(sd_last_wo, g.L(1, 1));
+    b->Blocking(sd_last_ho, g.L(1, 1));
+    b->Blocking(sd_last_fo, g.L(1, 1));
+    b->Blocking(sd_last_stage, g.L(1, 1));
+    b->Blocking(sd_last_wb, g.L(1, 1));
+    b->Blocking(sd_out, g.L(TIDW, 0));
+    b->Blocking(sd_oaddr, g.L(AWID, 0));
+    b->Blocking(sd_baddr, g.L(BAW, 0));
+    Case* c = b->AddCase(stage.q);
+    for (int si = 0; si < NS; ++si) {
+      const HwStage& s = p.stages[si];
+      Block* it = c->AddItem({g.L(STW, si)});
+      it->AddComment(fmt::format("stage {}: {} ({}), out tensor {} {}", si, s.name,
+                                 s.mode == HwStage::Neuron ? "neuron" : s.mode == HwStage::Sum ? "sum pool" : "readout",
+                                 s.out, s.out_shape.str()));
+      it->Blocking(sd_mode, g.L(2, s.mode));
+      it->Blocking(sd_static, g.L(1, s.static_input ? 1 : 0));
+      it->Blocking(sd_last_r, f.Eq(rr.q, g.L(RW, s.first_term + s.num_terms - 1)));
+      it->Blocking(sd_first_r, g.L(RW, s.first_term));
+      it->Blocking(sd_next_r, g.L(RW, si + 1 < NS ? p.stages[si + 1].first_term : 0));
+      it->Blocking(sd_last_cg, f.Eq(cg.q, g.L(GW, s.groups - 1)));
+      it->Blocking(sd_last_wo, f.Eq(wo.q, g.L(WW, s.out_shape.w - 1)));
+      it->Blocking(sd_last_ho, f.Eq(ho.q, g.L(HW, s.out_shape.h - 1)));
+      it->Blocking(sd_last_fo, f.Eq(fo.q, g.L(FW, s.out_shape.f - 1)));
+      it->Blocking(sd_last_stage, g.L(1, si == NS - 1 ? 1 : 0));
+      it->Blocking(sd_last_wb, f.LogicalOr(f.Eq(wb.q, g.L(LNW, Ln - 1)), f.Eq(ch, g.L(CHW, s.co - 1))));
+      it->Blocking(sd_out, g.L(TIDW, s.out));
+      const Shape& os = s.out_shape;
+      it->Blocking(sd_oaddr,
+                   f.Add(f.Mul(f.Add(f.Mul(f.Add(f.Mul(g.resize_u(ch, AWID), g.L(AWID, os.f)), g.resize_u(fo.q, AWID)),
+                                           g.L(AWID, os.h)),
+                                     g.resize_u(ho.q, AWID)),
+                               g.L(AWID, os.w)),
+                         g.resize_u(wo.q, AWID)));
+      it->Blocking(sd_baddr, f.Add(g.L(BAW, s.bias_base), g.resize_u(cg.q, BAW)));
+    }
+  }
+
+  // ---- memories -----------------------------------------------------------------------
+  GeneratedDesign out;
+  // weight ROM: one word per (row, group, input channel, kernel offset), lane 0 in the LSBs
+  {
+    std::string hex;
+    for (const HwTerm& t : p.terms) {
+      const HwStage& s = p.stages[t.stage];
+      const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
+      for (int gi = 0; gi < s.groups; ++gi)
+        for (int c = 0; c < t.ci; ++c)
+          for (long k = 0; k < KK; ++k) {
+            std::vector<int64_t> lanesv(size_t(Ln), 0);
+            for (int l = 0; l < Ln; ++l) {
+              const int o = gi * Ln + l;
+              if (o < s.co) lanesv[l] = t.weight[(size_t(o) * t.ci + c) * KK + k];
+            }
+            hex += hex_word(lanesv, WB) + "\n";
+          }
+    }
+    if (p.weight_words == 0) hex = hex_word(std::vector<int64_t>(size_t(Ln), 0), WB) + "\n";
+    out.files["weights.hex"] = hex;
+    std::string bh;
+    for (const HwStage& s : p.stages) {
+      const QStage& qs = q.stages[s.qstage];
+      for (int gi = 0; gi < s.groups; ++gi) {
+        std::vector<int64_t> lanesv(size_t(Ln), 0);
+        for (int l = 0; l < Ln; ++l) {
+          const int o = gi * Ln + l;
+          if (o < s.co && s.mode != HwStage::Sum) lanesv[l] = qs.bias[o];
+        }
+        bh += hex_word(lanesv, ACC) + "\n";
+      }
+    }
+    out.files["bias.hex"] = bh;
+  }
+  LogicRef* wrom = m->AddMemory("weight_rom", Type::Bits(Ln * WB), int(WDEPTH), "weights.hex");
+  LogicRef* brom = m->AddMemory("bias_rom", Type::Bits(Ln * ACC), int(BDEPTH), "bias.hex");
+  LogicRef* w_q = m->AddReg("weight_q", Type::Bits(Ln * WB));
+  LogicRef* bias_w = m->AddWireAssign("bias_word", f.Index(brom, sd_baddr));
+  {
+    Block* b = m->AddAlwaysFf(clk);
+    b->Nonblocking(w_q, f.Index(wrom, td_waddr));
+  }
+
+  // pipeline stage 1: issue
+  Register p1_valid = g.reg("p1_valid", 1), p1_inr = g.reg("p1_in_range", 1);
+  Register p1_src = g.reg("p1_src", TIDW), p1_t = g.reg("p1_t", TW);
+  m->AddAlwaysComb()->Blocking(p1_valid.d, in_syn);
+  m->AddAlwaysComb()->Blocking(p1_inr.d, td_inr);
+  m->AddAlwaysComb()->Blocking(p1_src.d, td_src);
+  m->AddAlwaysComb()->Blocking(p1_t.d, tt.q);
+
+  // tensor memories
+  std::vector<LogicRef*> mem(static_cast<size_t>(NT)), rd(static_cast<size_t>(NT));
+  std::vector<const Expr*> wdata(static_cast<size_t>(NT));
+  nlohmann::json memmap = nlohmann::json::array();
+  // lane-word slots written by the output unit, packed per destination at write-back
+  std::vector<std::vector<LogicRef*>> slot(static_cast<size_t>(Ln), std::vector<LogicRef*>(static_cast<size_t>(T)));
+  for (int l = 0; l < Ln; ++l)
+    for (int t = 0; t < T; ++t) slot[l][t] = m->AddReg(vast::Name("slot_l", l, "t", t), Type::Bits(bmax));
+  std::vector<LogicRef*> sel_slot(static_cast<size_t>(T));
+  for (int t = 0; t < T; ++t) {
+    sel_slot[t] = m->AddReg(vast::Name("wb_slot_t", t), Type::Bits(bmax));
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(sel_slot[t], slot[0][t]);
+    if (Ln > 1) {
+      Case* c = b->AddCase(wb.q);
+      for (int l = 1; l < Ln; ++l) c->AddItem({g.L(LNW, l)})->Blocking(sel_slot[t], slot[l][t]);
+    }
+  }
+  for (int ti = 0; ti < NT; ++ti) {
+    const QTensor& qt = q.tensors[ti];
+    const std::string base = vast::Name("t", ti, sanitize(qt.name));
+    const int aw = clog2(qt.shape.size());
+    mem[ti] = m->AddMemory(vast::Name("mem", base), Type::Bits(wordw[ti]), int(qt.shape.size()));
+    rd[ti] = m->AddReg(vast::Name("rd", base), Type::Bits(wordw[ti]));
+    Block* b = m->AddAlwaysFf(clk);
+    b->Nonblocking(rd[ti], f.Index(mem[ti], g.resize_u(td_addr, aw)));
+    memmap.push_back({{"tensor", ti}, {"name", qt.name}, {"memory", vast::Name("mem", base)},
+                      {"depth", qt.shape.size()}, {"word_bits", wordw[ti]}, {"value_bits", qt.bits()},
+                      {"signed", qt.is_signed()}, {"steps_per_word", steps[ti]},
+                      {"shape", {qt.shape.c, qt.shape.f, qt.shape.h, qt.shape.w}},
+                      {"bits", long(wordw[ti]) * qt.shape.size()}});
+    if (ti == 0) {
+      If* w = b->AddIf(pix_hs);
+      w->then_block()->Nonblocking(f.Index(mem[0], pix_addr.q), pix_data);
+      continue;
+    }
+    std::vector<const Expr*> parts;
+    for (int t = steps[ti] - 1; t >= 0; --t) parts.push_back(f.Slice(sel_slot[t], qt.bits() - 1, 0));
+    wdata[ti] = parts.size() == 1 ? parts[0] : f.Concat(parts);
+    LogicRef* wd = m->AddWireAssign(vast::Name("wdata", base), wdata[ti]);
+    wdata[ti] = wd;
+    If* w = b->AddIf(f.LogicalAnd(is_state(S_WB), f.Eq(sd_out, g.L(TIDW, ti))));
+    w->then_block()->Nonblocking(f.Index(mem[ti], g.resize_u(sd_oaddr, aw)), wd);
+  }
+
+  // pipeline stage 2: select the input value, multiply per lane
+  LogicRef* xv = m->AddReg("x_value", Type::SBits(XW));
+  {
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(xv, g.SL(XW, 0));
+    Case* c = b->AddCase(p1_src.q);
+    for (int ti = 0; ti < NT; ++ti) {
+      const QTensor& qt = q.tensors[ti];
+      const int bits = qt.bits();
+      const Expr* val;
+      if (steps[ti] == 1) {
+        val = f.Slice(rd[ti], bits - 1, 0);
+      } else {
+        const int bw = clog2(long(wordw[ti]));
+        val = f.PartSelect(rd[ti], f.Mul(g.resize_u(p1_t.q, bw), g.L(bw, bits)), bits);
+      }
+      const Expr* ext = qt.is_signed() ? g.sext(val, XW, "xval") : f.Signed(f.ZeroExtend(g.ref(val, "xval"), XW));
+      c->AddItem({g.L(TIDW, ti)})->Blocking(xv, ext);
+    }
+    // outside the window: zero padding
+    If* z = b->AddIf(f.LogicalNot(p1_inr.q));
+    z->then_block()->Blocking(xv, g.SL(XW, 0));
+  }
+  Register p2_valid = g.reg("p2_valid", 1);
+  m->AddAlwaysComb()->Blocking(p2_valid.d, p1_valid.q);
+  std::vector<Register> prod, acc;
+  for (int l = 0; l < Ln; ++l) {
+    Register pr = m->AddRegister(vast::Name("prod_l", l), Type::SBits(PRW), g.SL(PRW, 0), clk, rst,
+                                 RegisterOptions{nullptr, true, ""});
+    const Expr* wl = g.sext(f.Slice(w_q, (l + 1) * WB - 1, l * WB), PRW, vast::Name("w_l", l));
+    m->AddAlwaysComb()->Blocking(pr.d, f.Mul(wl, g.sext(xv, PRW, "x_ext")));
+    prod.push_back(pr);
+  }
+  // stage 3: accumulate; the first synapse cycle of a (group, step) loads the bias
+  for (int l = 0; l < Ln; ++l) {
+    Register ac = m->AddRegister(vast::Name("acc_l", l), Type::SBits(ACC), g.SL(ACC, 0), clk, rst,
+                                 RegisterOptions{nullptr, true, ""});
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(ac.d, ac.q);
+    If* i = b->AddIf(f.LogicalAnd(in_syn, syn_first.q));
+    i->then_block()->Blocking(ac.d, f.Signed(f.Slice(bias_w, (l + 1) * ACC - 1, l * ACC)));
+    const Expr* pe = PRW <= ACC ? g.sext(prod[l].q, ACC, "prod_ext") : f.Signed(f.Slice(prod[l].q, ACC - 1, 0));
+    i->ElseIf(p2_valid.q)->Blocking(ac.d, f.Add(ac.q, pe));
+    acc.push_back(ac);
+  }
+
+  // ---- output unit: shared neuron array ------------------------------------------------
+  const Expr* out_state = is_state(S_OUT);
+  LogicRef* nrn_valid = m->AddWireAssign("nrn_valid", f.LogicalAnd(out_state, f.Eq(sd_mode, g.L(2, HwStage::Neuron))));
+  LogicRef* nrn_first = m->AddWireAssign("nrn_first", f.Eq(tt.q, g.L(TW, 0)));
+  std::vector<LogicRef*> n_o(static_cast<size_t>(Ln)), v_o(static_cast<size_t>(Ln)), m_o(static_cast<size_t>(Ln));
+  std::vector<LogicRef*> nv(static_cast<size_t>(Ln));
+  for (int l = 0; l < Ln; ++l) {
+    LogicRef* cur = m->AddReg(vast::Name("nrn_cur_l", l), Type::SBits(NACC));
+    Block* b = m->AddAlwaysComb();
+    const Expr* ext = g.sext(acc[l].q, NACC, "acc_ext");
+    b->Blocking(cur, ext);
+    Case* c = b->AddCase(stage.q);
+    for (int si = 0; si < NS; ++si)
+      if (p.stages[si].shift > 0)
+        c->AddItem({g.L(STW, si)})->Blocking(cur, f.Shl(ext, f.Int(p.stages[si].shift)));
+    n_o[l] = m->AddWire(vast::Name("nrn_n_l", l), Type::SBits(NW));
+    v_o[l] = m->AddWire(vast::Name("nrn_v_l", l), Type::SBits(NPW));
+    m_o[l] = m->AddWire(vast::Name("nrn_m_l", l), Type::SBits(NPW));
+    nv[l] = m->AddWire(vast::Name("nrn_valid_l", l), Type::Bits(1));
+    const NeuronSpec& ns = p.cfg.neuron;
+    m->AddInstance(nrn, vast::Name("u_sd_neuron_l", l),
+                   {{"ACC_W", f.Int(NACC)}, {"PW", f.Int(NPW)}, {"F", f.Int(NF)},
+                    {"BETA", f.Int(ns.max_burst())}, {"DUAL", f.Int(ns.method == Method::SDM && ns.dual ? 1 : 0)},
+                    {"INIT_HALF", f.Int(ns.init_half() ? 1 : 0)}, {"N_W", f.Int(NW)}},
+                   {{"clk_i", clk}, {"rst_ni", rst}, {"valid_i", nrn_valid}, {"first_i", nrn_first},
+                    {"cur_i", cur}, {"valid_o", nv[l]}, {"n_o", n_o[l]}, {"v_o", v_o[l]}, {"m_o", m_o[l]}});
+  }
+  // the step index travels with the neuron pipeline (latency 2)
+  Register nt1 = g.reg("nrn_t1", TW), nt2 = g.reg("nrn_t2", TW);
+  m->AddAlwaysComb()->Blocking(nt1.d, tt.q);
+  m->AddAlwaysComb()->Blocking(nt2.d, nt1.q);
+  {
+    std::vector<const Expr*> vs, ms;
+    for (int l = Ln - 1; l >= 0; --l) vs.push_back(v_o[l]), ms.push_back(m_o[l]);
+    m->AddAssign(tn_v, Ln == 1 ? f.Unsigned(v_o[0]) : f.Concat(vs));
+    m->AddAssign(tn_m, Ln == 1 ? f.Unsigned(m_o[0]) : f.Concat(ms));
+    m->AddAssign(tn_valid, nv[0]);
+    m->AddAssign(tn_stage, g.resize_u(stage.q, 8));
+    m->AddAssign(tn_t, g.resize_u(nt2.q, 8));
+  }
+  // slots: neuron spike counts (2 cycles after the feed) or pooled sums (at S_OUT)
+  LogicRef* sum_out = m->AddWireAssign("sum_out", f.LogicalAnd(out_state, f.Eq(sd_mode, g.L(2, HwStage::Sum))));
+  for (int l = 0; l < Ln; ++l) {
+    Block* b = m->AddAlwaysFf(clk);
+    for (int t = 0; t < T; ++t) {
+      If* i = b->AddIf(f.LogicalAnd(nv[l], f.Eq(nt2.q, g.L(TW, t))));
+      const Expr* nn = f.Unsigned(g.sext(n_o[l], std::max(bmax, NW), "n_ext"));
+      i->then_block()->Nonblocking(slot[l][t], g.resize_u(nn, bmax));
+      i->ElseIf(f.LogicalAnd(sum_out, f.Eq(tt.q, g.L(TW, t))))
+          ->Nonblocking(slot[l][t], bmax <= ACC ? f.Slice(acc[l].q, bmax - 1, 0)
+                                                : f.Unsigned(g.sext(acc[l].q, bmax, "acc_slot")));
+    }
+  }
+  // readout: logits accumulate the readout current of every step
+  std::vector<Register> logit(static_cast<size_t>(K));
+  LogicRef* ro_out = m->AddWireAssign("readout_out", f.LogicalAnd(out_state, f.Eq(sd_mode, g.L(2, HwStage::Readout))));
+  for (int k = 0; k < K; ++k) {
+    logit[k] = m->AddRegister(vast::Name("logit", k), Type::SBits(LW), g.SL(LW, 0), clk, rst,
+                              RegisterOptions{nullptr, true, ""});
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(logit[k].d, logit[k].q);
+    If* i = b->AddIf(start);
+    i->then_block()->Blocking(logit[k].d, g.SL(LW, 0));
+    const Expr* a = acc[k % Ln].q;
+    const Expr* ae = LW >= ACC ? g.sext(a, LW, "acc_logit") : f.Signed(f.Slice(a, LW - 1, 0));
+    i->ElseIf(f.LogicalAnd(ro_out, f.Eq(cg.q, g.L(GW, k / Ln))))->Blocking(logit[k].d, f.Add(logit[k].q, ae));
+  }
+  {
+    std::vector<const Expr*> parts;
+    for (int k = K - 1; k >= 0; --k) parts.push_back(logit[k].q);
+    m->AddAssign(logits_o, K == 1 ? f.Unsigned(logit[0].q) : f.Concat(parts));
+  }
+  // argmax (ties -> lowest index): a compare chain, used once per clip
+  const Expr* best = logit[0].q;
+  const Expr* best_i = g.L(CLW, 0);
+  for (int k = 1; k < K; ++k) {
+    LogicRef* gt = m->AddWireAssign(vast::Name("argmax_gt", k), f.Gt(logit[k].q, best));
+    if (k + 1 < K) best = m->AddWireAssign(vast::Name("argmax_v", k), f.Ternary(gt, logit[k].q, best));
+    best_i = m->AddWireAssign(vast::Name("argmax_i", k), f.Ternary(gt, g.L(CLW, k), best_i));
+  }
+
+  // ---- trace port: every tensor word written, for co-simulation ------------------------
+  {
+    m->AddAssign(tr_valid, is_state(S_WB));
+    m->AddAssign(tr_tensor, g.resize_u(sd_out, 8));
+    m->AddAssign(tr_addr, g.resize_u(sd_oaddr, 32));
+    LogicRef* td = m->AddReg("trace_data", Type::Bits(TDW));
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(td, g.L(TDW, 0));
+    Case* c = b->AddCase(sd_out);
+    for (int ti = 1; ti < NT; ++ti) c->AddItem({g.L(TIDW, ti)})->Blocking(td, g.resize_u(wdata[ti], TDW));
+    m->AddAssign(tr_data, td);
+  }
+
+  // ---- counters ------------------------------------------------------------------------
+  std::vector<std::pair<std::string, Register>> counters;
+  auto counter = [&](const std::string& name, const Expr* inc_cond, const Expr* amount) {
+    Register c = g.reg(vast::Name("cnt", name), 32);
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(c.d, c.q);
+    If* i = b->AddIf(start);
+    i->then_block()->Blocking(c.d, g.L(32, 0));
+    i->ElseIf(inc_cond)->Blocking(c.d, f.Add(c.q, amount));
+    counters.push_back({name, c});
+  };
+  counter("cycles", f.LogicalNot(ready), g.L(32, 1));
+  counter("synapse_reads", in_syn, g.L(32, 1));
+  counter("weight_reads", in_syn, g.L(32, 1));
+  counter("tensor_writes", is_state(S_WB), g.L(32, 1));
+  {
+    // |n| of all lanes at a neuron output
+    const int SW = ubits(long(Ln) * 64);
+    const Expr* sum = g.L(SW, 0);
+    for (int l = 0; l < Ln; ++l) {
+      const Expr* neg = f.Index(n_o[l], NW - 1);
+      const Expr* mag = f.Ternary(neg, g.L(SW, 1), g.resize_u(f.Unsigned(n_o[l]), SW));
+      sum = f.Add(sum, mag);
+    }
+    LogicRef* spk = m->AddWireAssign("spikes_abs", sum);
+    for (int si = 0; si < NS; ++si) {
+      if (p.stages[si].mode != HwStage::Neuron) continue;
+      counter(vast::Name("spikes_s", si), f.LogicalAnd(nv[0], f.Eq(stage.q, g.L(STW, si))), g.resize_u(spk, 32));
+    }
+  }
+  {
+    LogicRef* cv = m->AddReg("cnt_val", Type::Bits(32));
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(cv, g.L(32, 0));
+    Case* c = b->AddCase(cnt_sel);
+    for (size_t i = 0; i < counters.size(); ++i) c->AddItem({g.L(8, long(i))})->Blocking(cv, counters[i].second.q);
+    m->AddAssign(cnt_val, cv);
+  }
+
+  // ---- controller FSM --------------------------------------------------------------------
+  {
+    Block* b = m->AddAlwaysComb();
+    for (Register* r : {&state, &stage, &fo, &ho, &wo, &cg, &tt, &rr, &ci, &dt, &dh, &dw, &drain, &wait, &wb,
+                        &syn_first, &pix_addr, &cls, &done})
+      b->Blocking(r->d, r->q);
+    // pixel stream
+    If* px = b->AddIf(pix_hs);
+    If* pl = px->then_block()->AddIf(pix_last);
+    pl->then_block()->Blocking(pix_addr.d, g.L(PAW, 0));
+    If* pe = pl->Else()->AddIf(f.Ne(pix_addr.q, g.L(PAW, clip - 1)));
+    pe->then_block()->Blocking(pix_addr.d, f.Add(pix_addr.q, g.L(PAW, 1)));
+    Case* c = b->AddCase(state.q);
+    auto start_run = [&](Block* blk) {
+      If* s = blk->AddIf(start);
+      Block* sb = s->then_block();
+      sb->Blocking(state.d, g.L(3, S_SYN));
+      for (Register* r : {&stage, &fo, &ho, &wo, &cg, &tt, &rr, &ci, &dt, &dh, &dw, &wb})
+        sb->Blocking(r->d, g.L(*r->q->width(), 0));
+      sb->Blocking(syn_first.d, g.L(1, 1));
+      sb->Blocking(done.d, g.L(1, 0));
+    };
+    start_run(c->AddItem({g.L(3, S_IDLE)}));
+    start_run(c->AddItem({g.L(3, S_DONE)}));
+    {  // one synapse per cycle; the loop counters wrap to their start after the last
+      Block* s = c->AddItem({g.L(3, S_SYN)});
+      s->Blocking(syn_first.d, g.L(1, 0));
+      If* i1 = s->AddIf(f.LogicalNot(td_last_dw));
+      i1->then_block()->Blocking(dw.d, f.Add(dw.q, g.L(KWW, 1)));
+      Block* e1 = i1->Else();
+      e1->Blocking(dw.d, g.L(KWW, 0));
+      If* i2 = e1->AddIf(f.LogicalNot(td_last_dh));
+      i2->then_block()->Blocking(dh.d, f.Add(dh.q, g.L(KHW, 1)));
+      Block* e2 = i2->Else();
+      e2->Blocking(dh.d, g.L(KHW, 0));
+      If* i3 = e2->AddIf(f.LogicalNot(td_last_dt));
+      i3->then_block()->Blocking(dt.d, f.Add(dt.q, g.L(KTW, 1)));
+      Block* e3 = i3->Else();
+      e3->Blocking(dt.d, g.L(KTW, 0));
+      If* i4 = e3->AddIf(f.LogicalNot(td_last_ci));
+      i4->then_block()->Blocking(ci.d, f.Add(ci.q, g.L(CIW, 1)));
+      Block* e4 = i4->Else();
+      e4->Blocking(ci.d, g.L(CIW, 0));
+      If* i5 = e4->AddIf(f.LogicalNot(sd_last_r));
+      i5->then_block()->Blocking(rr.d, f.Add(rr.q, g.L(RW, 1)));
+      Block* e5 = i5->Else();
+      e5->Blocking(rr.d, sd_first_r);
+      e5->Blocking(state.d, g.L(3, S_DRAIN));
+      e5->Blocking(drain.d, g.L(1, 0));
+    }
+    {  // two cycles until the last product is in the accumulators
+      Block* s = c->AddItem({g.L(3, S_DRAIN)});
+      s->Blocking(drain.d, g.L(1, 1));
+      If* i = s->AddIf(drain.q);
+      i->then_block()->Blocking(state.d, g.L(3, S_OUT));
+    }
+    {  // feed the neuron / store the sum / add to the logits, once per step
+      Block* s = c->AddItem({g.L(3, S_OUT)});
+      const Expr* last_t = f.Eq(tt.q, g.L(TW, T - 1));
+      If* st = s->AddIf(f.LogicalAnd(sd_static, f.Eq(sd_mode, g.L(2, HwStage::Neuron))));
+      // static current: the neuron steps T times on the same current
+      If* a = st->then_block()->AddIf(last_t);
+      a->then_block()->Blocking(tt.d, g.L(TW, 0));
+      a->then_block()->Blocking(state.d, g.L(3, S_WAIT));
+      a->then_block()->Blocking(wait.d, g.L(1, 0));
+      a->Else()->Blocking(tt.d, f.Add(tt.q, g.L(TW, 1)));
+      Block* dyn = st->Else();
+      If* bq = dyn->AddIf(f.LogicalOr(sd_static, last_t));
+      bq->then_block()->Blocking(tt.d, g.L(TW, 0));
+      bq->then_block()->Blocking(state.d, g.L(3, S_WAIT));
+      bq->then_block()->Blocking(wait.d, g.L(1, 0));
+      Block* more = bq->Else();
+      more->Blocking(tt.d, f.Add(tt.q, g.L(TW, 1)));
+      more->Blocking(state.d, g.L(3, S_SYN));
+      more->Blocking(syn_first.d, g.L(1, 1));
+    }
+    {  // neuron latency
+      Block* s = c->AddItem({g.L(3, S_WAIT)});
+      s->Blocking(wait.d, g.L(1, 1));
+      If* i = s->AddIf(wait.q);
+      i->then_block()->Blocking(wb.d, g.L(LNW, 0));
+      i->then_block()->Blocking(state.d, f.Ternary(f.Eq(sd_mode, g.L(2, HwStage::Readout)), g.L(3, S_NEXT), g.L(3, S_WB)));
+    }
+    {  // one lane word per cycle into the output tensor
+      Block* s = c->AddItem({g.L(3, S_WB)});
+      If* i = s->AddIf(sd_last_wb);
+      i->then_block()->Blocking(state.d, g.L(3, S_NEXT));
+      i->Else()->Blocking(wb.d, f.Add(wb.q, g.L(LNW, 1)));
+    }
+    {  // next output group: channel group, then column, row, frame, stage
+      Block* s = c->AddItem({g.L(3, S_NEXT)});
+      s->Blocking(state.d, g.L(3, S_SYN));
+      s->Blocking(syn_first.d, g.L(1, 1));
+      If* a = s->AddIf(f.LogicalNot(sd_last_cg));
+      a->then_block()->Blocking(cg.d, f.Add(cg.q, g.L(GW, 1)));
+      Block* a2 = a->Else();
+      a2->Blocking(cg.d, g.L(GW, 0));
+      If* b2 = a2->AddIf(f.LogicalNot(sd_last_wo));
+      b2->then_block()->Blocking(wo.d, f.Add(wo.q, g.L(WW, 1)));
+      Block* b3 = b2->Else();
+      b3->Blocking(wo.d, g.L(WW, 0));
+      If* c2 = b3->AddIf(f.LogicalNot(sd_last_ho));
+      c2->then_block()->Blocking(ho.d, f.Add(ho.q, g.L(HW, 1)));
+      Block* c3 = c2->Else();
+      c3->Blocking(ho.d, g.L(HW, 0));
+      If* d2 = c3->AddIf(f.LogicalNot(sd_last_fo));
+      d2->then_block()->Blocking(fo.d, f.Add(fo.q, g.L(FW, 1)));
+      Block* d3 = d2->Else();
+      d3->Blocking(fo.d, g.L(FW, 0));
+      If* e = d3->AddIf(sd_last_stage);
+      e->then_block()->Blocking(state.d, g.L(3, S_DONE));
+      e->then_block()->Blocking(done.d, g.L(1, 1));
+      e->then_block()->Blocking(cls.d, best_i);
+      e->then_block()->Blocking(syn_first.d, g.L(1, 0));
+      e->Else()->Blocking(stage.d, f.Add(stage.q, g.L(STW, 1)));
+      e->Else()->Blocking(rr.d, sd_next_r);
+    }
+  }
+
+  out.files["sdm_accel.v"] = f.Emit();
+
+  // ---- signature.json ------------------------------------------------------------------
+  nlohmann::json sig;
+  sig["format"] = "sdmforge-signature";
+  sig["version"] = 1;
+  sig["top"] = "sdm_accel";
+  sig["model"] = a.graph.name;
+  sig["config"] = p.cfg;
+  sig["lanes"] = Ln;
+  sig["num_classes"] = K;
+  sig["class_width"] = CLW;
+  sig["logit_width"] = LW;
+  sig["clip_bytes"] = clip;
+  {
+    const Shape& s = q.tensors[0].shape;
+    sig["clip_shape"] = {s.c, s.f, s.h, s.w};
+  }
+  sig["files"] = {"sdm_accel.v", "sd_neuron.v", "weights.hex", "bias.hex"};
+  sig["ports"] = nlohmann::json::array();
+  for (const Def* d : m->ports())
+    sig["ports"].push_back({{"name", d->name}, {"dir", d->kind == DefKind::kInput ? "input" : "output"},
+                            {"width", d->type.width}});
+  sig["widths"] = {{"weight", WB}, {"x", XW}, {"product", PRW}, {"acc", ACC}, {"neuron_current", NACC},
+                   {"neuron_potential", NPW}, {"neuron_F", NF}, {"spike", NW}, {"logit", LW}};
+  sig["counters"] = nlohmann::json::array();
+  for (size_t i = 0; i < counters.size(); ++i) sig["counters"].push_back({{"index", i}, {"name", counters[i].first}});
+  sig["memories"] = memmap;
+  long tensor_bits = 0;
+  for (const auto& mm : memmap) tensor_bits += mm["bits"].get<long>();
+  sig["memory_bits"] = {{"weights", long(WDEPTH) * Ln * WB}, {"bias", long(BDEPTH) * Ln * ACC},
+                        {"tensors", tensor_bits}};
+  sig["weight_rom"] = {{"words", WDEPTH}, {"word_bits", Ln * WB}, {"file", "weights.hex"}};
+  sig["bias_rom"] = {{"words", BDEPTH}, {"word_bits", Ln * ACC}, {"file", "bias.hex"}};
+  nlohmann::json st = nlohmann::json::array();
+  for (size_t si = 0; si < p.stages.size(); ++si) {
+    const HwStage& s = p.stages[si];
+    st.push_back({{"index", si}, {"name", s.name},
+                  {"mode", s.mode == HwStage::Neuron ? "neuron" : s.mode == HwStage::Sum ? "sum" : "readout"},
+                  {"out_tensor", s.out}, {"out_shape", {s.out_shape.c, s.out_shape.f, s.out_shape.h, s.out_shape.w}},
+                  {"groups", s.groups}, {"synapses_per_group_step", s.synapses}, {"static_input", s.static_input},
+                  {"current_shift", s.shift}, {"predicted_cycles", pred.per_stage[si]},
+                  {"spike_counter", s.spike_counter}});
+  }
+  sig["stages"] = st;
+  sig["predicted_cycles"] = {
+      {"per_clip", pred.per_clip}, {"dense_bound", pred.dense_bound}, {"load_cycles", pred.load_cycles},
+      {"per_stage", pred.per_stage},
+      {"formula", "per output group: steps*(S+3) [static neuron: S+2+T; static sum: S+3] + 2 + lanes_written + 1; "
+                  "S = synapses per group and step (dense: zero spikes are not skipped)"}};
+  sig["weights_digest"] = std::hash<std::string>{}(out.files["weights.hex"] + out.files["bias.hex"]);
+  out.signature = sig;
+  out.files["signature.json"] = sig.dump(2) + "\n";
+  return out;
+}
+
+void write_design(const GeneratedDesign& d, const std::string& dir) {
+  ::mkdir(dir.c_str(), 0755);
+  for (const auto& [name, text] : d.files) {
+    std::ofstream o(dir + "/" + name, std::ios::binary);
+    if (!o) throw Error(fmt::format("cannot write '{}/{}'", dir, name));
+    o << text;
+  }
+  // the hand-written leaf the design instantiates travels with it
+  std::ifstream src(std::string(SDM_RTL_DIR) + "/sd_neuron.v", std::ios::binary);
+  if (!src) throw Error(fmt::format("cannot read {}/sd_neuron.v", SDM_RTL_DIR));
+  std::ofstream o(dir + "/sd_neuron.v", std::ios::binary);
+  o << src.rdbuf();
+}
+
+}  // namespace sdm

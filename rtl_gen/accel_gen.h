@@ -1,0 +1,77 @@
+// Accelerator generator: QNet (docs/number-format.md) -> Verilog through the VAST AST,
+// ROM init files and signature.json. The schedule and memory map are described in
+// docs/architecture.md; the cycle model here predicts the RTL's cycle count exactly
+// (dense schedule: no data-dependent skipping).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "golden/artifact.h"
+#include "golden/qnet.h"
+
+namespace sdm {
+
+// One convolution "row" of the datapath: every QNet term and every SumPool becomes one
+// (identity and pooling terms as channel-diagonal convolutions).
+struct HwTerm {
+  int stage = 0;
+  int src = 0;  // tensor id
+  int ci = 0;   // source channels
+  std::array<int, 3> kernel{1, 1, 1}, stride{1, 1, 1}, pad_lo{0, 0, 0};
+  std::vector<int32_t> weight;  // [co][ci][kt][kh][kw]
+  long wbase = 0;               // first weight-ROM word
+  long synapses() const { return long(ci) * kernel[0] * kernel[1] * kernel[2]; }
+};
+
+struct HwStage {
+  enum Mode { Neuron = 0, Sum = 1, Readout = 2 } mode = Neuron;
+  std::string name;
+  int qstage = 0;        // index into QNet::stages
+  int out = 0;           // tensor id
+  int co = 0, groups = 0;
+  Shape out_shape;
+  int first_term = 0, num_terms = 0;
+  bool static_input = false;  // current computed once, fed T times
+  int shift = 0;              // neuron: current << shift onto the common threshold 2^F
+  long bias_base = 0;         // first bias-ROM word
+  long synapses = 0;          // per output group and step, summed over terms
+  long spike_counter = -1;    // counter index of its |spike| sum (neuron stages)
+};
+
+// The plan both the Verilog and the cycle model are built from.
+struct HwPlan {
+  Config cfg;
+  int lanes = 1;
+  std::vector<HwStage> stages;
+  std::vector<HwTerm> terms;
+  long weight_words = 0, bias_words = 0;
+  int neuron_F = 0, neuron_pw = 0, neuron_acc = 0;  // the shared neuron array
+  int acc_w = 0, x_w = 0, logit_w = 0;
+};
+
+HwPlan plan_accelerator(const QNet& q, int lanes);
+
+// Cycle model of the generated controller (docs/architecture.md).
+struct CyclePrediction {
+  std::vector<long> per_stage;
+  long per_clip = 0;         // from start (tlast accepted) to done
+  long dense_bound = 0;      // sum of synaptic connections x T / lanes
+  long load_cycles = 0;      // pixel stream, one per cycle when valid every cycle
+};
+CyclePrediction predict_cycles(const HwPlan& p, const QNet& q);
+
+struct GeneratedDesign {
+  std::map<std::string, std::string> files;  // name -> contents (.v, .hex, signature.json)
+  nlohmann::json signature;
+};
+
+// Throws sdm::Error (one line) if the artifact's method has no hardware (rts, snm), the
+// potential width was fixed narrower than the bound, or lanes are out of range.
+GeneratedDesign generate_accelerator(const Artifact& a, int lanes);
+void write_design(const GeneratedDesign& d, const std::string& dir);
+
+}  // namespace sdm

@@ -1,0 +1,141 @@
+// The hardware plan of a QNet (which datapath rows, ROM layout, shared neuron widths)
+// and the analytic cycle model of the generated controller.
+#include <algorithm>
+
+#include <fmt/core.h>
+
+#include "golden/error.h"
+#include "rtl_gen/accel_gen.h"
+
+namespace sdm {
+
+HwPlan plan_accelerator(const QNet& q, int lanes) {
+  if (lanes < 1 || lanes > 64) throw Error(fmt::format("lanes = {} outside [1, 64]", lanes));
+  const Config& cfg = q.cfg;
+  if (!cfg.neuron.has_integer_mode())
+    throw Error(fmt::format("method '{}' has no hardware (the neuron array implements sdm, "
+                            "opt, burst and if)", method_name(cfg.neuron.method)));
+  if (cfg.pot_bits != 0)
+    throw Error(fmt::format("--pot-bits {} fixes the potential width; the shared neuron array "
+                            "needs widths sized from the overflow bound (convert without --pot-bits)",
+                            cfg.pot_bits));
+  HwPlan p;
+  p.cfg = cfg;
+  p.lanes = lanes;
+  int maxF = 0;
+  for (const QStage& s : q.stages)
+    if (s.kind == QStage::Neuron) maxF = std::max(maxF, s.F);
+  p.neuron_F = maxF;
+  p.x_w = 2;
+  for (const QTensor& t : q.tensors) p.x_w = std::max(p.x_w, t.is_signed() ? t.bits() : t.bits() + 1);
+  p.acc_w = cfg.weight_bits + p.x_w;
+  long counter = 4;
+  for (size_t si = 0; si < q.stages.size(); ++si) {
+    const QStage& qs = q.stages[si];
+    HwStage hs;
+    hs.name = qs.name;
+    hs.qstage = int(si);
+    hs.out = qs.out;
+    hs.out_shape = q.tensors[qs.out].shape;
+    hs.co = hs.out_shape.c;
+    hs.groups = (hs.co + lanes - 1) / lanes;
+    hs.first_term = int(p.terms.size());
+    const int co = hs.co;
+    auto add_term = [&](HwTerm t) {
+      t.stage = int(p.stages.size());
+      t.wbase = p.weight_words;
+      p.weight_words += long(hs.groups) * t.synapses();
+      hs.synapses += t.synapses();
+      p.terms.push_back(std::move(t));
+    };
+    if (qs.kind == QStage::SumPool) {
+      hs.mode = HwStage::Sum;
+      hs.static_input = !q.tensors[qs.src].per_step;
+      HwTerm t;
+      t.src = qs.src;
+      t.ci = co;
+      t.kernel = qs.kernel;
+      t.stride = qs.stride;
+      t.pad_lo = qs.pad_lo;
+      const long K = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
+      t.weight.assign(size_t(co) * co * K, 0);
+      for (int c = 0; c < co; ++c)
+        for (long k = 0; k < K; ++k) t.weight[(size_t(c) * co + c) * K + k] = 1;
+      add_term(std::move(t));
+    } else {
+      hs.mode = qs.kind == QStage::Neuron ? HwStage::Neuron : HwStage::Readout;
+      hs.static_input = qs.kind == QStage::Neuron && qs.static_input;
+      p.acc_w = std::max(p.acc_w, qs.acc_bits);
+      for (const QTerm& qt : qs.terms) {
+        HwTerm t;
+        t.src = qt.src;
+        t.ci = q.tensors[qt.src].shape.c;
+        if (qt.kind == QTerm::Conv) {
+          t.kernel = qt.kernel;
+          t.stride = qt.stride;
+          t.pad_lo = qt.pad_lo;
+          t.weight = qt.weight;
+        } else {
+          t.weight.assign(size_t(co) * t.ci, 0);
+          for (int c = 0; c < t.ci; ++c) t.weight[size_t(c + qt.out_offset) * t.ci + c] = qt.scale[c];
+        }
+        add_term(std::move(t));
+      }
+      if (qs.kind == QStage::Neuron) {
+        hs.shift = maxF - qs.F;
+        hs.spike_counter = counter++;
+        p.neuron_pw = std::max(p.neuron_pw, qs.rule.pbits + hs.shift);
+      } else {
+        p.logit_w = q.tensors[qs.out].bits();
+      }
+    }
+    hs.num_terms = int(p.terms.size()) - hs.first_term;
+    hs.bias_base = p.bias_words;
+    p.bias_words += hs.groups;
+    p.stages.push_back(hs);
+  }
+  int max_shift = 0;
+  for (const HwStage& s : p.stages) max_shift = std::max(max_shift, s.shift);
+  p.neuron_acc = p.acc_w + max_shift;
+  if (p.neuron_pw < p.neuron_F + 2) p.neuron_pw = p.neuron_F + 2;
+  if (p.neuron_pw > 48 || p.neuron_acc > 48)
+    throw Error(fmt::format("shared neuron widths (potential {}, current {}) exceed 48 bits",
+                            p.neuron_pw, p.neuron_acc));
+  if (p.stages.empty() || p.stages.back().mode != HwStage::Readout)
+    throw Error("the network has no readout stage");
+  return p;
+}
+
+// Mirrors the controller FSM of accel_gen.cc state by state (docs/architecture.md):
+// per output group: for each computed step S synapse cycles + 2 drain + 1 output
+// (a static neuron stage computes once and feeds the neuron T cycles), 2 cycles neuron
+// latency, one write-back cycle per written lane, 1 cycle to advance.
+CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
+  CyclePrediction c;
+  const int T = p.cfg.T;
+  for (const HwStage& s : p.stages) {
+    const long positions = s.out_shape.plane();
+    long per_pos = 0;
+    for (int g = 0; g < s.groups; ++g) {
+      long cyc;
+      if (s.static_input && s.mode == HwStage::Neuron) cyc = s.synapses + 2 + T;
+      else if (s.static_input) cyc = s.synapses + 3;
+      else cyc = long(T) * (s.synapses + 3);
+      const int lanes_written = std::min(p.lanes, s.co - g * p.lanes);
+      cyc += 2 + (s.mode == HwStage::Readout ? 0 : lanes_written) + 1;
+      per_pos += cyc;
+    }
+    c.per_stage.push_back(positions * per_pos);
+    c.per_clip += positions * per_pos;
+  }
+  long conn = 0;
+  for (const QStage& s : q.stages) {
+    if (s.kind == QStage::SumPool) continue;
+    for (const QTerm& t : s.terms) conn += t.connections(q.tensors[s.out].shape);
+  }
+  c.dense_bound = (conn * T + p.lanes - 1) / p.lanes;
+  c.load_cycles = q.tensors[0].shape.size();
+  return c;
+}
+
+}  // namespace sdm
