@@ -102,7 +102,7 @@ struct Preset {
 };
 
 const Preset kEasy{10, 2.4, 5.0, 0.6, 1.2, 0.28, 0.5, 0.07, 0.12, 60, 150, 3, 8, 0.17, 0, 0.0, 0};
-const Preset kHard{14, 1.8, 4.2, 0.5, 1.7, 0.2, 0.5, 0.05, 0.12, 35, 120, 8, 20, 0.26, 3, 0.5, 8};
+const Preset kHard{14, 2.0, 4.4, 0.5, 1.6, 0.2, 0.5, 0.05, 0.12, 45, 130, 6, 14, 0.26, 2, 0.5, 6};
 
 const Preset& preset_of(const std::string& p) {
   if (p == "easy") return kEasy;

@@ -36,9 +36,9 @@ RECIPES = {
                  "aug": {"roll": True, "invert": True}},
     "digits2d": {"arch": "digits2d", "data": "digits", "epochs": 60, "lr": 0.05, "batch": 32,
                  "aug": {"roll": False, "invert": False}},
-    "deep": {"arch": "deep", "data": {"preset": "hard", "size": 16, "frames": 8, "train": 8000,
+    "deep": {"arch": "deep", "data": {"preset": "hard", "size": 16, "frames": 8, "train": 5000,
                                       "test": 1000, "seed": 1},
-             "epochs": 12, "lr": 0.05, "batch": 32, "aug": {"roll": True, "invert": True}},
+             "epochs": 10, "lr": 0.05, "batch": 32, "aug": {"roll": True, "invert": True}},
 }
 
 

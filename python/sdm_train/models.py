@@ -150,7 +150,7 @@ class DeepResNet3d(nn.Module):
     """ResNet3D with BatchNorm: stem + 3 stages x 2 basic blocks (13 spiking layers),
     stride-2 stages; for the hard preset."""
 
-    def __init__(self, classes=14, widths=(12, 24, 48)):
+    def __init__(self, classes=14, widths=(8, 16, 32)):
         super().__init__()
         w1, w2, w3 = widths
         self.stem = ConvBNClip(1, w1)
