@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 #include <memory>
 
 #include <fmt/core.h>
@@ -135,6 +137,7 @@ EvalResult evaluate(const Graph& g, const ClipSet& data, const EvalRequest& req)
   std::vector<long long> events(size_t(nthreads), 0);
   std::vector<double> int_seconds(size_t(nthreads), 0);
   std::atomic<long> next{0}, done{0};
+  double last_report = -1e9;
   std::mutex err_mu;
   std::string first_error;
 
@@ -204,8 +207,11 @@ EvalResult evaluate(const Graph& g, const ClipSet& data, const EvalRequest& req)
         const long d = ++done;
         if (req.progress && tid == 0) {
           const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          std::fprintf(stderr, "\r  eval %ld/%ld clips  %.0fs elapsed, ~%.0fs left   ", d, data.n, el,
-                       el / double(d) * double(data.n - d));
+          if (el - last_report < (isatty(2) ? 0.5 : 30.0) && d < data.n) continue;
+          last_report = el;
+          std::fprintf(stderr, isatty(2) ? "\r  eval %ld/%ld clips  %.0fs elapsed, ~%.0fs left   "
+                                         : "  eval %ld/%ld clips  %.0fs elapsed, ~%.0fs left\n",
+                       d, data.n, el, el / double(d) * double(data.n - d));
         }
       }
     } catch (const std::exception& e) {
@@ -218,7 +224,7 @@ EvalResult evaluate(const Graph& g, const ClipSet& data, const EvalRequest& req)
   for (int t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
   work(0);
   for (auto& t : pool) t.join();
-  if (req.progress) std::fprintf(stderr, "\n");
+  if (req.progress && isatty(2)) std::fprintf(stderr, "\n");
   if (!first_error.empty()) throw Error(first_error);
 
   long ann = 0;
