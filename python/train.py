@@ -113,7 +113,7 @@ def write_card(out, name, recipe, model, in_shape, results, layers, onnx_info, c
               f"Weights at 8 bit: {w * 8} bits = {w * 8 / 1024:.1f} Kbit of the 120 Kbit EBR "
               f"({'fits' if w * 8 <= 120 * 1024 else 'does not fit'}).", "",
               "## Files", "",
-              "- `model.onnx`: opset 13, eval mode, dynamic batch, metadata `input_scale=1/255`.",
+              "- `model.onnx`: opset 13, eval mode, dynamic batch, metadata `sdm_input_scale` = 1/255, `sdm_input_bias` = 0.",
               "- `reference.json`: PyTorch logits of the first 32 test clips (`logits`, `labels`, `predictions`), "
               "`reference_logits.npy` the same logits as float32 (32 x classes).", ""]
     with open(os.path.join(out, "card.md"), "w") as f:

@@ -30,7 +30,8 @@ def export_onnx(model, in_shape, path, metadata=None):
     finally:
         set_exporting(model, False)
     m = onnx.load(path)
-    meta = {"input_scale": "1/255", "input_mean": "0", "producer_note": "sdmforge python/sdm_train"}
+    # Keys read by golden/onnx_import.cc: a pixel p enters as p * sdm_input_scale + sdm_input_bias.
+    meta = {"sdm_input_scale": repr(1.0 / 255.0), "sdm_input_bias": "0", "producer_note": "sdmforge python/sdm_train"}
     meta.update({k: (v if isinstance(v, str) else json.dumps(v)) for k, v in (metadata or {}).items()})
     for k, v in meta.items():
         p = m.metadata_props.add()

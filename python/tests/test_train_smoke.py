@@ -44,7 +44,8 @@ m = onnx.load(os.path.join(o1, "model.onnx"))
 meta = {p.key: p.value for p in m.metadata_props}
 check(json.loads(meta["lambdas"]) == [round(v, 6) for v in info["clip_max"]] or
       np.allclose(json.loads(meta["lambdas"]), info["clip_max"], atol=1e-5), "metadata lambdas differ from Clip nodes")
-check(meta.get("input_scale") == "1/255", "input_scale metadata missing")
+check(abs(float(meta.get("sdm_input_scale", "nan")) - 1 / 255) < 1e-12 and meta.get("sdm_input_bias") == "0",
+      "sdm_input_scale / sdm_input_bias metadata missing")
 check(m.opset_import[0].version == 13, "opset is not 13")
 dim0 = m.graph.input[0].type.tensor_type.shape.dim[0]
 check(dim0.dim_param != "", "batch axis is not dynamic")
