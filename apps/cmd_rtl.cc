@@ -1,4 +1,5 @@
 // rtl: generate the accelerator for a converted network (SPEC §11).
+#include <fstream>
 #include <memory>
 
 #include <fmt/core.h>
@@ -22,6 +23,13 @@ void run_rtl(const RtlOpts& o) {
   Artifact a = load_artifact(o.net);
   GeneratedDesign d = generate_accelerator(a, o.lanes);
   write_design(d, o.out);
+  // The artifact travels with its RTL: cosim, synth --weights and --fit read it.
+  {
+    std::ifstream src(o.net, std::ios::binary);
+    std::ofstream dst(o.out + "/net.sdm", std::ios::binary);
+    dst << src.rdbuf();
+    if (!dst) throw Error(fmt::format("cannot write '{}/net.sdm'", o.out));
+  }
   const auto& pc = d.signature["predicted_cycles"];
   std::fprintf(stderr, "sdmforge: wrote %s/sdm_accel.v (%d lanes, %zu stages); predicted %ld cycles per clip "
                "(dense bound %ld)\n", o.out.c_str(), o.lanes, d.signature["stages"].size(),

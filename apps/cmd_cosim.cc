@@ -1,0 +1,50 @@
+// cosim: generated RTL vs the integer golden model, spike for spike (SPEC §11).
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "apps/commands.h"
+#include "golden/error.h"
+#include "testbench/cosim.h"
+
+namespace sdm::cli {
+namespace {
+
+struct CosimOpts {
+  CosimOptions o;
+  std::string json;
+};
+
+void run(const CosimOpts& c) {
+  CosimResult r = run_cosim(c.o);
+  nlohmann::json j = to_json(r);
+  long maxdev = 0;
+  for (long cy : r.cycles_per_clip) maxdev = std::max(maxdev, std::labs(cy - r.predicted_cycles));
+  const double dev = r.predicted_cycles ? 100.0 * double(maxdev) / double(r.predicted_cycles) : 0.0;
+  j["max_cycle_deviation_percent"] = dev;
+  std::fprintf(stderr, "cosim: %d clips, %ld mismatches; cycles/clip %ld (predicted %ld, max deviation %.2f%%); "
+               "%.0f simulated cycles/s\n", r.clips, r.mismatches,
+               r.cycles_per_clip.empty() ? 0L : r.cycles_per_clip.front(), r.predicted_cycles, dev,
+               r.sim_cycles_per_s);
+  if (!c.json.empty()) write_output(c.json, j.dump(2) + "\n");
+  if (r.mismatches) throw Error("co-simulation mismatch: " + r.first_mismatch);
+  if (dev > 5.0) throw Error(fmt::format("cycle count deviates {:.2f}% from the prediction (limit 5%)", dev));
+}
+
+void reg(CLI::App& app) {
+  auto c = std::make_shared<CosimOpts>();
+  auto* s = app.add_subcommand("cosim", "Verilator co-simulation of a generated design vs the golden model");
+  s->add_option("design", c->o.design_dir, "design folder from `sdmforge rtl`")->required()->check(CLI::ExistingDirectory);
+  s->add_option("--data", c->o.data, "split folder or dataset root (its test split)")->required();
+  s->add_option("--clips", c->o.clips, "number of clips")->capture_default_str();
+  s->add_option("--first", c->o.first, "index of the first clip")->capture_default_str();
+  s->add_flag("--wave", c->o.wave, "write an FST waveform of every clip (mismatches always get one)");
+  s->add_flag("-q,--quiet", c->o.quiet, "no per-clip lines");
+  s->add_option("--json", c->json, "write the JSON report here");
+  s->callback([c] { run(*c); });
+}
+
+}  // namespace
+}  // namespace sdm::cli
+
+SDM_REGISTER_COMMAND(50, sdm::cli::reg);
