@@ -9,6 +9,8 @@
 #include <map>
 #include <random>
 
+#include <unistd.h>
+
 #include "data/dataset.h"
 #include "data/npy.h"
 #include "data/synth.h"

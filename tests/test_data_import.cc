@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "data/dataset.h"
 #include "data/import.h"
 #include "data/npy.h"
