@@ -33,7 +33,7 @@ if [ "$args" = digits ]; then
   data="$ROOT/models/digits2d/data"
   [ -f "$data/train/clips.npy" ] || "$PY" "$ROOT/python/digits_data.py" --out "$data"
 else
-  key=$(echo "$args" | tr -s ' -' '__')
+  key=$(echo "$args" | sed 's/--//g; s/ /_/g')
   data="$CACHE/$key"
   if [ ! -f "$data/classes.json" ]; then
     gen=$(find_gen)

@@ -30,9 +30,9 @@ SYNTH_EASY16 = {"preset": "easy", "size": 16, "frames": 8, "train": 4000, "test"
 RECIPES = {
     "default": {"arch": "default", "data": SYNTH_EASY16, "epochs": 30, "lr": 0.05, "batch": 32,
                 "aug": {"roll": True, "invert": True}},
-    "slowonly": {"arch": "slowonly", "data": SYNTH_EASY16, "epochs": 12, "lr": 0.05, "batch": 32,
+    "slowonly": {"arch": "slowonly", "data": SYNTH_EASY16, "epochs": 8, "lr": 0.05, "batch": 32,
                  "aug": {"roll": True, "invert": True}},
-    "slowfast": {"arch": "slowfast", "data": SYNTH_EASY16, "epochs": 12, "lr": 0.05, "batch": 32,
+    "slowfast": {"arch": "slowfast", "data": SYNTH_EASY16, "epochs": 8, "lr": 0.05, "batch": 32,
                  "aug": {"roll": True, "invert": True}},
     "digits2d": {"arch": "digits2d", "data": "digits", "epochs": 60, "lr": 0.05, "batch": 32,
                  "aug": {"roll": False, "invert": False}},
