@@ -90,6 +90,11 @@ struct Gen {
     const Expr* x = f.SignExtend(r, w);
     return x->is_signed() ? x : f.Signed(x);
   }
+  // e[hi:lo], or e itself when that is all of it (a 1-bit signal has no range to select)
+  const Expr* bits(const Expr* e, int hi, int lo) {
+    if (lo == 0 && *e->width() == hi + 1) return e;
+    return f.Slice(ref(e, "sl"), hi, lo);
+  }
   // unsigned value `e` resized to w bits (zero-extend or truncate)
   const Expr* resize_u(const Expr* e, int w) {
     const int ew = *e->width();
@@ -248,8 +253,13 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   LogicRef* td_last_ci = m->AddReg("td_last_ci", Type::Bits(1));
   LogicRef* td_inr = m->AddReg("td_in_range", Type::Bits(1));
   LogicRef* td_src = m->AddReg("td_src", Type::Bits(TIDW));
-  LogicRef* td_addr = m->AddReg("td_addr", Type::Bits(AWID));
-  LogicRef* td_waddr = m->AddReg("td_waddr", Type::Bits(WAW));
+  // Read addresses are computed at AX/WX bits so that no coordinate bit is cut off;
+  // bits above the largest memory are zero for every valid synapse and are checked so
+  // (they join the in-range flag) rather than silently dropped.
+  const int AX = std::max(AWID, CW);
+  const int WX = std::max({WAW, CIW, KTW, KHW, KWW, GW});
+  LogicRef* td_addr = m->AddReg("td_addr", Type::Bits(AX));
+  LogicRef* td_waddr = m->AddReg("td_waddr", Type::Bits(WX));
   {
     Block* b = m->AddAlwaysComb();
     b->Blocking(td_last_dw, g.L(1, 1));
@@ -258,8 +268,8 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     b->Blocking(td_last_ci, g.L(1, 1));
     b->Blocking(td_inr, g.L(1, 0));
     b->Blocking(td_src, g.L(TIDW, 0));
-    b->Blocking(td_addr, g.L(AWID, 0));
-    b->Blocking(td_waddr, g.L(WAW, 0));
+    b->Blocking(td_addr, g.L(AX, 0));
+    b->Blocking(td_waddr, g.L(WX, 0));
     Case* c = b->AddCase(rr.q);
     auto sc = [&](const Expr* e) { return f.Signed(f.ZeroExtend(e, CW)); };
     for (int r = 0; r < NR; ++r) {
@@ -282,14 +292,13 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
         return f.LogicalAnd(f.Ge(x, g.SL(CW, 0)), f.Lt(x, g.SL(CW, n)));
       };
       it->Blocking(td_inr, f.LogicalAnd(f.LogicalAnd(inr(fi, is.f), inr(hi, is.h)), inr(wi, is.w)));
-      auto u = [&](const Expr* x) { return g.resize_u(f.Unsigned(x), AWID); };
+      auto u = [&](const Expr* x) { return g.resize_u(f.Unsigned(x), AX); };
       const Expr* addr = f.Add(
-          f.Mul(f.Add(f.Mul(f.Add(f.Mul(g.resize_u(ci.q, AWID), g.L(AWID, is.f)), u(fi)), g.L(AWID, is.h)), u(hi)),
-                g.L(AWID, is.w)),
+          f.Mul(f.Add(f.Mul(f.Add(f.Mul(g.resize_u(ci.q, AX), g.L(AX, is.f)), u(fi)), g.L(AX, is.h)), u(hi)),
+                g.L(AX, is.w)),
           u(wi));
       it->Blocking(td_addr, addr);
       const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
-      const int WX = WAW;
       const Expr* kidx = f.Add(f.Mul(f.Add(f.Mul(g.resize_u(dt.q, WX), g.L(WX, t.kernel[1])), g.resize_u(dh.q, WX)),
                                      g.L(WX, t.kernel[2])),
                                g.resize_u(dw.q, WX));
@@ -405,16 +414,23 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   LogicRef* bias_w = m->AddWireAssign("bias_word", f.Index(brom, sd_baddr));
   {
     Block* b = m->AddAlwaysFf(clk);
-    b->Nonblocking(w_q, f.Index(wrom, td_waddr));
+    b->Nonblocking(w_q, f.Index(wrom, WX == WAW ? static_cast<const Expr*>(td_waddr) : f.Slice(td_waddr, WAW - 1, 0)));
   }
 
   // pipeline stage 1: issue
   Register p1_valid = g.reg("p1_valid", 1), p1_inr = g.reg("p1_in_range", 1);
-  Register p1_src = g.reg("p1_src", TIDW), p1_t = g.reg("p1_t", TW);
+  Register p1_src = g.reg("p1_src", TIDW);
+  Register p1_t{};  // the step travels with the read only when some tensor holds T steps
+  if (T > 1) p1_t = g.reg("p1_t", TW);
   m->AddAlwaysComb()->Blocking(p1_valid.d, in_syn);
-  m->AddAlwaysComb()->Blocking(p1_inr.d, td_inr);
+  {
+    const Expr* ok = td_inr;
+    if (AX > AWID) ok = f.LogicalAnd(ok, f.Eq(f.Slice(td_addr, AX - 1, AWID), g.L(AX - AWID, 0)));
+    if (WX > WAW) ok = f.LogicalAnd(ok, f.Eq(f.Slice(td_waddr, WX - 1, WAW), g.L(WX - WAW, 0)));
+    m->AddAlwaysComb()->Blocking(p1_inr.d, ok);
+  }
   m->AddAlwaysComb()->Blocking(p1_src.d, td_src);
-  m->AddAlwaysComb()->Blocking(p1_t.d, tt.q);
+  if (T > 1) m->AddAlwaysComb()->Blocking(p1_t.d, tt.q);
 
   // tensor memories
   std::vector<LogicRef*> mem(static_cast<size_t>(NT)), rd(static_cast<size_t>(NT));
@@ -441,7 +457,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     mem[ti] = m->AddMemory(vast::Name("mem", base), Type::Bits(wordw[ti]), int(qt.shape.size()));
     rd[ti] = m->AddReg(vast::Name("rd", base), Type::Bits(wordw[ti]));
     Block* b = m->AddAlwaysFf(clk);
-    b->Nonblocking(rd[ti], f.Index(mem[ti], g.resize_u(td_addr, aw)));
+    b->Nonblocking(rd[ti], f.Index(mem[ti], aw == AX ? static_cast<const Expr*>(td_addr) : f.Slice(td_addr, aw - 1, 0)));
     memmap.push_back({{"tensor", ti}, {"name", qt.name}, {"memory", vast::Name("mem", base)},
                       {"depth", qt.shape.size()}, {"word_bits", wordw[ti]}, {"value_bits", qt.bits()},
                       {"signed", qt.is_signed()}, {"steps_per_word", steps[ti]},
@@ -453,7 +469,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       continue;
     }
     std::vector<const Expr*> parts;
-    for (int t = steps[ti] - 1; t >= 0; --t) parts.push_back(f.Slice(sel_slot[t], qt.bits() - 1, 0));
+    for (int t = steps[ti] - 1; t >= 0; --t) parts.push_back(g.bits(sel_slot[t], qt.bits() - 1, 0));
     wdata[ti] = parts.size() == 1 ? parts[0] : f.Concat(parts);
     LogicRef* wd = m->AddWireAssign(vast::Name("wdata", base), wdata[ti]);
     wdata[ti] = wd;
@@ -472,7 +488,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       const int bits = qt.bits();
       const Expr* val;
       if (steps[ti] == 1) {
-        val = f.Slice(rd[ti], bits - 1, 0);
+        val = g.bits(rd[ti], bits - 1, 0);
       } else {
         const int bw = clog2(long(wordw[ti]));
         val = f.PartSelect(rd[ti], f.Mul(g.resize_u(p1_t.q, bw), g.L(bw, bits)), bits);

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# One random-network co-simulation, reproducible from its seed:
+#   testbench/cosim_random.sh SDMFORGE SEED WORKDIR
+# random ONNX (tests/fixtures/random_net.py) -> convert with the seed's alpha/beta/T/
+# method/widths -> rtl with the seed's lanes -> Verilator co-simulation on its clips.
+set -euo pipefail
+sdm=$1; seed=$2; work=$3/random_$seed
+here=$(cd "$(dirname "$0")/.." && pwd)
+py=${SDM_TORCH_PYTHON:-/usr/bin/python3}
+rm -rf "$work"; mkdir -p "$work"
+"$py" "$here/tests/fixtures/random_net.py" "$seed" "$work" 2>/dev/null
+declare -A c
+for kv in $(cat "$work/config.txt"); do c[${kv%%=*}]=${kv#*=}; done
+dual=""; [ "${c[dual]}" = "True" ] || dual="--no-dual"
+echo "reproduce: $0 $sdm $seed $3   ($(cat "$work/config.txt"))"
+"$sdm" convert "$work/model.onnx" --method "${c[method]}" --alpha "${c[alpha]}" --beta "${c[beta]}" \
+  --T "${c[T]}" --weight-bits "${c[weight_bits]}" $dual -o "$work/net.sdm"
+"$sdm" rtl "$work/net.sdm" -o "$work/rtl" --lanes "${c[lanes]}"
+"$sdm" cosim "$work/rtl" --data "$work/data" --clips 4 --json "$work/cosim.json"
