@@ -43,6 +43,24 @@ void conv_forward(const Node& n, const Shape& is, const float* in, float* out,
   for (int co = 0; co < os.c; ++co) O.row(co).array() += n.bias[co];
 }
 
+AxisTaps AxisTaps::make(int in, int k, int stride, int pad_lo, int out, long wstride, long ostride) {
+  AxisTaps a;
+  a.start.reserve(size_t(in) + 1);
+  a.start.push_back(0);
+  for (int i = 0; i < in; ++i) {
+    for (int d = 0; d < k; ++d) {
+      const int t = i + pad_lo - d;
+      if (t < 0 || t % stride) continue;
+      const int o = t / stride;
+      if (o >= out) continue;
+      a.wofs.push_back(long(d) * wstride);
+      a.oofs.push_back(long(o) * ostride);
+    }
+    a.start.push_back(int(a.wofs.size()));
+  }
+  return a;
+}
+
 void avgpool_forward(const Node& n, const Shape& is, const float* in, float* out) {
   const Shape& os = n.out;
   const float inv = 1.0f / float(n.kernel[0] * n.kernel[1] * n.kernel[2]);

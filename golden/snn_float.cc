@@ -1,8 +1,10 @@
 #include "golden/snn_float.h"
 
+#include <algorithm>
+
 namespace sdm {
 
-FloatSnn::FloatSnn(const Graph& g, const NeuronSpec& spec, int T) : g_(g) {
+FloatSnn::FloatSnn(const Graph& g, const NeuronSpec& spec, int T, bool dense) : g_(g), dense_(dense) {
   clip_nodes_ = g.clip_nodes();
   layer_of_.assign(g.nodes.size(), -1);
   static_.assign(g.nodes.size(), 0);
@@ -24,6 +26,85 @@ FloatSnn::FloatSnn(const Graph& g, const NeuronSpec& spec, int T) : g_(g) {
     layers_.push_back(std::move(L));
   }
   vals_.resize(g.nodes.size());
+  // Scatter plans for every per-step Conv / Linear.
+  plan_of_.assign(g.nodes.size(), -1);
+  size_t acc_size = 0;
+  for (size_t id = 1; id < g.nodes.size() && !dense_; ++id) {
+    const Node& n = g.nodes[id];
+    if (static_[id] || (n.kind != OpKind::Conv && n.kind != OpKind::Linear)) continue;
+    const Shape& is = g.nodes[n.inputs.at(0)].out;
+    Shape os = n.out;
+    std::array<int, 3> k = n.kernel, st = n.stride, pad = n.pad_lo;
+    if (n.kind == OpKind::Linear) {  // a conv whose kernel covers the whole input
+      os = Shape{n.out.c, 1, 1, 1};
+      k = {is.f, is.h, is.w};
+      st = {1, 1, 1};
+      pad = {0, 0, 0};
+    }
+    ScatterPlan p;
+    p.ci = is.c;
+    p.co = os.c;
+    p.ksz = long(k[0]) * k[1] * k[2];
+    const int co = os.c;
+    p.at = AxisTaps::make(is.f, k[0], st[0], pad[0], os.f, long(k[1]) * k[2] * co, long(os.h) * os.w * co);
+    p.ah = AxisTaps::make(is.h, k[1], st[1], pad[1], os.h, long(k[2]) * co, long(os.w) * co);
+    p.aw = AxisTaps::make(is.w, k[2], st[2], pad[2], os.w, co, co);
+    const long row = p.ci * p.ksz;
+    p.w.resize(n.weight.size());
+    for (int o = 0; o < co; ++o)
+      for (long j = 0; j < row; ++j) p.w[size_t(j * co + o)] = n.weight[size_t(o * row + j)];
+    plan_of_[id] = int(plans_.size());
+    plans_.push_back(std::move(p));
+    acc_size = std::max(acc_size, size_t(os.size()));
+  }
+  acc_.assign(acc_size, 0.0f);
+}
+
+// out = W * x + bias over the nonzero values of x only (channels-last accumulation).
+void FloatSnn::scatter_forward(int id, const ScatterPlan& p) {
+  const Node& n = g_.nodes[id];
+  const Shape& is = g_.nodes[n.inputs[0]].out;
+  const float* x = vals_[n.inputs[0]].data();
+  const int co = p.co;
+  const long P = n.out.size() / co;
+  float* acc = acc_.data();
+  std::fill(acc, acc + P * co, 0.0f);
+  const long wrow = p.ksz * co;
+  const int* st = p.at.start.data();
+  const int* sh = p.ah.start.data();
+  const int* sw = p.aw.start.data();
+  long long ev = 0;
+  for (int ci = 0; ci < p.ci; ++ci) {
+    const float* wc = p.w.data() + ci * wrow;
+    for (int fi = 0; fi < is.f; ++fi)
+      for (int hi = 0; hi < is.h; ++hi) {
+        const float* xr = x + ((long(ci) * is.f + fi) * is.h + hi) * is.w;
+        for (int wi = 0; wi < is.w; ++wi) {
+          const float xv = xr[wi];
+          if (xv == 0.0f) continue;
+          ev += static_cast<long long>(st[fi + 1] - st[fi]) * (sh[hi + 1] - sh[hi]) * (sw[wi + 1] - sw[wi]);
+          for (int a = st[fi]; a < st[fi + 1]; ++a) {
+            const long wt = p.at.wofs[size_t(a)], ot = p.at.oofs[size_t(a)];
+            for (int b = sh[hi]; b < sh[hi + 1]; ++b) {
+              const long wh = wt + p.ah.wofs[size_t(b)], oh = ot + p.ah.oofs[size_t(b)];
+              for (int c = sw[wi]; c < sw[wi + 1]; ++c) {
+                const float* wr = wc + wh + p.aw.wofs[size_t(c)];
+                float* ar = acc + oh + p.aw.oofs[size_t(c)];
+                for (int o = 0; o < co; ++o) ar[o] += xv * wr[o];
+              }
+            }
+          }
+        }
+      }
+  }
+  events_ += ev * co;
+  auto& out = vals_[id];
+  out.resize(size_t(n.out.size()));
+  for (int o = 0; o < co; ++o) {
+    float* dst = out.data() + o * P;
+    const float b = n.bias[size_t(o)];
+    for (long pos = 0; pos < P; ++pos) dst[pos] = acc[pos * co + o] + b;
+  }
 }
 
 void FloatSnn::run(const unsigned char* pixels, int Tmax, const std::function<void(int)>& on_step) {
@@ -40,6 +121,7 @@ void FloatSnn::run(const unsigned char* pixels, int Tmax, const std::function<vo
     L.abs_count = L.pos_count = L.neg_count = 0;
   }
   logit_sum_.assign(size_t(g.num_classes()), 0.0);
+  events_ = 0;
   for (int t = 1; t <= Tmax; ++t) {
     for (size_t id = 1; id < g.nodes.size(); ++id) {
       if (static_[id]) continue;
@@ -57,6 +139,8 @@ void FloatSnn::run(const unsigned char* pixels, int Tmax, const std::function<vo
           if (s > 0) L.pos_count += s, L.abs_count += s;
           if (s < 0) L.neg_count -= s, L.abs_count -= s;
         }
+      } else if (plan_of_[id] >= 0) {
+        scatter_forward(int(id), plans_[size_t(plan_of_[id])]);
       } else {
         linear_node_forward(g, int(id), vals_, vals_[id], scratch_);
       }

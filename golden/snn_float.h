@@ -1,6 +1,14 @@
 // Float SNN of SPEC §2: every Clip node of the graph becomes a layer of spiking neurons
 // with the chosen rule; every other node acts linearly on spike values each step.
 // Direct encoding (the clip is the input at every step), averaged non-spiking readout.
+//
+// Performance (docs/performance.md): a Conv/Linear whose input changes every step is a
+// scatter from the input's nonzero values (spike values n*theta, mostly zero) into
+// channels-last accumulators through precomputed (kernel tap, output) tables; nodes that
+// depend only on the clip are computed once per clip; buffers persist across steps.
+// `dense = true` keeps the original path (Eigen im2col + GEMM every step) as the
+// reference the sparse path is tested against (tests/test_perf.cc); the two differ only
+// in float summation order.
 #pragma once
 
 #include <functional>
@@ -15,7 +23,7 @@ namespace sdm {
 class FloatSnn {
  public:
   // `T` fixes the rts shift theta/(2T); other methods do not depend on it.
-  FloatSnn(const Graph& g, const NeuronSpec& spec, int T);
+  FloatSnn(const Graph& g, const NeuronSpec& spec, int T, bool dense = false);
 
   // Runs steps 1..Tmax on one clip. After step t, `on_step(t)` may read logit_sum(),
   // out_sum(l) and spikes(l).
@@ -30,6 +38,12 @@ class FloatSnn {
   long long spike_pos(int l) const { return layers_[l].pos_count; }
   long long spike_neg(int l) const { return layers_[l].neg_count; }
   int num_layers() const { return int(layers_.size()); }
+  // Neuron states (v, memory) of spiking layer l after the last step.
+  const std::vector<FloatNeuron>& state(int l) const { return layers_[l].state; }
+  // Output of graph node `id` at the current step (spike values for Clip nodes).
+  const std::vector<float>& value(int id) const { return vals_[id]; }
+  // Synaptic events (nonzero input x output-channel row) of the sparse path so far.
+  long long events() const { return events_; }
   const std::vector<int>& clip_nodes() const { return clip_nodes_; }
 
  private:
@@ -47,6 +61,20 @@ class FloatSnn {
   std::vector<std::vector<float>> vals_;
   std::vector<double> logit_sum_;
   std::vector<float> scratch_;
+
+  // Sparse Conv/Linear of a per-step input: weights [ci][kt][kh][kw][co] and tap tables.
+  struct ScatterPlan {
+    int ci = 0, co = 0;
+    long ksz = 0;
+    AxisTaps at, ah, aw;  // offsets: weight in [co] rows, output in [co] rows
+    std::vector<float> w;
+  };
+  void scatter_forward(int id, const ScatterPlan& p);
+  bool dense_ = false;
+  std::vector<int> plan_of_;  // node id -> index into plans_ or -1
+  std::vector<ScatterPlan> plans_;
+  std::vector<float> acc_;    // channels-last accumulators [pos][co]
+  long long events_ = 0;
 };
 
 }  // namespace sdm

@@ -1,8 +1,16 @@
 #include "golden/snn_int.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace sdm {
+
+namespace {
+// Spike sources with at most this many distinct values get a table of weight multiples.
+constexpr int kMaxTableValues = 16;
+// ... unless the table would exceed this many entries (cache footprint of deep layers).
+constexpr long kMaxTableEntries = 1L << 22;
+}  // namespace
 
 IntSnn::IntSnn(const QNet& q) : q_(q) {
   vals_.resize(q.tensors.size());
@@ -11,83 +19,203 @@ IntSnn::IntSnn(const QNet& q) : q_(q) {
   cur_.resize(S);
   v_.resize(S);
   m_.resize(S);
-  wt_.resize(S);
+  plans_.resize(S);
   sat_.assign(S, 0);
   spikes_abs_.assign(S, 0);
   spikes_neg_.assign(S, 0);
+  size_t acc_size = 0, pool_size = 0;
   for (size_t s = 0; s < S; ++s) {
     const QStage& st = q.stages[s];
-    if (st.kind == QStage::SumPool) continue;
     const Shape& os = q.tensors[st.out].shape;
-    cur_[s].assign(size_t(os.size()), 0);
-    // Weights transposed to [ci][kt][kh][kw][co] so the scatter's inner loop is over co.
-    for (const QTerm& t : st.terms) {
-      std::vector<int32_t> w;
-      if (t.kind == QTerm::Conv) {
-        const int co = os.c;
-        const long row = long(t.weight.size()) / co;
-        w.resize(t.weight.size());
-        for (int o = 0; o < co; ++o)
-          for (long k = 0; k < row; ++k) w[k * co + o] = t.weight[o * row + k];
-      }
-      wt_[s].push_back(std::move(w));
+    if (st.kind == QStage::SumPool) {
+      const Shape& is = q.tensors[st.src].shape;
+      pool_size = std::max(pool_size, size_t(long(is.c) * is.f * is.h * os.w));
+      pool_size = std::max(pool_size, size_t(long(is.c) * is.f * os.h * os.w));
+      continue;
     }
+    cur_[s].assign(size_t(os.size()), 0);
+    StagePlan& sp = plans_[s];
+    // Every partial sum of I is bounded by current_bound (sum of |w| * max|x| + |bias|).
+    sp.wide = current_bound(q, st) > int64_t(std::numeric_limits<int32_t>::max());
+    const int co = os.c;
+    for (const QTerm& t : st.terms) {
+      if (t.kind != QTerm::Conv) continue;
+      const QTensor& src = q.tensors[t.src];
+      const Shape& is = src.shape;
+      ConvPlan p;
+      p.src = t.src;
+      p.ci = is.c;
+      p.co = co;
+      const int kt = t.kernel[0], kh = t.kernel[1], kw = t.kernel[2];
+      p.ksz = long(kt) * kh * kw;
+      p.at = AxisTaps::make(is.f, kt, t.stride[0], t.pad_lo[0], os.f, long(kh) * kw * co, long(os.h) * os.w * co);
+      p.ah = AxisTaps::make(is.h, kh, t.stride[1], t.pad_lo[1], os.h, long(kw) * co, long(os.w) * co);
+      p.aw = AxisTaps::make(is.w, kw, t.stride[2], t.pad_lo[2], os.w, co, co);
+      const long row = p.ci * p.ksz;  // weights per output channel
+      const long nvals = src.hi - src.lo + 1;
+      p.table = src.per_step && nvals <= kMaxTableValues &&
+                nvals * long(t.weight.size()) <= kMaxTableEntries;
+      p.lo = int(src.lo);
+      p.nvals = p.table ? int(nvals) : 1;
+      // Weights transposed to [ci][kt][kh][kw][co] so the scatter's inner loop is over co,
+      // times n for every value n of a table source.
+      p.w.resize(size_t(p.nvals) * t.weight.size());
+      for (int n = 0; n < p.nvals; ++n) {
+        const int32_t mult = p.table ? p.lo + n : 1;
+        int32_t* dst = p.w.data() + size_t(n) * t.weight.size();
+        for (int o = 0; o < co; ++o)
+          for (long k = 0; k < row; ++k) dst[k * co + o] = t.weight[o * row + k] * mult;
+      }
+      sp.convs.push_back(std::move(p));
+    }
+    if (!sp.convs.empty()) acc_size = std::max(acc_size, size_t(os.size()));
   }
+  acc32_.assign(acc_size, 0);
+  acc64_.assign(acc_size, 0);
+  pool_a_.assign(pool_size, 0);
+  pool_b_.assign(pool_size, 0);
 }
 
-// I = bias + sum over terms. Conv terms scatter from the nonzero source values, so the
-// work follows the spikes (zero spikes cost nothing).
+// Scatter of one conv term from the nonzero source values into the channels-last
+// accumulators acc[pos][co]. Work follows the spikes (zero inputs cost nothing).
+template <class A>
+void IntSnn::scatter(const ConvPlan& p, A* acc) {
+  const Shape& is = q_.tensors[p.src].shape;
+  const int32_t* x = vals_[p.src].data();
+  const int co = p.co;
+  const long wrow = p.ksz * co;  // weights of one input channel
+  const long wval = long(p.ci) * wrow;  // weights of one table value
+  const int* st = p.at.start.data();
+  const int* sh = p.ah.start.data();
+  const int* sw = p.aw.start.data();
+  long long ev = 0;
+  for (int ci = 0; ci < p.ci; ++ci) {
+    const int32_t* wc = p.w.data() + ci * wrow;
+    for (int fi = 0; fi < is.f; ++fi) {
+      for (int hi = 0; hi < is.h; ++hi) {
+        const int32_t* xr = x + ((long(ci) * is.f + fi) * is.h + hi) * is.w;
+        for (int wi = 0; wi < is.w; ++wi) {
+          const int32_t xv = xr[wi];
+          if (!xv) continue;
+          const int n = xv - p.lo;
+          const bool add = p.table && n >= 0 && n < p.nvals;
+          const int32_t* wb = add ? wc + n * wval : wc;
+          ev += static_cast<long long>(st[fi + 1] - st[fi]) * (sh[hi + 1] - sh[hi]) * (sw[wi + 1] - sw[wi]);
+          for (int a = st[fi]; a < st[fi + 1]; ++a) {
+            const long wt = p.at.wofs[size_t(a)], ot = p.at.oofs[size_t(a)];
+            for (int b = sh[hi]; b < sh[hi + 1]; ++b) {
+              const long wh = wt + p.ah.wofs[size_t(b)], oh = ot + p.ah.oofs[size_t(b)];
+              for (int c = sw[wi]; c < sw[wi + 1]; ++c) {
+                const int32_t* wr = wb + wh + p.aw.wofs[size_t(c)];
+                A* ar = acc + oh + p.aw.oofs[size_t(c)];
+                if (add) {
+                  for (int o = 0; o < co; ++o) ar[o] += wr[o];
+                } else {
+                  for (int o = 0; o < co; ++o) ar[o] += A(wr[o]) * A(xv);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  events_ += ev * co;
+}
+
+// I = bias + sum over terms.
 void IntSnn::compute_current(int s) {
   const QStage& st = q_.stages[s];
   const Shape& os = q_.tensors[st.out].shape;
   auto& I = cur_[s];
   const long P = os.plane();
-  for (int c = 0; c < os.c; ++c) std::fill(I.begin() + c * P, I.begin() + (c + 1) * P, st.bias[c]);
-  for (size_t ti = 0; ti < st.terms.size(); ++ti) {
-    const QTerm& t = st.terms[ti];
-    const QTensor& src = q_.tensors[t.src];
-    const Shape& is = src.shape;
-    const auto& x = vals_[t.src];
-    if (t.kind == QTerm::Identity) {
-      for (int c = 0; c < is.c; ++c)
-        for (long p = 0; p < P; ++p) {
-          const int32_t xv = x[c * P + p];
-          if (xv) I[(c + t.out_offset) * P + p] += int64_t(t.scale[c]) * xv, ++events_;
-        }
-      continue;
+  const int co = os.c;
+  const StagePlan& sp = plans_[s];
+  if (sp.convs.empty()) {
+    for (int c = 0; c < co; ++c) std::fill(I.begin() + c * P, I.begin() + (c + 1) * P, st.bias[c]);
+  } else if (!sp.wide) {
+    int32_t* acc = acc32_.data();
+    std::fill(acc, acc + P * co, 0);
+    for (const ConvPlan& p : sp.convs) scatter<int32_t>(p, acc);
+    for (int c = 0; c < co; ++c) {
+      int64_t* dst = I.data() + c * P;
+      const int64_t b = st.bias[c];
+      for (long pos = 0; pos < P; ++pos) dst[pos] = b + acc[pos * co + c];
     }
-    const auto& w = wt_[s][ti];
-    const int co = os.c, kt = t.kernel[0], kh = t.kernel[1], kw = t.kernel[2];
-    const long ksz = long(kt) * kh * kw;
-    for (int ci = 0; ci < is.c; ++ci)
-      for (int fi = 0; fi < is.f; ++fi)
-        for (int hi = 0; hi < is.h; ++hi)
-          for (int wi = 0; wi < is.w; ++wi) {
-            const int32_t xv = x[((long(ci) * is.f + fi) * is.h + hi) * is.w + wi];
-            if (!xv) continue;
-            for (int dt = 0; dt < kt; ++dt) {
-              const int ft = fi + t.pad_lo[0] - dt;
-              if (ft < 0 || ft % t.stride[0]) continue;
-              const int fo = ft / t.stride[0];
-              if (fo >= os.f) continue;
-              for (int dh = 0; dh < kh; ++dh) {
-                const int ht = hi + t.pad_lo[1] - dh;
-                if (ht < 0 || ht % t.stride[1]) continue;
-                const int ho = ht / t.stride[1];
-                if (ho >= os.h) continue;
-                for (int dw = 0; dw < kw; ++dw) {
-                  const int wt = wi + t.pad_lo[2] - dw;
-                  if (wt < 0 || wt % t.stride[2]) continue;
-                  const int wo = wt / t.stride[2];
-                  if (wo >= os.w) continue;
-                  const int32_t* wr = w.data() + ((ci * ksz) + (long(dt) * kh + dh) * kw + dw) * co;
-                  const long pos = (long(fo) * os.h + ho) * os.w + wo;
-                  for (int o = 0; o < co; ++o) I[o * P + pos] += int64_t(wr[o]) * xv;
-                  events_ += co;
-                }
-              }
-            }
-          }
+  } else {
+    int64_t* acc = acc64_.data();
+    std::fill(acc, acc + P * co, 0);
+    for (const ConvPlan& p : sp.convs) scatter<int64_t>(p, acc);
+    for (int c = 0; c < co; ++c) {
+      int64_t* dst = I.data() + c * P;
+      const int64_t b = st.bias[c];
+      for (long pos = 0; pos < P; ++pos) dst[pos] = b + acc[pos * co + c];
+    }
+  }
+  for (const QTerm& t : st.terms) {
+    if (t.kind != QTerm::Identity) continue;
+    const Shape& is = q_.tensors[t.src].shape;
+    const auto& x = vals_[t.src];
+    for (int c = 0; c < is.c; ++c) {
+      const int64_t sc = t.scale[c];
+      int64_t* dst = I.data() + (c + t.out_offset) * P;
+      const int32_t* xs = x.data() + c * P;
+      for (long p = 0; p < P; ++p)
+        if (xs[p]) dst[p] += sc * xs[p], ++events_;
+    }
+  }
+}
+
+// Window sum with zero padding, separably: along w, then h, then t. The windows are
+// boxes, so the three passes add exactly the same values as the direct sum.
+void IntSnn::sum_pool(const QStage& st) {
+  const Shape &is = q_.tensors[st.src].shape, &os = q_.tensors[st.out].shape;
+  const int32_t* x = vals_[st.src].data();
+  int32_t* out = vals_[st.out].data();
+  const int kt = st.kernel[0], kh = st.kernel[1], kw = st.kernel[2];
+  // Pass 1 (w): a[c][f][h][wo].
+  const long rows = long(is.c) * is.f * is.h;
+  int32_t* a = pool_a_.data();
+  for (long r = 0; r < rows; ++r) {
+    const int32_t* xr = x + r * is.w;
+    int32_t* d = a + r * os.w;
+    for (int wo = 0; wo < os.w; ++wo) {
+      int32_t sum = 0;
+      const int w0 = wo * st.stride[2] - st.pad_lo[2];
+      for (int dw = std::max(0, -w0); dw < kw && w0 + dw < is.w; ++dw) sum += xr[w0 + dw];
+      d[wo] = sum;
+    }
+  }
+  // Pass 2 (h): b[c][f][ho][wo].
+  const long planes = long(is.c) * is.f;
+  int32_t* b = pool_b_.data();
+  for (long q = 0; q < planes; ++q) {
+    const int32_t* src = a + q * is.h * os.w;
+    int32_t* dst = b + q * os.h * os.w;
+    for (int ho = 0; ho < os.h; ++ho) {
+      int32_t* d = dst + long(ho) * os.w;
+      std::fill(d, d + os.w, 0);
+      const int h0 = ho * st.stride[1] - st.pad_lo[1];
+      for (int dh = std::max(0, -h0); dh < kh && h0 + dh < is.h; ++dh) {
+        const int32_t* sr = src + long(h0 + dh) * os.w;
+        for (int wo = 0; wo < os.w; ++wo) d[wo] += sr[wo];
+      }
+    }
+  }
+  // Pass 3 (t): out[c][fo][ho][wo].
+  const long hw = long(os.h) * os.w;
+  for (int c = 0; c < os.c; ++c) {
+    const int32_t* src = b + long(c) * is.f * hw;
+    int32_t* dst = out + long(c) * os.f * hw;
+    for (int fo = 0; fo < os.f; ++fo) {
+      int32_t* d = dst + fo * hw;
+      std::fill(d, d + hw, 0);
+      const int f0 = fo * st.stride[0] - st.pad_lo[0];
+      for (int dt = std::max(0, -f0); dt < kt && f0 + dt < is.f; ++dt) {
+        const int32_t* sr = src + (f0 + dt) * hw;
+        for (long j = 0; j < hw; ++j) d[j] += sr[j];
+      }
+    }
   }
 }
 
@@ -112,29 +240,8 @@ void IntSnn::run(const unsigned char* pixels, const std::function<void(int)>& on
       const QStage& st = q_.stages[s];
       auto& out = vals_[st.out];
       if (st.kind == QStage::SumPool) {
-        const QTensor& src = q_.tensors[st.src];
-        if (!src.per_step && t > 1) continue;
-        const Shape &is = src.shape, &os = q_.tensors[st.out].shape;
-        const auto& x = vals_[st.src];
-        for (int c = 0; c < os.c; ++c)
-          for (int fo = 0; fo < os.f; ++fo)
-            for (int ho = 0; ho < os.h; ++ho)
-              for (int wo = 0; wo < os.w; ++wo) {
-                int32_t sum = 0;
-                for (int dt = 0; dt < st.kernel[0]; ++dt) {
-                  const int fi = fo * st.stride[0] - st.pad_lo[0] + dt;
-                  if (fi < 0 || fi >= is.f) continue;
-                  for (int dh = 0; dh < st.kernel[1]; ++dh) {
-                    const int hi = ho * st.stride[1] - st.pad_lo[1] + dh;
-                    if (hi < 0 || hi >= is.h) continue;
-                    for (int dw = 0; dw < st.kernel[2]; ++dw) {
-                      const int wi = wo * st.stride[2] - st.pad_lo[2] + dw;
-                      if (wi >= 0 && wi < is.w) sum += x[((long(c) * is.f + fi) * is.h + hi) * is.w + wi];
-                    }
-                  }
-                }
-                out[((long(c) * os.f + fo) * os.h + ho) * os.w + wo] = sum;
-              }
+        if (!q_.tensors[st.src].per_step && t > 1) continue;
+        sum_pool(st);
         continue;
       }
       if (!(st.static_input && t > 1)) compute_current(int(s));

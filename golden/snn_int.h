@@ -1,12 +1,21 @@
 // Integer (bit-accurate) golden model: executes a QNet exactly as docs/number-format.md
 // says. The RTL must reproduce every spike count at every step and the logit
 // accumulators; the co-simulation bench reads them from here.
+//
+// Performance (docs/performance.md): conv terms scatter from the nonzero source values
+// through per-axis tables of valid (kernel offset, output index) pairs, so the inner
+// loop has no stride/bounds tests; accumulators are channels-last and int32 whenever the
+// stage's acc_bits <= 32 (the overflow bound of quantize() bounds every partial sum too);
+// spike sources add precomputed weight multiples w*n instead of multiplying. Integer
+// addition is exact in any order, so results are bit-identical to the straightforward
+// reference (bench/reference_snn.h, checked by tests/test_perf.cc).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <vector>
 
+#include "golden/ops.h"
 #include "golden/qnet.h"
 
 namespace sdm {
@@ -36,12 +45,32 @@ class IntSnn {
   const QNet& net() const { return q_; }
 
  private:
+  // One conv term, prepared for the scatter.
+  struct ConvPlan {
+    int src = 0, ci = 0, co = 0;
+    long ksz = 0;           // taps per input channel
+    AxisTaps at, ah, aw;    // offsets: weight in units of one [co] row, output in [co] rows
+    bool table = false;     // spike source: w holds multiples w*n for n in [lo, hi]
+    int lo = 0, nvals = 1;  // table: value range
+    std::vector<int32_t> w; // [n - lo][ci][k][co] (table) or [ci][k][co]
+  };
+  struct StagePlan {
+    bool wide = false;            // acc_bits > 32: int64 accumulators
+    std::vector<ConvPlan> convs;  // conv terms (identity terms are read from the QStage)
+  };
+  template <class A>
+  void scatter(const ConvPlan& p, A* acc);
   void compute_current(int s);
+  void sum_pool(const QStage& st);
+
   const QNet& q_;
   std::vector<std::vector<int32_t>> vals_;
   std::vector<std::vector<int64_t>> cur_;
   std::vector<std::vector<int64_t>> v_, m_;
-  std::vector<std::vector<std::vector<int32_t>>> wt_;  // per stage, per term: [ci][k][co]
+  std::vector<StagePlan> plans_;
+  std::vector<int32_t> acc32_;  // channels-last scratch accumulators [pos][co]
+  std::vector<int64_t> acc64_;
+  std::vector<int32_t> pool_a_, pool_b_;  // separable window-sum scratch
   std::vector<int64_t> logits_;
   std::vector<uint64_t> sat_;
   std::vector<long long> spikes_abs_, spikes_neg_;
