@@ -265,6 +265,13 @@ TEST(Synth, PinnedBytesAcrossPlatforms) {
   o.seed = 7;
   auto s = sdm::synth::generate_split(o, "train", 20);
   EXPECT_EQ(fnv1a(s.clips), 0x743e38e8d4dcf4bdULL) << std::hex << fnv1a(s.clips);
+  // The hard preset exercises distractors, occluders and flicker; 32x32 the size scaling.
+  o.preset = "hard";
+  o.size = 32;
+  auto h = sdm::synth::generate_split(o, "test", 14);
+  EXPECT_EQ(fnv1a(h.clips), 0x4b1aefa384492068ULL) << std::hex << fnv1a(h.clips);
+  EXPECT_EQ(fnv1a(sdm::npy::serialize(sdm::npy::make_i64({14}, h.labels))), 0xf8f7e29abb251e1cULL)
+      << std::hex << fnv1a(sdm::npy::serialize(sdm::npy::make_i64({14}, h.labels)));
 }
 
 TEST(Synth, LayoutLabelsAndClassesJson) {
