@@ -1,18 +1,47 @@
 // `sdmforge synth DIR --board B`: Yosys + nextpnr + pack for a generated accelerator folder
 // (fpga/flow.h). Writes the bitstream into DIR/build-<board>/ and a JSON report.
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/core.h>
 
 #include "apps/commands.h"
 #include "fpga/fixture.h"
 #include "fpga/flow.h"
+#include "golden/artifact.h"
 #include "golden/error.h"
+#include "rtl_gen/accel_gen.h"
 
 namespace {
 
+namespace fs = std::filesystem;
+
+// The artifact a folder was generated from: --net, else DIR/net.sdm (`sdmforge rtl` copies it).
+std::string artifact_of(const std::string& dir, const std::string& net) {
+  if (!net.empty()) {
+    if (!fs::exists(net)) throw sdm::Error(fmt::format("--net '{}' not found", net));
+    return net;
+  }
+  std::string p = (fs::path(dir) / "net.sdm").string();
+  if (!fs::exists(p))
+    throw sdm::Error(fmt::format(
+        "'{}' holds no net.sdm; pass the artifact it was generated from with --net NET.sdm", dir));
+  return p;
+}
+
+// Writes the accelerator of `net` with `lanes` into `out` (and the artifact next to it).
+std::string generate(const std::string& net, int lanes, const std::string& out) {
+  sdm::Artifact a = sdm::load_artifact(net);
+  sdm::GeneratedDesign d = sdm::generate_accelerator(a, lanes);
+  sdm::write_design(d, out);
+  fs::path copy = fs::path(out) / "net.sdm";
+  if (!fs::exists(copy) || !fs::equivalent(copy, net))
+    fs::copy_file(net, copy, fs::copy_options::overwrite_existing);
+  return out;
+}
+
 struct SynthArgs {
-  std::string dir, board = "icebreaker", json, tools = "yowasp", weights;
+  std::string dir, board = "icebreaker", json, tools = "yowasp", weights, net;
   double freq = 0;
   int baud = 115200, seed = 1, fit_lo = 1, fit_hi = 64;
   bool fit = false, patch = false;
@@ -43,7 +72,12 @@ void reg(CLI::App& app) {
   sub->add_option("--fit-max", a->fit_hi, "largest lane count for --fit")->capture_default_str();
   sub->add_flag("--patch", a->patch,
                 "only the ROM contents (*.hex) changed: patch the previous build's bitstream");
-  sub->add_option("--weights", a->weights, "NET.sdm whose weights replace the ROM contents");
+  sub->add_option("--weights", a->weights,
+                  "NET.sdm whose weights replace the ROM contents of the previous build "
+                  "(same architecture, else refused naming the difference)");
+  sub->add_option("--net", a->net,
+                  "the artifact DIR was generated from (default DIR/net.sdm); --fit regenerates "
+                  "from it");
   sub->callback([a] {
     using namespace sdm::fpga;
     SynthOptions o;
@@ -54,11 +88,8 @@ void reg(CLI::App& app) {
     o.seed = a->seed;
     o.progress = [](const std::string& s) { std::fprintf(stderr, "%s\n", s.c_str()); };
     find_board(a->board);
-    if (!a->weights.empty())
-      throw sdm::Error(fmt::format(
-          "--weights '{}': writing ROM files from an artifact needs the RTL generator; run "
-          "`sdmforge rtl {} -o {}` then `sdmforge synth {} --board {} --patch`",
-          a->weights, a->weights, a->dir, a->dir, a->board));
+    if (!a->weights.empty() && (a->fit || a->patch))
+      throw sdm::Error("--weights cannot be combined with --fit or --patch");
     nlohmann::json j;
     if (a->fit) {
       auto sig = read_signature(a->dir);
@@ -67,6 +98,11 @@ void reg(CLI::App& app) {
         std::string src = a->dir;
         regen = [src](int lanes) {
           return write_fixture(src, fmt::format("{}/fit-lanes{}", src, lanes), lanes);
+        };
+      } else {  // a generated accelerator: regenerate from its artifact
+        std::string net = artifact_of(a->dir, a->net), src = a->dir;
+        regen = [net, src](int lanes) {
+          return generate(net, lanes, fmt::format("{}/fit-lanes{}", src, lanes));
         };
       }
       FitResult f = fit_lanes(regen, o, a->fit_lo, a->fit_hi);
@@ -77,6 +113,26 @@ void reg(CLI::App& app) {
       else
         std::fprintf(stderr, "not even %d lanes fit: %s\n", a->fit_lo,
                      f.tried.empty() ? "" : summary(f.tried.back()).c_str());
+    } else if (!a->weights.empty()) {
+      // New weights, same architecture: regenerate the folder from NET.sdm at the built lane
+      // count beside DIR and patch the previous build's bitstream (patch_weights refuses,
+      // naming the first difference, when anything but ROM contents changed).
+      auto sig = read_signature(a->dir);
+      if (sig.lanes < 1) throw sdm::Error(fmt::format("'{}/signature.json' has no lanes", a->dir));
+      if (!fs::exists(a->weights))
+        throw sdm::Error(fmt::format("--weights '{}' not found", a->weights));
+      std::string out = (fs::path(a->dir).lexically_normal().string() + "-weights");
+      if (fs::path(out).filename() == "-weights") out = "weights-rtl";
+      fs::remove_all(out);
+      generate(a->weights, sig.lanes, out);
+      const auto& b = find_board(a->board);
+      o.build_dir = (fs::absolute(a->dir) / ("build-" + b.name)).string();
+      SynthResult r = patch_weights(out, o);
+      j = r.to_json();
+      j["weights"] = a->weights;
+      j["weights_dir"] = out;
+      std::fprintf(stderr, "weights of %s patched (folder %s)\n%s", a->weights.c_str(),
+                   out.c_str(), summary(r).c_str());
     } else {
       SynthResult r = a->patch ? patch_weights(a->dir, o) : synthesize(a->dir, o);
       j = r.to_json();

@@ -119,6 +119,20 @@ std::string randomize_hex(const std::string& text, uint64_t seed) {
   return out;
 }
 
+// icebram/ecpbram find a ROM in the bitstream only when it fills whole block RAMs: ecpbram
+// requires a multiple of 512 words, icebram of 256. Other ROMs (e.g. a 14-word bias ROM
+// that Yosys puts in LUTs) are built with their real contents and cannot be patched.
+size_t hex_words(const std::string& text) {
+  size_t n = 0;
+  for (const auto& t : hex_tokens(text))
+    if (t[0] != '@') ++n;
+  return n;
+}
+bool patchable_rom(const std::string& text, bool ice40) {
+  size_t w = hex_words(text);
+  return w > 0 && w % (ice40 ? 256 : 512) == 0;
+}
+
 json strip_weight_fields(const json& j) {
   if (!j.is_object()) return j;
   json out = json::object();
@@ -275,7 +289,13 @@ Signature read_signature(const std::string& dir) {
     s.clip_bytes = need("clip_bytes").get<long long>();
     if (s.raw.contains("clip_shape")) s.clip_shape = s.raw["clip_shape"].get<std::vector<int>>();
     s.lanes = s.raw.value("lanes", 0);
-    if (s.raw.contains("files")) s.files = s.raw["files"].get<std::vector<std::string>>();
+    // "files" may list ROM init files too (the generator's signature does); the flow
+    // reads only the Verilog among them, the .hex files are handled as ROMs.
+    if (s.raw.contains("files"))
+      for (const auto& f : s.raw["files"].get<std::vector<std::string>>()) {
+        auto ext = fs::path(f).extension().string();
+        if (ext == ".v" || ext == ".sv") s.files.push_back(f);
+      }
     if (s.raw.contains("predicted_cycles") && s.raw["predicted_cycles"].is_object())
       s.predicted_cycles = s.raw["predicted_cycles"].value("per_clip", 0LL);
   } catch (const json::exception& e) {
@@ -365,6 +385,12 @@ nlohmann::json architecture(const std::string& dir) {
         digits = std::max(digits, t.size());
       }
     a["roms"][h] = {{"words", words}, {"digits", digits}};
+    // Contents of a ROM that is not a whole number of block RAMs are baked into the logic
+    // (see patchable_rom): a change there needs a rebuild. Block-RAM shape differs per
+    // family, so both verdicts are recorded.
+    std::string text = read_text((fs::path(dir) / h).string());
+    if (!patchable_rom(text, true) || !patchable_rom(text, false))
+      a["roms"][h]["baked_contents_fnv"] = fnv1a(text);
   }
   return a;
 }
@@ -441,6 +467,7 @@ std::string patch_and_pack(const ToolSet& t, const Board& b, const std::string& 
   for (size_t i = 0; i < hexes.size(); ++i) {
     std::string real = (fs::path(real_dir) / hexes[i]).string();
     if (!fs::exists(real)) throw Error(fmt::format("ROM file '{}' is missing", real));
+    if (!patchable_rom(read_text((p.src / hexes[i]).string()), ice)) continue;  // baked in
     std::string next = (p.build / fmt::format("patched_{}{}", i, ice ? ".asc" : ".config")).string();
     std::string rnd = (p.src / hexes[i]).string();
     int rc = ice ? run_tool({t.bram, rnd, real}, "", p.log.string(), cur, next)
@@ -492,9 +519,13 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   // Sources: the accelerator's Verilog as is; its ROMs with random contents.
   for (const auto& f : sig.files) fs::copy_file(fs::path(dir) / f, p.src / f);
   uint64_t seed = 0x5d3f0000u + static_cast<uint64_t>(opt.seed);
-  for (const auto& h : hex_files(dir))
+  const bool ice40 = b.family == Family::ice40;
+  for (const auto& h : hex_files(dir)) {
+    std::string text = read_text((fs::path(dir) / h).string());
     write_text((p.src / h).string(),
-               randomize_hex(read_text((fs::path(dir) / h).string()), seed++ * 7919));
+               patchable_rom(text, ice40) ? randomize_hex(text, seed * 7919) : text);
+    ++seed;
+  }
 
   // Clock: PLL from the oscillator unless the target is the oscillator itself.
   std::vector<std::pair<std::string, long long>> params;
@@ -540,7 +571,8 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   for (const auto& [k, v] : params) ys += fmt::format(" -set {} {}", k, v);
   ys += " " + top + "\n";
   if (b.family == Family::ice40)
-    ys += fmt::format("synth_ice40 -top {}{}\n", top, b.dsp ? " -dsp" : "");
+    // UP5K: SB_MAC16 for products, SB_SPRAM256KA for large single-port memories.
+    ys += fmt::format("synth_ice40 -top {}{}\n", top, b.dsp ? " -dsp -spram" : "");
   else
     ys += fmt::format("synth_ecp5 -top {}\n", top);
   if (opt.tools == Tools::yowasp) ys += "delete t:$scopeinfo\n";  // older nextpnr rejects it

@@ -82,6 +82,9 @@ module board_top #(
   wire [NUM_CLASSES*LOGIT_W-1:0]   acc_logits;
   wire [31:0]                      acc_cycles;
 
+  // A generated accelerator also has debug trace outputs (trace_*, see its signature.json);
+  // the board does not use them, so they are left unconnected on purpose.
+  /* verilator lint_off PINMISSING */
   sdm_accel u_accel (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
@@ -97,6 +100,7 @@ module board_top #(
     .cnt_sel_i     (8'd0),
     .cnt_val_o     (acc_cycles)
   );
+  /* verilator lint_on PINMISSING */
 
   // Reply payloads as byte vectors, byte i at [8*i +: 8].
   wire [8*ResBytes-1:0]  res_bytes;

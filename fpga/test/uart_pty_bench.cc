@@ -8,6 +8,11 @@
 //   fpga_uart_pty_bench --fixture DIR --protocol-errors  drives bad frames (checksum,
 //       length, type, truncated) and checks the error replies and that a good clip after
 //       each one still gets the right answer.
+//   fpga_uart_pty_bench --net NET.sdm --design DIR --data SPLIT --clips N -- HOST ARGS...
+//       (bench built with SDM_PTY_REAL: the board top around a GENERATED accelerator)
+//       runs HOST once per clip (@INDEX@ = clip index, @CLIP@ = SPLIT/clips.npy) and
+//       compares class, logits and cycles with the golden integer model (IntSnn) and the
+//       cycle model in DIR/signature.json (predicted_cycles.per_clip).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,6 +35,13 @@
 #include "fpga/board_link.h"
 #include "fpga/fixture.h"
 #include "verilated.h"
+#ifdef SDM_PTY_REAL
+#include <fstream>
+
+#include "data/dataset.h"
+#include "golden/artifact.h"
+#include "golden/snn_int.h"
+#endif
 
 namespace {
 
@@ -101,7 +113,7 @@ struct Bench {
   }
 };
 
-std::vector<uint8_t> random_clip(uint64_t seed) {
+[[maybe_unused]] std::vector<uint8_t> random_clip(uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<uint8_t> c(256);
   for (auto& b : c) b = static_cast<uint8_t>(rng());
@@ -113,7 +125,7 @@ int fail(const std::string& msg) {
   return 1;
 }
 
-std::string hex(const std::vector<uint8_t>& v) {
+[[maybe_unused]] std::string hex(const std::vector<uint8_t>& v) {
   std::string s;
   char b[4];
   for (auto x : v) {
@@ -124,7 +136,7 @@ std::string hex(const std::vector<uint8_t>& v) {
 }
 
 // The reply the board must send for a clip: 5A 'R' class logits cycles sum.
-std::vector<uint8_t> expected_reply(const std::string& fixture, const std::vector<uint8_t>& clip) {
+[[maybe_unused]] std::vector<uint8_t> expected_reply(const std::string& fixture, const std::vector<uint8_t>& clip) {
   auto e = sdm::fpga::fixture_expected(fixture, clip);
   std::vector<uint8_t> r = {0x5A, 'R', static_cast<uint8_t>(e.cls)};
   auto put = [&](uint32_t x) {
@@ -139,7 +151,7 @@ std::vector<uint8_t> expected_reply(const std::string& fixture, const std::vecto
 }
 
 // Runs until `n` reply bytes arrived (or `max_cycles` passed); returns them.
-std::vector<uint8_t> await(Bench& b, size_t n, uint64_t max_cycles) {
+[[maybe_unused]] std::vector<uint8_t> await(Bench& b, size_t n, uint64_t max_cycles) {
   uint64_t end = b.cycle + max_cycles;
   while (b.from_board.size() < n && b.cycle < end) b.tick();
   auto r = b.from_board;
@@ -147,7 +159,7 @@ std::vector<uint8_t> await(Bench& b, size_t n, uint64_t max_cycles) {
   return r;
 }
 
-int protocol_errors(const std::string& fixture) {
+[[maybe_unused]] int protocol_errors(const std::string& fixture) {
   Bench b;
   b.reset();
   const uint64_t idle = 400 * kClksPerBit;  // IDLE_BITS of the verilated model
@@ -204,94 +216,134 @@ int protocol_errors(const std::string& fixture) {
   return 0;
 }
 
-int with_host(const std::string& fixture, std::vector<std::string> cmd) {
-  int master = posix_openpt(O_RDWR | O_NOCTTY);
-  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) return fail("no pty");
-  std::string port = ptsname(master);
-  int slave = open(port.c_str(), O_RDWR | O_NOCTTY);  // kept open: no hang-up between opens
-  termios tio{};
-  tcgetattr(slave, &tio);
-  cfmakeraw(&tio);
-  tcsetattr(slave, TCSANOW, &tio);
-  fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+// A pseudo-terminal whose master side is bridged to the bench's UART pins, and a way to
+// run a host program against its slave side while the simulation advances.
+struct PtyHost {
+  int master = -1, slave = -1;
+  std::string port;
+  uint64_t bytes_in = 0, bytes_out = 0;
 
+  PtyHost() {
+    master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0)
+      throw std::runtime_error("no pty");
+    port = ptsname(master);
+    slave = open(port.c_str(), O_RDWR | O_NOCTTY);  // kept open: no hang-up between opens
+    termios tio{};
+    tcgetattr(slave, &tio);
+    cfmakeraw(&tio);
+    tcsetattr(slave, TCSANOW, &tio);
+    fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+  }
+  ~PtyHost() {
+    close(slave);
+    close(master);
+  }
+
+  // Runs cmd (placeholders already substituted) to completion while ticking the bench;
+  // returns its stdout. Throws when it does not finish within timeout_s or fails.
+  std::string run(Bench& b, std::vector<std::string> cmd, int timeout_s) {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(master);
+      close(slave);
+      std::vector<char*> argv;
+      for (auto& a : cmd) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execvp(argv[0], argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+    std::string host_out;
+    int status = 0;
+    bool exited = false;
+    auto t0 = std::chrono::steady_clock::now();
+    auto drain = [&] {
+      char tmp[4096];
+      ssize_t n;
+      while ((n = read(out[0], tmp, sizeof tmp)) > 0) host_out.append(tmp, n);
+    };
+    while (!exited) {
+      if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(timeout_s)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        close(out[0]);
+        throw std::runtime_error("host did not finish within " + std::to_string(timeout_s) + " s");
+      }
+      for (int i = 0; i < 64; ++i) b.tick();
+      if (!b.from_board.empty()) {
+        ssize_t n = write(master, b.from_board.data(), b.from_board.size());
+        if (n > 0) {
+          bytes_out += n;
+          b.from_board.erase(b.from_board.begin(), b.from_board.begin() + n);
+        }
+      }
+      pollfd p{master, POLLIN, 0};
+      if (poll(&p, 1, b.quiet() && b.top->busy_o == 0 ? 1 : 0) > 0 && (p.revents & POLLIN)) {
+        uint8_t buf[512];
+        ssize_t n = read(master, buf, sizeof buf);
+        for (ssize_t i = 0; i < n; ++i) b.to_board.push_back(buf[i]);
+        if (n > 0) bytes_in += n;
+      }
+      drain();
+      exited = waitpid(pid, &status, WNOHANG) == pid;
+    }
+    drain();
+    close(out[0]);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      throw std::runtime_error("host exited with status " + std::to_string(WEXITSTATUS(status)) +
+                               "; its output: " + host_out);
+    return host_out;
+  }
+};
+
+std::vector<std::string> substitute(std::vector<std::string> cmd, const std::string& port,
+                                    const std::string& clip, long index) {
+  for (auto& a : cmd) {
+    if (a == "@PORT@") a = port;
+    if (a == "@CLIP@") a = clip;
+    if (a == "@INDEX@") a = std::to_string(index);
+  }
+  return cmd;
+}
+
+nlohmann::json parse_host(const std::string& out) {
+  try {
+    return nlohmann::json::parse(out);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("host output is not JSON: ") + e.what() + ": " + out);
+  }
+}
+
+#ifndef SDM_PTY_REAL
+int with_host(const std::string& fixture, const std::vector<std::string>& cmd) {
+  PtyHost pty;
   auto clip = random_clip(42);
   char clip_path[] = "/tmp/sdm_pty_clipXXXXXX";
   int cfd = mkstemp(clip_path);
   if (cfd < 0 || write(cfd, clip.data(), clip.size()) != static_cast<ssize_t>(clip.size()))
     return fail("cannot write clip file");
   close(cfd);
-  for (auto& a : cmd) {
-    if (a == "@PORT@") a = port;
-    if (a == "@CLIP@") a = clip_path;
-  }
-  int out[2];
-  if (pipe(out) != 0) return fail("pipe");
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], 1);
-    close(out[0]);
-    close(master);
-    close(slave);
-    std::vector<char*> argv;
-    for (auto& a : cmd) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  close(out[1]);
-  fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
-
   Bench b;
   b.reset();
   std::string host_out;
-  int status = 0;
-  bool exited = false;
-  auto t0 = std::chrono::steady_clock::now();
-  uint64_t bytes_in = 0, bytes_out = 0;
-  while (!exited) {
-    if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(60)) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      unlink(clip_path);
-      return fail("host did not finish within 60 s");
-    }
-    for (int i = 0; i < 64; ++i) b.tick();
-    if (!b.from_board.empty()) {
-      ssize_t n = write(master, b.from_board.data(), b.from_board.size());
-      if (n > 0) {
-        bytes_out += n;
-        b.from_board.erase(b.from_board.begin(), b.from_board.begin() + n);
-      }
-    }
-    pollfd p{master, POLLIN, 0};
-    if (poll(&p, 1, b.quiet() ? 1 : 0) > 0 && (p.revents & POLLIN)) {
-      uint8_t buf[512];
-      ssize_t n = read(master, buf, sizeof buf);
-      for (ssize_t i = 0; i < n; ++i) b.to_board.push_back(buf[i]);
-      if (n > 0) bytes_in += n;
-    }
-    char tmp[4096];
-    ssize_t n;
-    while ((n = read(out[0], tmp, sizeof tmp)) > 0) host_out.append(tmp, n);
-    exited = waitpid(pid, &status, WNOHANG) == pid;
-  }
-  char tmp[4096];
-  ssize_t n;
-  while ((n = read(out[0], tmp, sizeof tmp)) > 0) host_out.append(tmp, n);
-  unlink(clip_path);
-  std::printf("pty %s: %llu bytes to the board, %llu back, %llu cycles\nhost: %s\n", port.c_str(),
-              (unsigned long long)bytes_in, (unsigned long long)bytes_out,
-              (unsigned long long)b.cycle, host_out.c_str());
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return fail("host exited with status " + std::to_string(WEXITSTATUS(status)));
-  auto want = sdm::fpga::fixture_expected(fixture, clip);
-  nlohmann::json j;
   try {
-    j = nlohmann::json::parse(host_out);
+    host_out = pty.run(b, substitute(cmd, pty.port, clip_path, 0), 60);
   } catch (const std::exception& e) {
-    return fail(std::string("host output is not JSON: ") + e.what());
+    unlink(clip_path);
+    return fail(e.what());
   }
+  unlink(clip_path);
+  std::printf("pty %s: %llu bytes to the board, %llu back, %llu cycles\nhost: %s\n",
+              pty.port.c_str(), (unsigned long long)pty.bytes_in,
+              (unsigned long long)pty.bytes_out, (unsigned long long)b.cycle, host_out.c_str());
+  auto want = sdm::fpga::fixture_expected(fixture, clip);
+  nlohmann::json j = parse_host(host_out);
   if (j.value("class", -1) != want.cls)
     return fail("class DUT: " + j["class"].dump() + " expected: " + std::to_string(want.cls));
   if (j["logits"].get<std::vector<int32_t>>() != want.logits)
@@ -301,30 +353,101 @@ int with_host(const std::string& fixture, std::vector<std::string> cmd) {
   std::printf("PASS: class %d, logits and cycles (%u) match the fixture model\n", want.cls, want.cycles);
   return 0;
 }
+#else
+// The generated accelerator behind the board top, the real host per clip, the golden
+// integer model as reference.
+int with_golden(const std::string& net, const std::string& design, const std::string& data,
+                long clips, const std::vector<std::string>& cmd) {
+  sdm::Artifact a = sdm::load_artifact(net);
+  if (!a.has_qnet) return fail("'" + net + "' has no integer network");
+  sdm::Dataset d = sdm::load_dataset(data, static_cast<size_t>(clips));
+  std::ifstream sf(design + "/signature.json");
+  if (!sf) return fail("cannot read " + design + "/signature.json");
+  nlohmann::json sig = nlohmann::json::parse(sf);
+  const long predicted = sig["predicted_cycles"]["per_clip"].get<long>();
+  if (static_cast<long>(d.clip_size()) != sig["clip_bytes"].get<long>())
+    return fail("data clips hold " + std::to_string(d.clip_size()) + " bytes, the design expects " +
+                sig["clip_bytes"].dump());
+  const std::string clip_file = sdm::resolve_split_dir(data) + "/clips.npy";
+  PtyHost pty;
+  Bench b;
+  b.reset();
+  int correct = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < clips && i < static_cast<long>(d.size()); ++i) {
+    sdm::IntSnn sim(a.qnet);
+    sim.run(d.clip(static_cast<size_t>(i)));
+    std::vector<int64_t> want_logits = sim.logit_acc();
+    const int want_cls = sim.predicted_class();
+    uint64_t c0 = b.cycle;
+    nlohmann::json j;
+    try {
+      j = parse_host(pty.run(b, substitute(cmd, pty.port, clip_file, i), 150));
+    } catch (const std::exception& e) {
+      return fail("clip " + std::to_string(i) + ": " + e.what());
+    }
+    std::vector<int64_t> got = j["logits"].get<std::vector<int64_t>>();
+    std::printf("clip %ld: class %d (golden %d, label %lld), cycles %lld (predicted %ld), %llu sim cycles\n",
+                i, j.value("class", -1), want_cls, static_cast<long long>(d.labels[size_t(i)]),
+                j.value("cycles", -1LL), predicted, (unsigned long long)(b.cycle - c0));
+    if (j.value("class", -1) != want_cls)
+      return fail("clip " + std::to_string(i) + ": class DUT " + j["class"].dump() +
+                  " golden " + std::to_string(want_cls));
+    if (got != want_logits)
+      return fail("clip " + std::to_string(i) + ": logits DUT " + nlohmann::json(got).dump() +
+                  " golden " + nlohmann::json(want_logits).dump());
+    if (j.value("cycles", -1LL) != predicted)
+      return fail("clip " + std::to_string(i) + ": cycles DUT " + j["cycles"].dump() +
+                  " predicted " + std::to_string(predicted));
+    correct += want_cls == d.labels[size_t(i)];
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("PASS: %ld clips over the pty: class, logits and cycles equal the golden model "
+              "(%d correct labels); %llu cycles simulated in %.1f s\n",
+              clips, correct, (unsigned long long)b.cycle, secs);
+  return 0;
+}
+#endif
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string fixture;
+  std::string fixture, net, design, data;
+  long clips = 3;
   bool errors = false;
   std::vector<std::string> cmd;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--fixture" && i + 1 < argc) fixture = argv[++i];
+    else if (a == "--net" && i + 1 < argc) net = argv[++i];
+    else if (a == "--design" && i + 1 < argc) design = argv[++i];
+    else if (a == "--data" && i + 1 < argc) data = argv[++i];
+    else if (a == "--clips" && i + 1 < argc) clips = std::stol(argv[++i]);
     else if (a == "--protocol-errors") errors = true;
     else if (a == "--") {
       for (++i; i < argc; ++i) cmd.push_back(argv[i]);
     } else {
+      cmd.clear();
+      fixture.clear();
+      net.clear();
+      break;
+    }
+  }
+  try {
+#ifdef SDM_PTY_REAL
+    if (net.empty() || design.empty() || data.empty() || cmd.empty()) {
+      std::fprintf(stderr, "usage: %s --net NET.sdm --design DIR --data SPLIT [--clips N] -- HOST ARGS...\n",
+                   argv[0]);
+      return 2;
+    }
+    return with_golden(net, design, data, clips, cmd);
+#else
+    if (fixture.empty() || (!errors && cmd.empty())) {
       std::fprintf(stderr, "usage: %s --fixture DIR (--protocol-errors | -- HOST ARGS...)\n", argv[0]);
       return 2;
     }
-  }
-  if (fixture.empty() || (!errors && cmd.empty())) {
-    std::fprintf(stderr, "usage: %s --fixture DIR (--protocol-errors | -- HOST ARGS...)\n", argv[0]);
-    return 2;
-  }
-  try {
     return errors ? protocol_errors(fixture) : with_host(fixture, cmd);
+#endif
   } catch (const std::exception& e) {
     return fail(e.what());
   }
