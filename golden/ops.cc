@@ -1,6 +1,7 @@
 #include "golden/ops.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include <Eigen/Core>
 
@@ -59,6 +60,222 @@ AxisTaps AxisTaps::make(int in, int k, int stride, int pad_lo, int out, long wst
     a.start.push_back(int(a.wofs.size()));
   }
   return a;
+}
+
+ScatterPlan ScatterPlan::make(const Shape& in, const Shape& out, const std::array<int, 3>& k,
+                              const std::array<int, 3>& st, const std::array<int, 3>& pad) {
+  ScatterPlan p;
+  p.in = in;
+  p.co = out.c;
+  p.ksz = long(k[0]) * k[1] * k[2];
+  const int co = out.c;
+  p.at = AxisTaps::make(in.f, k[0], st[0], pad[0], out.f, long(k[1]) * k[2] * co, long(out.h) * out.w * co);
+  p.ah = AxisTaps::make(in.h, k[1], st[1], pad[1], out.h, long(k[2]) * co, long(out.w) * co);
+  p.aw = AxisTaps::make(in.w, k[2], st[2], pad[2], out.w, co, co);
+  return p;
+}
+
+namespace {
+template <class W>
+void transpose_weights(const std::vector<W>& w, int co, std::vector<W>& out) {
+  const long row = long(w.size()) / co;
+  out.resize(w.size());
+  for (int o = 0; o < co; ++o)
+    for (long j = 0; j < row; ++j) out[size_t(j * co + o)] = w[size_t(o * row + j)];
+}
+// Tables of weight multiples: at most this many values, at most this many entries.
+constexpr int64_t kMaxTableValues = 256;
+constexpr int64_t kMaxTableEntries = int64_t{1} << 21;
+}  // namespace
+
+void ScatterPlan::set_float_weights(const std::vector<float>& w) { transpose_weights(w, co, wf); }
+
+void ScatterPlan::set_int_weights(const std::vector<int32_t>& w, int64_t vlo, int64_t vhi) {
+  transpose_weights(w, co, wi);
+  int64_t wabs = 0;
+  for (int32_t v : w) wabs = std::max<int64_t>(wabs, v < 0 ? -int64_t(v) : v);
+  const int64_t xabs = std::max(vlo < 0 ? -vlo : vlo, vhi < 0 ? -vhi : vhi);
+  const int64_t n = vhi - vlo + 1;
+  table = n <= kMaxTableValues && n * int64_t(w.size()) <= kMaxTableEntries &&
+          wabs * xabs <= int64_t(INT32_MAX);
+  wtab.clear();
+  if (!table) return;
+  lo = int(vlo);
+  nvals = int(n);
+  wtab.resize(size_t(n) * wi.size());
+  for (int64_t v = 0; v < n; ++v)
+    for (size_t j = 0; j < wi.size(); ++j) wtab[size_t(v) * wi.size() + j] = wi[j] * int32_t(vlo + v);
+}
+
+// --- scatter kernels -------------------------------------------------------------------
+// One row update per (nonzero input, valid tap): co contiguous accumulators. CO > 0 fixes
+// the row length at compile time (fully unrolled vector code), VW is the chunk width.
+// The x86-64 entry points are compiled twice (AVX2 and baseline) and picked at load time;
+// float code never contracts to FMA (-std=c++17 implies -ffp-contract=off), so both
+// clones compute the same float results.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SDM_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SDM_CLONES
+#endif
+#define SDM_INLINE inline __attribute__((always_inline))
+
+namespace {
+
+// GCC/Clang vector extensions: explicit loads before the store, so the compiler needs no
+// alias analysis (restrict does not survive inlining into the lambdas below).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"  // always inlined: no 32-byte vector crosses a call
+typedef int32_t VecI4 __attribute__((vector_size(16)));
+typedef int32_t VecI8 __attribute__((vector_size(32)));
+typedef float VecF4 __attribute__((vector_size(16)));
+typedef float VecF8 __attribute__((vector_size(32)));
+template <class T, int N> struct VecOf;
+template <> struct VecOf<int32_t, 4> { using type = VecI4; };
+template <> struct VecOf<int32_t, 8> { using type = VecI8; };
+template <> struct VecOf<float, 4> { using type = VecF4; };
+template <> struct VecOf<float, 8> { using type = VecF8; };
+template <class T, int N>
+using Vec = typename VecOf<T, N>::type;
+template <class V, class T>
+SDM_INLINE V load_v(const T* p) {
+  V v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class V, class T>
+SDM_INLINE void store_v(T* p, V v) {
+  __builtin_memcpy(p, &v, sizeof v);
+}
+
+template <int VW, int CO>
+SDM_INLINE void add_row(int32_t* a, const int32_t* w, int co) {
+  const int n = CO ? CO : co;
+  if constexpr (VW > 1) {
+    using V = Vec<int32_t, VW>;
+    for (int o = 0; o < n; o += VW) store_v(a + o, load_v<V>(a + o) + load_v<V>(w + o));
+  } else {
+    for (int o = 0; o < n; ++o) a[o] += w[o];
+  }
+}
+template <int VW, int CO>
+SDM_INLINE void add_row(int64_t* a, const int32_t* w, int co) {
+  const int n = CO ? CO : co;
+  for (int o = 0; o < n; ++o) a[o] += w[o];
+}
+template <int VW, int CO, class A>
+SDM_INLINE void mul_row(A* a, const int32_t* w, A x, int co) {
+  const int n = CO ? CO : co;
+  for (int o = 0; o < n; ++o) a[o] += A(w[o]) * x;
+}
+template <int VW, int CO>
+SDM_INLINE void axpy_row(float* a, const float* w, float x, int co) {
+  const int n = CO ? CO : co;
+  if constexpr (VW > 1) {
+    using V = Vec<float, VW>;
+    const V xv = V{} + x;
+    for (int o = 0; o < n; o += VW) store_v(a + o, load_v<V>(a + o) + xv * load_v<V>(w + o));
+  } else {
+    for (int o = 0; o < n; ++o) a[o] += x * w[o];
+  }
+}
+
+#pragma GCC diagnostic pop
+
+// Walks the nonzero inputs and their valid taps; row(acc_row, weight_offset, x, ci).
+template <class X, class Row>
+SDM_INLINE long long walk(const ScatterPlan& p, const X* x, Row&& row) {
+  const Shape& is = p.in;
+  const int* st = p.at.start.data();
+  const int* sh = p.ah.start.data();
+  const int* sw = p.aw.start.data();
+  const long* twf = p.at.wofs.data();
+  const long* tof = p.at.oofs.data();
+  const long* hwf = p.ah.wofs.data();
+  const long* hof = p.ah.oofs.data();
+  const long* wwf = p.aw.wofs.data();
+  const long* wof = p.aw.oofs.data();
+  long long taps = 0;
+  for (int ci = 0; ci < is.c; ++ci)
+    for (int fi = 0; fi < is.f; ++fi)
+      for (int hi = 0; hi < is.h; ++hi) {
+        const X* xr = x + ((long(ci) * is.f + fi) * is.h + hi) * is.w;
+        for (int wi = 0; wi < is.w; ++wi) {
+          const X xv = xr[wi];
+          if (xv == X(0)) continue;
+          taps += static_cast<long long>(st[fi + 1] - st[fi]) * (sh[hi + 1] - sh[hi]) * (sw[wi + 1] - sw[wi]);
+          for (int a = st[fi]; a < st[fi + 1]; ++a)
+            for (int b = sh[hi]; b < sh[hi + 1]; ++b) {
+              const long wo = twf[a] + hwf[b], oo = tof[a] + hof[b];
+              for (int c = sw[wi]; c < sw[wi + 1]; ++c) row(oo + wof[c], wo + wwf[c], xv, ci);
+            }
+        }
+      }
+  return taps * p.co;
+}
+
+template <int VW, int CO>
+SDM_INLINE long long float_impl(const ScatterPlan& p, const float* x, float* acc) {
+  const long wrow = p.ksz * p.co;
+  const float* w = p.wf.data();
+  const int co = p.co;
+  return walk(p, x, [&](long ao, long wo, float xv, int ci) {
+    axpy_row<VW, CO>(acc + ao, w + ci * wrow + wo, xv, co);
+  });
+}
+
+template <int VW, int CO, class A>
+SDM_INLINE long long int_impl(const ScatterPlan& p, const int32_t* x, A* acc) {
+  const long wrow = p.ksz * p.co;
+  const long wval = long(p.in.c) * wrow;
+  const int32_t* w = p.wi.data();
+  const int32_t* tab = p.wtab.data();
+  const bool table = p.table;
+  const int lo = p.lo, nv = p.nvals, co = p.co;
+  return walk(p, x, [&](long ao, long wo, int32_t xv, int ci) {
+    const int n = xv - lo;
+    if (table && n >= 0 && n < nv)
+      add_row<VW, CO>(acc + ao, tab + n * wval + ci * wrow + wo, co);
+    else
+      mul_row<VW, CO>(acc + ao, w + ci * wrow + wo, A(xv), co);
+  });
+}
+
+// Row lengths of common layers get their own fully unrolled code.
+#define SDM_DISPATCH(IMPL, ...)                                              \
+  switch (p.co) {                                                            \
+    case 4: return IMPL<4, 4>(__VA_ARGS__);                                  \
+    case 8: return IMPL<8, 8>(__VA_ARGS__);                                  \
+    case 12: return IMPL<4, 12>(__VA_ARGS__);                                \
+    case 16: return IMPL<8, 16>(__VA_ARGS__);                                \
+    case 24: return IMPL<8, 24>(__VA_ARGS__);                                \
+    case 32: return IMPL<8, 32>(__VA_ARGS__);                                \
+    case 64: return IMPL<8, 64>(__VA_ARGS__);                                \
+    default:                                                                 \
+      if (p.co % 8 == 0) return IMPL<8, 0>(__VA_ARGS__);                     \
+      if (p.co % 4 == 0) return IMPL<4, 0>(__VA_ARGS__);                     \
+      return IMPL<1, 0>(__VA_ARGS__);                                        \
+  }
+
+template <int VW, int CO>
+SDM_INLINE long long int32_impl(const ScatterPlan& p, const int32_t* x, int32_t* acc) {
+  return int_impl<VW, CO, int32_t>(p, x, acc);
+}
+template <int VW, int CO>
+SDM_INLINE long long int64_impl(const ScatterPlan& p, const int32_t* x, int64_t* acc) {
+  return int_impl<VW, CO, int64_t>(p, x, acc);
+}
+
+}  // namespace
+
+SDM_CLONES long long scatter_add(const ScatterPlan& p, const float* x, float* acc) {
+  SDM_DISPATCH(float_impl, p, x, acc)
+}
+SDM_CLONES long long scatter_add(const ScatterPlan& p, const int32_t* x, int32_t* acc) {
+  SDM_DISPATCH(int32_impl, p, x, acc)
+}
+SDM_CLONES long long scatter_add(const ScatterPlan& p, const int32_t* x, int64_t* acc) {
+  SDM_DISPATCH(int64_impl, p, x, acc)
 }
 
 void avgpool_forward(const Node& n, const Shape& is, const float* in, float* out) {

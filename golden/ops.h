@@ -2,6 +2,8 @@
 // float SNN so that the two can only differ in their activation rule.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <vector>
 
 #include "golden/ir.h"
@@ -23,6 +25,40 @@ struct AxisTaps {
   std::vector<long> wofs, oofs;  // weight offset (d * wstride), output offset (o * ostride)
   static AxisTaps make(int in, int k, int stride, int pad_lo, int out, long wstride, long ostride);
 };
+
+// A convolution (or a Linear: a conv whose kernel covers its whole input) prepared to be
+// computed as a scatter from the nonzero values of its input, which is how the spiking
+// simulators follow the spikes (zero inputs cost nothing). The accumulators are
+// channels-last, acc[pos][co]; the caller adds the bias and transposes.
+struct ScatterPlan {
+  Shape in;                // input shape (all of it is read)
+  int co = 0;              // output channels
+  long ksz = 0;            // taps per input channel
+  AxisTaps at, ah, aw;     // weight offsets in [co] rows, output offsets in [co] rows
+  std::vector<float> wf;   // float weights [ci][kt][kh][kw][co]
+  std::vector<int32_t> wi; // integer weights [ci][kt][kh][kw][co]
+  // Integer inputs of few values (spikes, pixels): table of multiples w*n, n in [lo, hi],
+  // laid out [n - lo][ci][k][co], so the scatter only adds.
+  bool table = false;
+  int lo = 0, nvals = 0;
+  std::vector<int32_t> wtab;
+
+  // Geometry from a Conv node (or a Linear, kernel = its input) and its input shape.
+  // Weights are [co][ci][kt][kh][kw] as in the IR.
+  static ScatterPlan make(const Shape& in, const Shape& out, const std::array<int, 3>& kernel,
+                          const std::array<int, 3>& stride, const std::array<int, 3>& pad_lo);
+  void set_float_weights(const std::vector<float>& w);
+  // `lo..hi`: the input's value range; the table is built if it is small and every
+  // multiple fits 32 bits.
+  void set_int_weights(const std::vector<int32_t>& w, int64_t lo, int64_t hi);
+};
+
+// acc[pos][co] += sum of w * x over the nonzero x. Return the synaptic events executed
+// (nonzero inputs x valid taps x co). Integer accumulation is exact in any order; the
+// int32 variant needs the caller's proof that no partial sum exceeds 32 bits.
+long long scatter_add(const ScatterPlan& p, const float* x, float* acc);
+long long scatter_add(const ScatterPlan& p, const int32_t* x, int32_t* acc);
+long long scatter_add(const ScatterPlan& p, const int32_t* x, int64_t* acc);
 
 // Evaluates one linear (non-Clip, non-Input) node from its inputs' tensors.
 void linear_node_forward(const Graph& g, int id, const std::vector<std::vector<float>>& vals,

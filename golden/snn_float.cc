@@ -41,18 +41,8 @@ FloatSnn::FloatSnn(const Graph& g, const NeuronSpec& spec, int T, bool dense) : 
       st = {1, 1, 1};
       pad = {0, 0, 0};
     }
-    ScatterPlan p;
-    p.ci = is.c;
-    p.co = os.c;
-    p.ksz = long(k[0]) * k[1] * k[2];
-    const int co = os.c;
-    p.at = AxisTaps::make(is.f, k[0], st[0], pad[0], os.f, long(k[1]) * k[2] * co, long(os.h) * os.w * co);
-    p.ah = AxisTaps::make(is.h, k[1], st[1], pad[1], os.h, long(k[2]) * co, long(os.w) * co);
-    p.aw = AxisTaps::make(is.w, k[2], st[2], pad[2], os.w, co, co);
-    const long row = p.ci * p.ksz;
-    p.w.resize(n.weight.size());
-    for (int o = 0; o < co; ++o)
-      for (long j = 0; j < row; ++j) p.w[size_t(j * co + o)] = n.weight[size_t(o * row + j)];
+    ScatterPlan p = ScatterPlan::make(is, os, k, st, pad);
+    p.set_float_weights(n.weight);
     plan_of_[id] = int(plans_.size());
     plans_.push_back(std::move(p));
     acc_size = std::max(acc_size, size_t(os.size()));
@@ -63,41 +53,12 @@ FloatSnn::FloatSnn(const Graph& g, const NeuronSpec& spec, int T, bool dense) : 
 // out = W * x + bias over the nonzero values of x only (channels-last accumulation).
 void FloatSnn::scatter_forward(int id, const ScatterPlan& p) {
   const Node& n = g_.nodes[id];
-  const Shape& is = g_.nodes[n.inputs[0]].out;
   const float* x = vals_[n.inputs[0]].data();
   const int co = p.co;
   const long P = n.out.size() / co;
   float* acc = acc_.data();
   std::fill(acc, acc + P * co, 0.0f);
-  const long wrow = p.ksz * co;
-  const int* st = p.at.start.data();
-  const int* sh = p.ah.start.data();
-  const int* sw = p.aw.start.data();
-  long long ev = 0;
-  for (int ci = 0; ci < p.ci; ++ci) {
-    const float* wc = p.w.data() + ci * wrow;
-    for (int fi = 0; fi < is.f; ++fi)
-      for (int hi = 0; hi < is.h; ++hi) {
-        const float* xr = x + ((long(ci) * is.f + fi) * is.h + hi) * is.w;
-        for (int wi = 0; wi < is.w; ++wi) {
-          const float xv = xr[wi];
-          if (xv == 0.0f) continue;
-          ev += static_cast<long long>(st[fi + 1] - st[fi]) * (sh[hi + 1] - sh[hi]) * (sw[wi + 1] - sw[wi]);
-          for (int a = st[fi]; a < st[fi + 1]; ++a) {
-            const long wt = p.at.wofs[size_t(a)], ot = p.at.oofs[size_t(a)];
-            for (int b = sh[hi]; b < sh[hi + 1]; ++b) {
-              const long wh = wt + p.ah.wofs[size_t(b)], oh = ot + p.ah.oofs[size_t(b)];
-              for (int c = sw[wi]; c < sw[wi + 1]; ++c) {
-                const float* wr = wc + wh + p.aw.wofs[size_t(c)];
-                float* ar = acc + oh + p.aw.oofs[size_t(c)];
-                for (int o = 0; o < co; ++o) ar[o] += xv * wr[o];
-              }
-            }
-          }
-        }
-      }
-  }
-  events_ += ev * co;
+  events_ += scatter_add(p, x, acc);
   auto& out = vals_[id];
   out.resize(size_t(n.out.size()));
   for (int o = 0; o < co; ++o) {

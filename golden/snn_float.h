@@ -62,13 +62,7 @@ class FloatSnn {
   std::vector<double> logit_sum_;
   std::vector<float> scratch_;
 
-  // Sparse Conv/Linear of a per-step input: weights [ci][kt][kh][kw][co] and tap tables.
-  struct ScatterPlan {
-    int ci = 0, co = 0;
-    long ksz = 0;
-    AxisTaps at, ah, aw;  // offsets: weight in [co] rows, output in [co] rows
-    std::vector<float> w;
-  };
+  // Sparse Conv/Linear of a per-step input (golden/ops.h).
   void scatter_forward(int id, const ScatterPlan& p);
   bool dense_ = false;
   std::vector<int> plan_of_;  // node id -> index into plans_ or -1

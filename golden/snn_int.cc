@@ -5,13 +5,6 @@
 
 namespace sdm {
 
-namespace {
-// Spike sources with at most this many distinct values get a table of weight multiples.
-constexpr int kMaxTableValues = 16;
-// ... unless the table would exceed this many entries (cache footprint of deep layers).
-constexpr long kMaxTableEntries = 1L << 22;
-}  // namespace
-
 IntSnn::IntSnn(const QNet& q) : q_(q) {
   vals_.resize(q.tensors.size());
   for (size_t i = 0; i < q.tensors.size(); ++i) vals_[i].assign(size_t(q.tensors[i].shape.size()), 0);
@@ -37,35 +30,13 @@ IntSnn::IntSnn(const QNet& q) : q_(q) {
     StagePlan& sp = plans_[s];
     // Every partial sum of I is bounded by current_bound (sum of |w| * max|x| + |bias|).
     sp.wide = current_bound(q, st) > int64_t(std::numeric_limits<int32_t>::max());
-    const int co = os.c;
     for (const QTerm& t : st.terms) {
       if (t.kind != QTerm::Conv) continue;
       const QTensor& src = q.tensors[t.src];
-      const Shape& is = src.shape;
       ConvPlan p;
       p.src = t.src;
-      p.ci = is.c;
-      p.co = co;
-      const int kt = t.kernel[0], kh = t.kernel[1], kw = t.kernel[2];
-      p.ksz = long(kt) * kh * kw;
-      p.at = AxisTaps::make(is.f, kt, t.stride[0], t.pad_lo[0], os.f, long(kh) * kw * co, long(os.h) * os.w * co);
-      p.ah = AxisTaps::make(is.h, kh, t.stride[1], t.pad_lo[1], os.h, long(kw) * co, long(os.w) * co);
-      p.aw = AxisTaps::make(is.w, kw, t.stride[2], t.pad_lo[2], os.w, co, co);
-      const long row = p.ci * p.ksz;  // weights per output channel
-      const long nvals = src.hi - src.lo + 1;
-      p.table = src.per_step && nvals <= kMaxTableValues &&
-                nvals * long(t.weight.size()) <= kMaxTableEntries;
-      p.lo = int(src.lo);
-      p.nvals = p.table ? int(nvals) : 1;
-      // Weights transposed to [ci][kt][kh][kw][co] so the scatter's inner loop is over co,
-      // times n for every value n of a table source.
-      p.w.resize(size_t(p.nvals) * t.weight.size());
-      for (int n = 0; n < p.nvals; ++n) {
-        const int32_t mult = p.table ? p.lo + n : 1;
-        int32_t* dst = p.w.data() + size_t(n) * t.weight.size();
-        for (int o = 0; o < co; ++o)
-          for (long k = 0; k < row; ++k) dst[k * co + o] = t.weight[o * row + k] * mult;
-      }
+      p.plan = ScatterPlan::make(src.shape, os, t.kernel, t.stride, t.pad_lo);
+      p.plan.set_int_weights(t.weight, src.lo, src.hi);
       sp.convs.push_back(std::move(p));
     }
     if (!sp.convs.empty()) acc_size = std::max(acc_size, size_t(os.size()));
@@ -76,54 +47,8 @@ IntSnn::IntSnn(const QNet& q) : q_(q) {
   pool_b_.assign(pool_size, 0);
 }
 
-// Scatter of one conv term from the nonzero source values into the channels-last
-// accumulators acc[pos][co]. Work follows the spikes (zero inputs cost nothing).
-template <class A>
-void IntSnn::scatter(const ConvPlan& p, A* acc) {
-  const Shape& is = q_.tensors[p.src].shape;
-  const int32_t* x = vals_[p.src].data();
-  const int co = p.co;
-  const long wrow = p.ksz * co;  // weights of one input channel
-  const long wval = long(p.ci) * wrow;  // weights of one table value
-  const int* st = p.at.start.data();
-  const int* sh = p.ah.start.data();
-  const int* sw = p.aw.start.data();
-  long long ev = 0;
-  for (int ci = 0; ci < p.ci; ++ci) {
-    const int32_t* wc = p.w.data() + ci * wrow;
-    for (int fi = 0; fi < is.f; ++fi) {
-      for (int hi = 0; hi < is.h; ++hi) {
-        const int32_t* xr = x + ((long(ci) * is.f + fi) * is.h + hi) * is.w;
-        for (int wi = 0; wi < is.w; ++wi) {
-          const int32_t xv = xr[wi];
-          if (!xv) continue;
-          const int n = xv - p.lo;
-          const bool add = p.table && n >= 0 && n < p.nvals;
-          const int32_t* wb = add ? wc + n * wval : wc;
-          ev += static_cast<long long>(st[fi + 1] - st[fi]) * (sh[hi + 1] - sh[hi]) * (sw[wi + 1] - sw[wi]);
-          for (int a = st[fi]; a < st[fi + 1]; ++a) {
-            const long wt = p.at.wofs[size_t(a)], ot = p.at.oofs[size_t(a)];
-            for (int b = sh[hi]; b < sh[hi + 1]; ++b) {
-              const long wh = wt + p.ah.wofs[size_t(b)], oh = ot + p.ah.oofs[size_t(b)];
-              for (int c = sw[wi]; c < sw[wi + 1]; ++c) {
-                const int32_t* wr = wb + wh + p.aw.wofs[size_t(c)];
-                A* ar = acc + oh + p.aw.oofs[size_t(c)];
-                if (add) {
-                  for (int o = 0; o < co; ++o) ar[o] += wr[o];
-                } else {
-                  for (int o = 0; o < co; ++o) ar[o] += A(wr[o]) * A(xv);
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  events_ += ev * co;
-}
-
-// I = bias + sum over terms.
+// I = bias + sum over terms. Conv terms scatter from the nonzero source values into
+// channels-last accumulators (int32 when the stage's bound allows), then transpose.
 void IntSnn::compute_current(int s) {
   const QStage& st = q_.stages[s];
   const Shape& os = q_.tensors[st.out].shape;
@@ -136,7 +61,7 @@ void IntSnn::compute_current(int s) {
   } else if (!sp.wide) {
     int32_t* acc = acc32_.data();
     std::fill(acc, acc + P * co, 0);
-    for (const ConvPlan& p : sp.convs) scatter<int32_t>(p, acc);
+    for (const ConvPlan& p : sp.convs) events_ += scatter_add(p.plan, vals_[p.src].data(), acc);
     for (int c = 0; c < co; ++c) {
       int64_t* dst = I.data() + c * P;
       const int64_t b = st.bias[c];
@@ -145,7 +70,7 @@ void IntSnn::compute_current(int s) {
   } else {
     int64_t* acc = acc64_.data();
     std::fill(acc, acc + P * co, 0);
-    for (const ConvPlan& p : sp.convs) scatter<int64_t>(p, acc);
+    for (const ConvPlan& p : sp.convs) events_ += scatter_add(p.plan, vals_[p.src].data(), acc);
     for (int c = 0; c < co; ++c) {
       int64_t* dst = I.data() + c * P;
       const int64_t b = st.bias[c];
@@ -250,13 +175,19 @@ void IntSnn::run(const unsigned char* pixels, const std::function<void(int)>& on
         for (size_t k = 0; k < logits_.size(); ++k) logits_[k] += I[k];
         continue;
       }
-      auto& v = v_[s];
-      auto& m = m_[s];
+      int64_t* v = v_[s].data();
+      int64_t* m = m_[s].data();
+      int32_t* o = out.data();
+      const int64_t* cur = I.data();
+      const size_t N = I.size();
+      // A local copy: the compiler may then keep the rule's constants in registers (the
+      // int32 spike stores could otherwise alias the rule's int fields).
+      const IntRule rule = st.rule;
       uint64_t sat = 0;
       long long abs_n = 0, neg_n = 0;
-      for (size_t i = 0; i < I.size(); ++i) {
-        const int n = st.rule.step(v[i], m[i], I[i], sat);
-        out[i] = n;
+      for (size_t i = 0; i < N; ++i) {
+        const int n = rule.step(v[i], m[i], cur[i], sat);
+        o[i] = n;
         abs_n += n < 0 ? -n : n;
         neg_n += n < 0;
       }

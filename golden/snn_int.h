@@ -6,7 +6,8 @@
 // through per-axis tables of valid (kernel offset, output index) pairs, so the inner
 // loop has no stride/bounds tests; accumulators are channels-last and int32 whenever the
 // stage's acc_bits <= 32 (the overflow bound of quantize() bounds every partial sum too);
-// spike sources add precomputed weight multiples w*n instead of multiplying. Integer
+// sources of few values (spikes, pixels) add precomputed weight multiples w*n instead of
+// multiplying. Integer
 // addition is exact in any order, so results are bit-identical to the straightforward
 // reference (bench/reference_snn.h, checked by tests/test_perf.cc).
 #pragma once
@@ -45,21 +46,15 @@ class IntSnn {
   const QNet& net() const { return q_; }
 
  private:
-  // One conv term, prepared for the scatter.
+  // One conv term, prepared for the scatter (golden/ops.h).
   struct ConvPlan {
-    int src = 0, ci = 0, co = 0;
-    long ksz = 0;           // taps per input channel
-    AxisTaps at, ah, aw;    // offsets: weight in units of one [co] row, output in [co] rows
-    bool table = false;     // spike source: w holds multiples w*n for n in [lo, hi]
-    int lo = 0, nvals = 1;  // table: value range
-    std::vector<int32_t> w; // [n - lo][ci][k][co] (table) or [ci][k][co]
+    int src = 0;  // source tensor
+    ScatterPlan plan;
   };
   struct StagePlan {
-    bool wide = false;            // acc_bits > 32: int64 accumulators
+    bool wide = false;            // a partial sum may exceed 32 bits: int64 accumulators
     std::vector<ConvPlan> convs;  // conv terms (identity terms are read from the QStage)
   };
-  template <class A>
-  void scatter(const ConvPlan& p, A* acc);
   void compute_current(int s);
   void sum_pool(const QStage& st);
 
