@@ -1,0 +1,567 @@
+// run: the main job on the embedded default (SPEC §1, §10): data -> convert -> eval sweep
+// (Table I, Table II, Fig. 6, Fig. 1) -> RTL -> co-simulation -> synthesis -> energy ->
+// report (DIR/index.html, DIR/summary.json, DIR/plots/*.png). Every stage's outputs are
+// cached under a key (hash of its inputs and options) in DIR/cache/, so a rerun only redoes
+// what changed. See docs/user-guide.md.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "apps/commands.h"
+#include "data/dataset.h"
+#include "data/synth.h"
+#include "fpga/boards.h"
+#include "fpga/flow.h"
+#include "golden/artifact.h"
+#include "golden/energy.h"
+#include "golden/error.h"
+#include "golden/eval.h"
+#include "golden/onnx_import.h"
+#include "rtl_gen/accel_gen.h"
+#include "testbench/cosim.h"
+
+namespace fs = std::filesystem;
+
+namespace sdm::cli {
+namespace {
+
+// Bump when a stage's outputs change meaning, so old caches are not reused.
+constexpr int kCacheVersion = 1;
+
+struct RunOpts {
+  std::string out = "sdmforge-run", model, data, boards, python = "/usr/bin/python3", json;
+  double alpha = 0.2;
+  int beta = 5, T = 4, lanes = 8, threads = 0;
+  int clips = -1;        // cosim clips (-1: default for the mode)
+  long eval_clips = -1;  // eval clips (-1: default for the mode)
+  bool skip_synth = false, quick = false, force = false, no_report = false;
+};
+
+// ---- small helpers -------------------------------------------------------------------
+
+uint64_t fnv(const std::string& s, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+std::string hex(uint64_t h) { return fmt::format("{:016x}", h); }
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot read '{}'", path));
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot write '{}'", path));
+  f << text;
+  if (!f) throw Error(fmt::format("failed writing '{}'", path));
+}
+std::string file_key(const std::string& path) { return hex(fnv(read_file(path))); }
+
+std::string project_root() {
+  if (const char* e = std::getenv("SDMFORGE_ROOT")) return e;
+  return fs::path(SDM_RTL_DIR).parent_path().string();
+}
+
+bool on_path(const std::string& exe) {
+  if (exe.find('/') != std::string::npos) return ::access(exe.c_str(), X_OK) == 0;
+  const char* p = std::getenv("PATH");
+  if (!p) return false;
+  std::stringstream ss(p);
+  std::string d;
+  while (std::getline(ss, d, ':'))
+    if (!d.empty() && ::access((d + "/" + exe).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+double now_s() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string human(double s) {
+  if (s < 60) return fmt::format("{:.0f} s", s);
+  return fmt::format("{:.0f} min {:02.0f} s", std::floor(s / 60), std::fmod(s, 60));
+}
+
+// One stage's cache: DIR/cache/<name>.key holds the key of the outputs now on disk.
+class Cache {
+ public:
+  Cache(std::string dir, bool force) : dir_(std::move(dir)), force_(force) { fs::create_directories(dir_); }
+  bool hit(const std::string& name, const std::string& key, const std::vector<std::string>& outputs) const {
+    if (force_) return false;
+    std::ifstream f(dir_ + "/" + name + ".key");
+    std::string k;
+    if (!f || !std::getline(f, k) || k != key) return false;
+    for (const auto& o : outputs)
+      if (!fs::exists(o)) return false;
+    return true;
+  }
+  void store(const std::string& name, const std::string& key) const { write_file(dir_ + "/" + name + ".key", key + "\n"); }
+  void drop(const std::string& name) const { fs::remove(dir_ + "/" + name + ".key"); }
+
+ private:
+  std::string dir_;
+  bool force_;
+};
+
+// Progress: "[k/N] stage ... (estimate)" then "done in X".
+struct Progress {
+  int total = 0, k = 0;
+  double t0 = now_s(), stage_t0 = 0;
+  nlohmann::json timings = nlohmann::json::object();
+  std::string cur;
+  void begin(const std::string& name, const std::string& what, double estimate_s) {
+    ++k;
+    cur = name;
+    stage_t0 = now_s();
+    std::string est = estimate_s > 0 ? fmt::format(" (estimate ~{})", human(estimate_s)) : "";
+    std::fprintf(stderr, "[%d/%d] %s%s  [%s elapsed]\n", k, total, what.c_str(), est.c_str(),
+                 human(stage_t0 - t0).c_str());
+  }
+  void cached(const std::string& name, const std::string& what) {
+    ++k;
+    std::fprintf(stderr, "[%d/%d] %s: cached, skipped\n", k, total, what.c_str());
+    timings[name] = {{"seconds", 0.0}, {"cached", true}};
+  }
+  void end() {
+    const double s = now_s() - stage_t0;
+    std::fprintf(stderr, "      done in %s\n", human(s).c_str());
+    timings[cur] = {{"seconds", s}, {"cached", false}};
+  }
+};
+
+// ---- the eval sweep ------------------------------------------------------------------
+
+NeuronSpec spec(Method m, double alpha = 1.0, int beta = 1, bool dual = true) {
+  NeuronSpec s;
+  s.method = m;
+  s.alpha = alpha;
+  s.beta = beta;
+  s.dual = dual;
+  return s;
+}
+
+struct Sweep {
+  std::string name, title;
+  EvalRequest req;
+};
+
+// Step-units per clip of a request (simulated time-steps summed over its jobs), for estimates.
+double step_units(const EvalRequest& r) {
+  int tmax = 0, tsum = 0;
+  for (int T : r.Ts) tmax = std::max(tmax, T), tsum += T;
+  double u = 0;
+  for (const auto& s : r.specs) {
+    const int steps = s.method == Method::RTS ? tsum : tmax;
+    if (r.float_mode) u += steps;
+    if (r.int_mode && s.has_integer_mode()) u += steps;
+  }
+  return u;
+}
+
+std::vector<Sweep> make_sweeps(const RunOpts& o) {
+  const int tcap = o.quick ? 16 : 64;
+  std::vector<int> Ts;
+  for (int T : {1, 2, 4, 8, 16, 32, 64})
+    if (T <= tcap) Ts.push_back(T);
+  if (std::find(Ts.begin(), Ts.end(), o.T) == Ts.end()) {
+    Ts.push_back(o.T);
+    std::sort(Ts.begin(), Ts.end());
+  }
+  std::vector<Sweep> v;
+  {  // Table I: every method; sdm at both of the paper's settings and at the run's own
+    Sweep s{"table1", "Table I: accuracy vs T per method (float + int)", {}};
+    s.req.specs = {spec(Method::IF), spec(Method::OPT), spec(Method::RTS), spec(Method::BURST, 1.0, 2),
+                   spec(Method::SNM), spec(Method::SDM, 0.5, 2), spec(Method::SDM, 0.2, 5)};
+    if (!((o.alpha == 0.5 && o.beta == 2) || (o.alpha == 0.2 && o.beta == 5)))
+      s.req.specs.push_back(spec(Method::SDM, o.alpha, o.beta));
+    s.req.Ts = Ts;
+    s.req.layer_error = true;  // Fig. 1 from the float rows
+    v.push_back(s);
+  }
+  {  // Table II: M always; D = dual, B = beta 2, S = alpha 0.5
+    Sweep s{"ablation", "Table II: ablation M/D/B/S (beta=2, alpha=0.5; float)", {}};
+    for (int d = 0; d < 2; ++d)
+      for (int b = 0; b < 2; ++b)
+        for (int sc = 0; sc < 2; ++sc) s.req.specs.push_back(spec(Method::SDM, sc ? 0.5 : 1.0, b ? 2 : 1, d != 0));
+    for (int T : {4, 8, 16, 32})
+      if (T <= tcap) s.req.Ts.push_back(T);
+    s.req.int_mode = false;
+    v.push_back(s);
+  }
+  {  // Fig. 6: alpha sensitivity for beta 2 and 5
+    Sweep s{"alpha", "Fig. 6: alpha sensitivity 0.2..1.0 for beta = 2 and 5 (float, T <= 16)", {}};
+    for (int b : {2, 5})
+      for (int a = 2; a <= 10; ++a) s.req.specs.push_back(spec(Method::SDM, a / 10.0, b));
+    for (int T : {1, 2, 4, 8, 16})
+      if (T <= tcap) s.req.Ts.push_back(T);
+    s.req.int_mode = false;
+    v.push_back(s);
+  }
+  return v;
+}
+
+// Eq. 13 for every row of an eval result (rows of float-only methods included).
+nlohmann::json energy_rows(const NetOps& ops, const EvalResult& r) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const EvalRow& row : r.rows) {
+    std::vector<double> spikes;
+    for (const auto& l : row.layers) spikes.push_back(l.spikes_per_clip);
+    if (spikes.size() != ops.layers.size()) continue;
+    Eq13 e = eq13(ops, spikes, row.T);
+    a.push_back({{"method", method_name(row.spec.method)}, {"label", row.spec.label()},
+                 {"alpha", row.spec.theta_scale()}, {"beta", row.spec.max_burst()}, {"T", row.T},
+                 {"mode", row.mode}, {"top1", row.top1}, {"snn_macs", e.snn_macs}, {"snn_adds", e.snn_adds},
+                 {"snn_pj", e.snn_pj}, {"ratio", e.ratio}, {"ratio_xT", e.ratio_xT}});
+  }
+  return a;
+}
+
+void run_main(RunOpts o) {
+  const double t_start = now_s();
+  const std::string root = project_root();
+  if (o.model.empty()) o.model = root + "/models/default/model.onnx";
+  if (!fs::exists(o.model)) throw Error(fmt::format("model '{}' not found", o.model));
+  if (o.lanes < 1 || o.lanes > 64) throw Error(fmt::format("lanes = {} outside [1, 64]", o.lanes));
+  const long eval_clips = o.eval_clips >= 0 ? o.eval_clips : (o.quick ? 100 : 200);
+  const int cosim_clips = o.clips >= 0 ? o.clips : (o.quick ? 3 : 5);
+  if (eval_clips == 0) throw Error("--eval-clips 0: nothing to evaluate");
+  Config cfg;
+  cfg.neuron = spec(Method::SDM, o.alpha, o.beta);
+  cfg.T = o.T;
+  cfg.lanes = o.lanes;
+  cfg.validate();
+  const int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  fs::create_directories(o.out);
+  const std::string out = fs::absolute(o.out).lexically_normal().string();
+  Cache cache(out + "/cache", o.force);
+
+  // ---- preflight: fail in the first second, not after ten minutes ----
+  const std::string report_py = root + "/report/make_report.py";
+  if (!o.no_report) {
+    if (!fs::exists(report_py)) throw Error(fmt::format("report script '{}' not found (set SDMFORGE_ROOT)", report_py));
+    if (!on_path(o.python)) throw Error(fmt::format("'{}' not found; install with: bash scripts/setup.sh", o.python));
+    if (std::system(fmt::format("'{}' -c 'import matplotlib' >/dev/null 2>&1", o.python).c_str()) != 0)
+      throw Error(fmt::format("matplotlib is missing for {}; install with: bash scripts/setup.sh "
+                              "(Debian package python3-matplotlib)", o.python));
+  }
+  if (cosim_clips > 0 && !on_path("verilator"))
+    throw Error("'verilator' not found on PATH; install with: bash scripts/setup.sh");
+  std::vector<std::string> boards;
+  nlohmann::json skipped_boards = nlohmann::json::array();
+  if (!o.skip_synth) {
+    std::vector<std::string> want;
+    const bool explicit_boards = !o.boards.empty();
+    if (explicit_boards) {
+      std::stringstream ss(o.boards);
+      for (std::string b; std::getline(ss, b, ',');)
+        if (!b.empty()) want.push_back(b);
+    } else {
+      want = {"icebreaker"};
+      if (!o.quick) want.push_back("ulx3s");
+    }
+    for (const auto& b : want) {
+      const auto& board = fpga::find_board(b);
+      try {
+        fpga::find_tools(fpga::Tools::yowasp, board.family);
+        boards.push_back(b);
+      } catch (const Error& e) {
+        if (explicit_boards || board.family == fpga::Family::ice40) throw;
+        skipped_boards.push_back({{"board", b}, {"reason", e.what()}});
+        std::fprintf(stderr, "run: skipping %s: %s\n", b.c_str(), e.what());
+      }
+    }
+  }
+
+  std::vector<Sweep> sweeps = make_sweeps(o);
+  Progress pg;
+  pg.total = 3 + int(sweeps.size()) + (cosim_clips > 0) + int(boards.size()) + 1 + !o.no_report;
+  std::fprintf(stderr,
+               "sdmforge run: model %s, sdm alpha=%g beta=%d T=%d, %d lanes; eval on %ld clips, co-sim on %d clips, "
+               "synthesis: %s -> %s\n",
+               o.model.c_str(), o.alpha, o.beta, o.T, o.lanes, eval_clips, cosim_clips,
+               boards.empty() ? "skipped" : fmt::format("{}", fmt::join(boards, ", ")).c_str(), out.c_str());
+
+  // ---- 1. data ----
+  std::string data_dir, data_key;
+  nlohmann::json data_info;
+  if (o.data.empty()) {
+    synth::Options so;  // the default model's data (models/default/card.md), test split only:
+    so.train = 0;       // the test clips do not depend on the train count
+    data_dir = out + "/data";
+    data_key = hex(fnv(fmt::format("v{} synth {} {} {} {} {}", kCacheVersion, so.preset, so.size, so.frames, so.test, so.seed)));
+    data_info = {{"source", "synthetic"}, {"command", fmt::format("sdmforge data synth --out DATA --preset {} --size {} --frames {} --train 4000 --test {} --seed {}", so.preset, so.size, so.frames, so.test, so.seed)}};
+    if (cache.hit("data", data_key, {data_dir + "/test/clips.npy", data_dir + "/test/labels.npy"})) {
+      pg.cached("data", "data: synthetic action clips");
+    } else {
+      pg.begin("data", fmt::format("data: generating {} synthetic test clips ({}, {}x{}x{})", so.test, so.preset, so.frames, so.size, so.size), 5);
+      synth::write_dataset(data_dir, so);
+      cache.store("data", data_key);
+      pg.end();
+    }
+  } else {
+    data_dir = fs::absolute(o.data).string();
+    const std::string split = resolve_split_dir(data_dir);
+    data_key = hex(fnv(file_key(split + "/clips.npy") + file_key(split + "/labels.npy")));
+    data_info = {{"source", data_dir}};
+    pg.cached("data", "data: " + data_dir);
+  }
+  Dataset ds = load_dataset(data_dir, size_t(eval_clips));
+  data_info["split_dir"] = ds.dir;
+  data_info["eval_clips"] = ds.size();
+  data_info["clip_shape"] = ds.clip_shape;
+  data_info["classes"] = ds.class_names;
+  ClipSet cs;
+  cs.data = ds.clips.data();
+  cs.n = long(ds.size());
+  cs.clip_size = long(ds.clip_size());
+  cs.labels = ds.labels;
+
+  // ---- 2. convert ----
+  const std::string model_key = file_key(o.model);
+  nlohmann::json cfg_json = cfg;
+  const std::string net = out + "/net.sdm";
+  const std::string net_key = hex(fnv(fmt::format("v{} {} {}", kCacheVersion, model_key, cfg_json.dump())));
+  Graph g = import_onnx(o.model);
+  Artifact art;
+  if (cache.hit("convert", net_key, {net})) {
+    pg.cached("convert", "convert");
+    art = load_artifact(net);
+  } else {
+    pg.begin("convert", fmt::format("convert: {} -> {}", cfg.neuron.label(), net), 1);
+    art = make_artifact(g, cfg);
+    save_artifact(art, net);
+    cache.store("convert", net_key);
+    pg.end();
+  }
+  if (!art.has_qnet) throw Error("the artifact has no integer network");
+
+  // ---- 3. eval sweeps ----
+  double rate = 2.0e-3;  // s per clip and simulated step on one core (refined after the first sweep)
+  nlohmann::json evals = nlohmann::json::object();
+  std::map<std::string, EvalResult> results;
+  for (auto& sw : sweeps) {
+    sw.req.threads = threads;
+    sw.req.progress = true;
+    nlohmann::json rq = {{"Ts", sw.req.Ts}, {"float", sw.req.float_mode}, {"int", sw.req.int_mode},
+                         {"wb", sw.req.weight_bits}, {"le", sw.req.layer_error}};
+    for (const auto& s : sw.req.specs) rq["specs"].push_back(s.label());
+    const std::string key = hex(fnv(fmt::format("v{} {} {} {} {}", kCacheVersion, model_key, data_key, eval_clips, rq.dump())));
+    const std::string file = out + "/eval/" + sw.name + ".json";
+    if (cache.hit("eval_" + sw.name, key, {file})) {
+      pg.cached("eval_" + sw.name, sw.title);
+      evals[sw.name] = nlohmann::json::parse(read_file(file));
+      continue;
+    }
+    const double units = step_units(sw.req) * double(cs.n);
+    pg.begin("eval_" + sw.name, fmt::format("{}: {} settings x T <= {}, {} clips", sw.title, sw.req.specs.size(),
+                                            *std::max_element(sw.req.Ts.begin(), sw.req.Ts.end()), cs.n),
+             units * rate / threads);
+    EvalResult r = evaluate(g, cs, sw.req);
+    if (r.seconds > 1 && units > 0) rate = r.seconds * threads / units;
+    fs::create_directories(out + "/eval");
+    nlohmann::json j = to_json(r);
+    j["title"] = sw.title;
+    j["Ts"] = sw.req.Ts;
+    if (sw.name == "table1") j["energy_rows"] = energy_rows(count_ops(art.qnet), r);
+    write_file(file, j.dump(1) + "\n");
+    evals[sw.name] = j;
+    cache.store("eval_" + sw.name, key);
+    pg.end();
+  }
+
+  // ---- 4. rtl ----
+  const std::string rtl_dir = out + "/rtl";
+  const std::string rtl_key = hex(fnv(fmt::format("v{} {} lanes {}", kCacheVersion, net_key, o.lanes)));
+  nlohmann::json signature;
+  if (cache.hit("rtl", rtl_key, {rtl_dir + "/signature.json", rtl_dir + "/net.sdm"})) {
+    pg.cached("rtl", "rtl");
+  } else {
+    pg.begin("rtl", fmt::format("rtl: generating the accelerator ({} lanes) in {}", o.lanes, rtl_dir), 1);
+    cache.drop("cosim");
+    GeneratedDesign d = generate_accelerator(art, o.lanes);
+    fs::create_directories(rtl_dir);
+    write_design(d, rtl_dir);
+    fs::copy_file(net, rtl_dir + "/net.sdm", fs::copy_options::overwrite_existing);
+    cache.store("rtl", rtl_key);
+    pg.end();
+  }
+  signature = nlohmann::json::parse(read_file(rtl_dir + "/signature.json"));
+
+  // ---- 5. cosim ----
+  nlohmann::json cosim = nullptr;
+  bool cosim_failed = false;
+  if (cosim_clips > 0) {
+    const std::string key = hex(fnv(fmt::format("v{} {} {} {}", kCacheVersion, rtl_key, data_key, cosim_clips)));
+    const std::string file = out + "/cosim.json";
+    if (cache.hit("cosim", key, {file})) {
+      pg.cached("cosim", "co-simulation");
+      cosim = nlohmann::json::parse(read_file(file));
+    } else {
+      const double cyc = signature["predicted_cycles"]["per_clip"].get<double>();
+      const bool built = fs::exists(rtl_dir + "/obj_dir");
+      pg.begin("cosim", fmt::format("co-simulation: Verilator vs the integer golden model on {} clips ({:.3g} cycles each)",
+                                    cosim_clips, cyc),
+               (built ? 0 : 90) + cosim_clips * cyc / 1.5e6);
+      CosimOptions co;
+      co.design_dir = rtl_dir;
+      co.data = data_dir;
+      co.clips = cosim_clips;
+      CosimResult cr = run_cosim(co);
+      cosim = to_json(cr);
+      long maxdev = 0;
+      for (long c : cr.cycles_per_clip) maxdev = std::max(maxdev, std::labs(c - cr.predicted_cycles));
+      cosim["max_cycle_deviation_percent"] = cr.predicted_cycles ? 100.0 * double(maxdev) / double(cr.predicted_cycles) : 0.0;
+      cosim["dense_bound"] = signature["predicted_cycles"]["dense_bound"];
+      write_file(file, cosim.dump(1) + "\n");
+      if (cr.mismatches == 0) cache.store("cosim", key);
+      pg.end();
+    }
+    cosim_failed = cosim["mismatches"].get<long>() != 0;
+  }
+
+  // ---- 6. synthesis ----
+  nlohmann::json synth = nlohmann::json::array();
+  for (const auto& b : boards) {
+    const std::string key = hex(fnv(fmt::format("v{} {} {}", kCacheVersion, rtl_key, b)));
+    const std::string file = out + "/synth-" + b + ".json";
+    if (cache.hit("synth_" + b, key, {file})) {
+      pg.cached("synth_" + b, "synthesis " + b);
+      synth.push_back(nlohmann::json::parse(read_file(file)));
+      continue;
+    }
+    pg.begin("synth_" + b, fmt::format("synthesis for {}: Yosys + nextpnr", b),
+             fpga::find_board(b).family == fpga::Family::ice40 ? 180 : 300);
+    fpga::SynthOptions so;
+    so.board = b;
+    so.progress = [](const std::string& s) { std::fprintf(stderr, "      %s\n", s.c_str()); };
+    nlohmann::json j;
+    try {
+      fpga::SynthResult sr = fpga::synthesize(rtl_dir, so);
+      j = sr.to_json();
+      cache.store("synth_" + b, key);
+    } catch (const Error& e) {  // a tool failure is reported, the run goes on
+      j = {{"board", b}, {"error", e.what()}};
+      std::fprintf(stderr, "      synthesis for %s failed: %s\n", b.c_str(), e.what());
+    }
+    write_file(file, j.dump(1) + "\n");
+    synth.push_back(j);
+    pg.end();
+  }
+  for (const auto& s : skipped_boards) synth.push_back(s);
+
+  // ---- 7. energy ----
+  pg.begin("energy", "energy: Eq. 13 and the accelerator's 45 nm estimate", 1);
+  nlohmann::json energy;
+  {
+    const nlohmann::json& t1 = evals["table1"];
+    const nlohmann::json* row = nullptr;
+    for (const auto& r : t1["results"])
+      if (r["method"] == "sdm" && r["T"] == o.T && std::fabs(r["alpha"].get<double>() - o.alpha) < 1e-9 &&
+          r["beta"] == o.beta && r["mode"] == "int")
+        row = &r;
+    if (!row) throw Error("energy: the Table I sweep has no row for the run's setting");
+    std::vector<double> spikes;
+    for (const auto& l : (*row)["layers"]) spikes.push_back(l["spikes_per_clip"].get<double>());
+    const NetOps ops = count_ops(art.qnet);
+    Eq13 e = eq13(ops, spikes, o.T);
+    HwEnergy h = hardware_energy(art.qnet, signature);
+    energy["eq13"] = to_json(e);
+    energy["eq13"]["snn_top1"] = (*row)["top1"];
+    energy["eq13"]["mode"] = "int";
+    energy["hardware"] = to_json(h);
+    energy["paper"] = {{"model", "SlowOnly w SDM (UCF-101, T=4)"}, {"ratio", 0.3093}, {"ann_macs", 21.0e9},
+                       {"snn_macs", 1.92e9}, {"snn_adds", 23.89e9}};
+    write_file(out + "/energy.json", energy.dump(1) + "\n");
+  }
+  pg.end();
+
+  // ---- 8. report ----
+  nlohmann::json summary;
+  summary["format"] = "sdmforge-run-summary";
+  summary["version"] = 1;
+  summary["settings"] = {{"model", o.model}, {"config", cfg_json}, {"alpha", o.alpha}, {"beta", o.beta}, {"T", o.T},
+                         {"lanes", o.lanes}, {"eval_clips", cs.n}, {"cosim_clips", cosim_clips},
+                         {"boards", boards}, {"quick", o.quick}, {"threads", threads}, {"data", data_info},
+                         {"sdmforge_version", "0.1.0"}};
+  summary["ann_top1"] = evals["table1"]["ann_top1"];
+  summary["eval"] = evals;
+  summary["rtl"] = {{"dir", "rtl"}, {"lanes", signature["lanes"]}, {"predicted_cycles", signature["predicted_cycles"]},
+                    {"memory_bits", signature["memory_bits"]}, {"widths", signature["widths"]},
+                    {"counters", signature["counters"]}};
+  summary["cosim"] = cosim;
+  summary["synth"] = synth;
+  summary["energy"] = energy;
+  summary["timings"] = pg.timings;
+  summary["seconds"] = now_s() - t_start;
+  write_file(out + "/summary.json", summary.dump(1) + "\n");
+  if (!o.no_report) {
+    pg.begin("report", "report: plots (matplotlib) and index.html", 20);
+    const std::string cmd = fmt::format("'{}' '{}' '{}' '{}'", o.python, report_py, out + "/summary.json", out);
+    if (std::system(cmd.c_str()) != 0) throw Error(fmt::format("report script failed: {}", cmd));
+    pg.end();
+  }
+  summary["seconds"] = now_s() - t_start;
+  write_file(out + "/summary.json", summary.dump(1) + "\n");
+  const auto& e13 = energy["eq13"];
+  std::fprintf(stderr,
+               "sdmforge run: done in %s. ANN top-1 %.2f%%, SNN (sdm a=%g b=%d T=%d, int) %.2f%%; energy ratio "
+               "SNN/ANN %.3f (first layer x T: %.3f); co-sim %s\n  report: %s/index.html\n",
+               human(now_s() - t_start).c_str(), summary["ann_top1"].get<double>(), o.alpha, o.beta, o.T,
+               e13["snn_top1"].get<double>(), e13["ratio"].get<double>(), e13["ratio_xT"].get<double>(),
+               cosim.is_null() ? "skipped"
+                               : fmt::format("{} clips, {} mismatches", cosim["clips"].get<int>(),
+                                             cosim["mismatches"].get<long>()).c_str(),
+               out.c_str());
+  if (!o.json.empty()) write_output(o.json, summary.dump(2) + "\n");
+  if (cosim_failed)
+    throw Error(fmt::format("co-simulation mismatch: {} (report written)", cosim["first_mismatch"].dump()));
+}
+
+void reg(CLI::App& app) {
+  auto o = std::make_shared<RunOpts>();
+  auto* c = app.add_subcommand("run", "The main job: convert, evaluate (Tables I-II, Fig. 1, 6), RTL, co-sim, "
+                                      "synthesis, energy, HTML report");
+  c->add_option("--out", o->out, "output folder (report, caches, RTL, bitstreams)")->capture_default_str();
+  c->add_option("--model", o->model, "ONNX model (default: the bundled models/default/model.onnx)");
+  c->add_option("--data", o->data, "data folder (default: the synthetic test clips, generated into OUT/data)");
+  c->add_option("--alpha", o->alpha, "threshold scale of the converted network")->capture_default_str();
+  c->add_option("--beta", o->beta, "max burst of the converted network")->capture_default_str();
+  c->add_option("--T", o->T, "time-steps of the converted network")->capture_default_str();
+  c->add_option("--lanes", o->lanes, "accelerator datapath lanes")->capture_default_str();
+  c->add_option("--clips", o->clips, "co-simulation clips (default 5; --quick 3; 0 skips co-simulation)");
+  c->add_option("--eval-clips", o->eval_clips, "evaluation clips (default 200; --quick 100)");
+  c->add_option("--boards", o->boards, "comma list of boards to synthesize (default icebreaker,ulx3s; "
+                                       "ulx3s only if its tools are installed)");
+  c->add_flag("--skip-synth", o->skip_synth, "no synthesis");
+  c->add_flag("--quick", o->quick, "CI setting: 100 eval clips, T <= 16, 3 co-sim clips, iCEBreaker only");
+  c->add_flag("--force", o->force, "ignore the caches and redo every stage");
+  c->add_flag("--no-report", o->no_report, "write summary.json only (no plots, no HTML)");
+  c->add_option("--threads", o->threads, "worker threads (default: all cores)");
+  c->add_option("--python", o->python, "Python with matplotlib for the report")->capture_default_str();
+  c->add_option("--json", o->json, "also write summary.json here ('-' = stdout)");
+  c->callback([o] { run_main(*o); });
+}
+
+}  // namespace
+}  // namespace sdm::cli
+
+SDM_REGISTER_COMMAND(80, sdm::cli::reg);
