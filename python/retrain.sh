@@ -17,12 +17,16 @@ if [ "$name" = all ]; then
 fi
 
 find_gen() {
+  # $SDM_SYNTH, else the most recently built sdmforge / sdm_synth_tool of a build*/ folder
+  # (a stale build would write stale data: rebuild first if data/synth.cc changed).
   if [ -n "${SDM_SYNTH:-}" ]; then echo "$SDM_SYNTH"; return; fi
-  for c in "$ROOT"/build*/apps/sdmforge; do
-    if [ -x "$c" ] && "$c" data synth --help >/dev/null 2>&1; then echo "$c data synth"; return; fi
-  done
-  for c in "$ROOT"/build*/data/sdm_synth_tool; do
-    if [ -x "$c" ]; then echo "$c"; return; fi
+  local c
+  for c in $(ls -t "$ROOT"/build*/apps/sdmforge "$ROOT"/build*/data/sdm_synth_tool 2>/dev/null); do
+    [ -x "$c" ] || continue
+    case "$c" in
+      */sdmforge) "$c" data synth --help >/dev/null 2>&1 && { echo "$c data synth"; return; } ;;
+      *) echo "$c"; return ;;
+    esac
   done
   echo "retrain.sh: no generator found; build sdmforge or sdm_synth_tool, or set SDM_SYNTH" >&2
   exit 2

@@ -30,15 +30,15 @@ SYNTH_EASY16 = {"preset": "easy", "size": 16, "frames": 8, "train": 4000, "test"
 RECIPES = {
     "default": {"arch": "default", "data": SYNTH_EASY16, "epochs": 24, "lr": 0.05, "batch": 32,
                 "aug": {"roll": True, "invert": True}},
-    "slowonly": {"arch": "slowonly", "data": SYNTH_EASY16, "epochs": 8, "lr": 0.05, "batch": 32,
+    "slowonly": {"arch": "slowonly", "data": SYNTH_EASY16, "epochs": 12, "lr": 0.02, "batch": 32,
                  "aug": {"roll": True, "invert": True}},
-    "slowfast": {"arch": "slowfast", "data": SYNTH_EASY16, "epochs": 8, "lr": 0.05, "batch": 32,
+    "slowfast": {"arch": "slowfast", "data": SYNTH_EASY16, "epochs": 16, "lr": 0.05, "batch": 32,
                  "aug": {"roll": True, "invert": True}},
     "digits2d": {"arch": "digits2d", "data": "digits", "epochs": 60, "lr": 0.05, "batch": 32,
                  "aug": {"roll": False, "invert": False}},
     "deep": {"arch": "deep", "data": {"preset": "hard", "size": 16, "frames": 8, "train": 5000,
                                       "test": 1000, "seed": 1},
-             "epochs": 10, "lr": 0.05, "batch": 32, "aug": {"roll": True, "invert": True}},
+             "epochs": 8, "lr": 0.02, "batch": 32, "aug": {"roll": True, "invert": True}},
 }
 
 
