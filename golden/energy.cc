@@ -134,16 +134,37 @@ HwEnergy hardware_energy(const QNet& q, const nlohmann::json& sig, const HwPrice
     const int bbits = need(br, "word_bits").get<int>();
     const double bbytes = need(br, "words").get<double>() * bbits / 8.0;
     h.cycles = need(need(sig, "predicted_cycles"), "per_clip").get<double>();
-    if (st.size() != q.stages.size() || mems.size() != q.tensors.size())
-      throw Error(fmt::format("signature has {} stages / {} memories, the network {} / {}", st.size(),
-                              mems.size(), q.stages.size(), q.tensors.size()));
-    std::vector<int> word_bits(q.tensors.size()), value_bits(q.tensors.size());
-    std::vector<double> mem_bytes(q.tensors.size());
+    if (st.size() != q.stages.size())
+      throw Error(fmt::format("signature has {} stages, the network {}", st.size(), q.stages.size()));
+    // Memory map: one entry per tensor ({tensor, depth, word_bits, value_bits}) or banks
+    // holding several tensors ({depth, word_bits, tensors: [{tensor, value_bits}]}).
+    const size_t NT = q.tensors.size();
+    std::vector<int> word_bits(NT, 0), value_bits(NT, 0);
+    std::vector<double> mem_bytes(NT, 0.0);
+    std::vector<std::string> mem_name(NT);
     for (size_t i = 0; i < mems.size(); ++i) {
-      word_bits[i] = need(mems[i], "word_bits").get<int>();
-      value_bits[i] = need(mems[i], "value_bits").get<int>();
-      mem_bytes[i] = need(mems[i], "depth").get<double>() * word_bits[i] / 8.0;
+      const auto& m = mems[i];
+      const int wb = need(m, "word_bits").get<int>();
+      const double bytes = need(m, "depth").get<double>() * wb / 8.0;
+      auto bind = [&](const nlohmann::json& t, int wbits) {
+        const long id = t.contains("tensor") ? t.at("tensor").get<long>() : long(i);
+        if (id < 0 || size_t(id) >= NT) throw Error(fmt::format("signature: memory tensor {} out of range", id));
+        word_bits[size_t(id)] = wbits;
+        value_bits[size_t(id)] = need(t, "value_bits").get<int>();
+        mem_bytes[size_t(id)] = bytes;
+        mem_name[size_t(id)] = m.value("memory", std::string());
+      };
+      if (m.contains("tensors")) {
+        for (const auto& t : m.at("tensors")) bind(t, wb);
+      } else {
+        bind(m, wb);
+      }
     }
+    auto mem_of = [&](int t) {
+      if (word_bits[size_t(t)] == 0)
+        throw Error(fmt::format("signature: no memory holds tensor {} ('{}')", t, q.tensors[size_t(t)].name));
+      return t;
+    };
     std::vector<double> reads(q.tensors.size(), 0.0), writes(q.tensors.size(), 0.0);
     double mults = 0, mult_bits_prod = 0, acc_adds = 0, bias_reads = 0, neuron_adds = 0, logit_adds = 0;
     for (size_t si = 0; si < q.stages.size(); ++si) {
@@ -157,7 +178,7 @@ HwEnergy hardware_energy(const QNet& q, const nlohmann::json& sig, const HwPrice
       auto syn = [&](int src, long synapses) {
         const double cyc = P * G * steps * double(synapses);
         h.synapse_cycles += cyc;
-        reads[size_t(src)] += cyc;
+        reads[size_t(mem_of(src))] += cyc;
         mults += cyc * h.lanes;
         mult_bits_prod += cyc * h.lanes * pr.mult_pj(WB, value_bits[size_t(src)]);
         acc_adds += cyc * h.lanes;
@@ -175,7 +196,7 @@ HwEnergy hardware_energy(const QNet& q, const nlohmann::json& sig, const HwPrice
       if (qs.kind == QStage::Neuron) neuron_adds += P * G * double(h.T) * h.lanes * 3;  // v+=I, M+=I, v-=n*theta
       if (qs.kind == QStage::Readout) logit_adds += P * G * steps * h.lanes;
       else {
-        writes[size_t(qs.out)] += P * os.c;
+        writes[size_t(mem_of(qs.out))] += P * os.c;
         h.tensor_writes += P * os.c;
       }
     }

@@ -262,7 +262,11 @@ def section_cosim(s, out):
     rtl = s["rtl"]
     pc = rtl["predicted_cycles"]
     parts = []
-    if c:
+    if c and c.get("error"):
+        parts.append('<p class="bad">Co-simulation failed: {}</p>'.format(esc(c["error"])))
+        parts.append(table(["item", "value"], [["cycles per clip, predicted (cycle model)", pc["per_clip"]],
+                                                ["ideal dense bound (connections × T / lanes)", pc["dense_bound"]]]))
+    elif c:
         ok = c["mismatches"] == 0
         sim = c.get("cycles_per_clip") or []
         parts.append(table(["item", "value"], [
@@ -457,7 +461,8 @@ def main():
         ("ANN top-1", "{:.2f} %".format(s["ann_top1"])),
         ("SNN top-1 (int, T={})".format(s["settings"]["T"]), "{:.2f} %".format(e["snn_top1"])),
         ("energy SNN / ANN", "{:.3f}".format(e["ratio"])),
-        ("co-sim", "skipped" if not c else ("{} clips, {} mismatches".format(c["clips"], c["mismatches"]))),
+        ("co-sim", "skipped" if not c else ("FAILED" if c.get("error") else
+                                            "{} clips, {} mismatches".format(c["clips"], c["mismatches"]))),
         ("FPGA", ", ".join("{} {:.0f} MHz".format(j["board"], j["fmax_mhz"]) if j["fits"]
                            else "{}: does not fit".format(j["board"]) for j in synth_all) or "–"),
     ]

@@ -182,6 +182,17 @@ TEST(Energy, HardwareTiny) {
   double sum = 0;
   for (const auto& i : h.items) sum += i.pj;
   EXPECT_NEAR(h.total_pj, sum, 1e-9);
+  // the banked memory map (several tensors per memory) gives the same counts
+  nlohmann::json banked = sig;
+  banked["memories"] = nlohmann::json::array();
+  nlohmann::json bank = {{"depth", 64}, {"word_bits", 8}, {"tensors", nlohmann::json::array()}};
+  for (size_t t = 0; t < q.tensors.size(); ++t)
+    bank["tensors"].push_back({{"tensor", t}, {"value_bits", q.tensors[t].per_step ? 4 : 9}});
+  banked["memories"].push_back(bank);
+  HwEnergy hb = hardware_energy(q, banked);
+  EXPECT_DOUBLE_EQ(hb.synapse_cycles, h.synapse_cycles);
+  ASSERT_EQ(hb.items.size(), h.items.size());
+  for (size_t i = 0; i < hb.items.size(); ++i) EXPECT_DOUBLE_EQ(hb.items[i].count, h.items[i].count);
   nlohmann::json bad = sig;
   bad["stages"].erase(0);
   EXPECT_THROW(hardware_energy(q, bad), Error);
