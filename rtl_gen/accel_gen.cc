@@ -145,10 +145,9 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     }
     coordMax = std::max<long>(coordMax, std::max({s.f, s.h, s.w}));
   }
-  for (const QTensor& t : q.tensors) {
-    maxDepth = std::max(maxDepth, t.shape.size());
-    bmax = std::max(bmax, t.bits());
-  }
+  for (const QTensor& t : q.tensors) maxDepth = std::max(maxDepth, t.shape.size());
+  for (const HwStage& s : p.stages)  // lane slots hold what the stages write
+    if (s.mode != HwStage::Readout) bmax = std::max(bmax, q.tensors[s.out].bits());
   const int STW = clog2(NS), RW = clog2(NR), TIDW = clog2(NT);
   const int FW = ubits(maxF - 1), HW = ubits(maxH - 1), WW = ubits(maxW - 1), GW = ubits(maxG - 1);
   const int TW = ubits(std::max(T - 1, 1)), CIW = ubits(maxCi - 1);
@@ -216,6 +215,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   LogicRef* tr_tensor = m->AddOutput("trace_tensor_o", Type::Bits(8));
   LogicRef* tr_addr = m->AddOutput("trace_addr_o", Type::Bits(32));
   LogicRef* tr_data = m->AddOutput("trace_data_o", Type::Bits(TDW));
+  LogicRef* tr_step = m->AddOutput("trace_step_o", Type::Bits(8));
   LogicRef* tn_valid = m->AddOutput("trace_nrn_valid_o");
   LogicRef* tn_stage = m->AddOutput("trace_nrn_stage_o", Type::Bits(8));
   LogicRef* tn_t = m->AddOutput("trace_nrn_t_o", Type::Bits(8));
@@ -228,7 +228,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   Register fo = g.reg("fo", FW), ho = g.reg("ho", HW), wo = g.reg("wo", WW), cg = g.reg("cg", GW);
   Register tt = g.reg("t", TW), rr = g.reg("r", RW), ci = g.reg("ci", CIW);
   Register dt = g.reg("dt", KTW), dh = g.reg("dh", KHW), dw = g.reg("dw", KWW);
-  Register drain = g.reg("drain", 1), wait = g.reg("wait", 1), wb = g.reg("wb", LNW);
+  Register drain = g.reg("drain", 2), wait = g.reg("wait", 1), wb = g.reg("wb", LNW);
   Register syn_first = g.reg("syn_first", 1);
   const long clip = q.tensors[0].shape.size();
   const int PAW = clog2(clip);
@@ -254,12 +254,21 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   LogicRef* td_inr = m->AddReg("td_in_range", Type::Bits(1));
   LogicRef* td_src = m->AddReg("td_src", Type::Bits(TIDW));
   // Read addresses are computed at AX/WX bits so that no coordinate bit is cut off;
-  // bits above the largest memory are zero for every valid synapse and are checked so
-  // (they join the in-range flag) rather than silently dropped.
-  const int AX = std::max(AWID, CW);
+  // bits above the largest bank / the ROM are zero for every valid synapse and are checked
+  // so (they join the in-range flag) rather than silently dropped.
+  long maxBank = 1;
+  for (const auto& bk : p.banks) maxBank = std::max(maxBank, bk.depth);
+  const int BX = clog2(maxBank);
+  const int AX = std::max({BX, CW, AWID + TW + 2});
   const int WX = std::max({WAW, CIW, KTW, KHW, KWW, GW});
-  LogicRef* td_addr = m->AddReg("td_addr", Type::Bits(AX));
+  bool any_diag = false, any_rom = false, any_split = false;
+  for (const HwTerm& t : p.terms) (t.diag_ones ? any_diag : any_rom) = true;
+  for (const HwStage& s : p.stages)
+    if (s.mode != HwStage::Readout && p.split[s.out]) any_split = true;
+  LogicRef* td_addr = m->AddReg("td_bank_addr", Type::Bits(AX));
   LogicRef* td_waddr = m->AddReg("td_waddr", Type::Bits(WX));
+  LogicRef* td_diag = any_diag ? m->AddReg("td_diag", Type::Bits(Ln)) : nullptr;
+  LogicRef* td_dsel = any_diag ? m->AddReg("td_diag_row", Type::Bits(1)) : nullptr;
   {
     Block* b = m->AddAlwaysComb();
     b->Blocking(td_last_dw, g.L(1, 1));
@@ -270,6 +279,10 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     b->Blocking(td_src, g.L(TIDW, 0));
     b->Blocking(td_addr, g.L(AX, 0));
     b->Blocking(td_waddr, g.L(WX, 0));
+    if (any_diag) {
+      b->Blocking(td_diag, g.L(Ln, 0));
+      b->Blocking(td_dsel, g.L(1, 0));
+    }
     Case* c = b->AddCase(rr.q);
     auto sc = [&](const Expr* e) { return f.Signed(f.ZeroExtend(e, CW)); };
     for (int r = 0; r < NR; ++r) {
@@ -297,7 +310,22 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
           f.Mul(f.Add(f.Mul(f.Add(f.Mul(g.resize_u(ci.q, AX), g.L(AX, is.f)), u(fi)), g.L(AX, is.h)), u(hi)),
                 g.L(AX, is.w)),
           u(wi));
-      it->Blocking(td_addr, addr);
+      // bank word: base + neuron (packed steps) or base + neuron*T + t (one value per word)
+      const QTensor& sq = q.tensors[t.src];
+      const bool sp = p.split[t.src];
+      const Expr* baddr = f.Add(g.L(AX, p.bank_base[t.src]),
+                                sp ? f.Add(f.Mul(addr, g.L(AX, sq.per_step ? T : 1)), g.resize_u(tt.q, AX)) : addr);
+      it->Blocking(td_addr, baddr);
+      if (t.diag_ones) {
+        // sum pool: lane l adds input channel cg*L + l with weight 1 (nothing stored)
+        const int DW = std::max(CHW, CIW) + 1;
+        std::vector<const Expr*> hits;
+        for (int l = Ln - 1; l >= 0; --l)
+          hits.push_back(f.Eq(g.resize_u(ci.q, DW), f.Add(f.Mul(g.resize_u(cg.q, DW), g.L(DW, Ln)), g.L(DW, l))));
+        it->Blocking(td_diag, Ln == 1 ? hits[0] : f.Concat(hits));
+        it->Blocking(td_dsel, g.L(1, 1));
+        continue;
+      }
       const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
       const Expr* kidx = f.Add(f.Mul(f.Add(f.Mul(g.resize_u(dt.q, WX), g.L(WX, t.kernel[1])), g.resize_u(dh.q, WX)),
                                      g.L(WX, t.kernel[2])),
@@ -323,6 +351,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   LogicRef* sd_last_stage = m->AddReg("sd_last_stage", Type::Bits(1));
   LogicRef* sd_last_wb = m->AddReg("sd_last_wb", Type::Bits(1));
   LogicRef* sd_out = m->AddReg("sd_out", Type::Bits(TIDW));
+  LogicRef* sd_split = any_split ? m->AddReg("sd_split", Type::Bits(1)) : nullptr;
   LogicRef* sd_oaddr = m->AddReg("sd_out_addr", Type::Bits(AWID));
   LogicRef* sd_baddr = m->AddReg("sd_bias_addr", Type::Bits(BAW));
   LogicRef* ch = m->AddWireAssign("wb_channel",
@@ -341,6 +370,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     b->Blocking(sd_last_stage, g.L(1, 1));
     b->Blocking(sd_last_wb, g.L(1, 1));
     b->Blocking(sd_out, g.L(TIDW, 0));
+    if (any_split) b->Blocking(sd_split, g.L(1, 0));
     b->Blocking(sd_oaddr, g.L(AWID, 0));
     b->Blocking(sd_baddr, g.L(BAW, 0));
     Case* c = b->AddCase(stage.q);
@@ -362,6 +392,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       it->Blocking(sd_last_stage, g.L(1, si == NS - 1 ? 1 : 0));
       it->Blocking(sd_last_wb, f.LogicalOr(f.Eq(wb.q, g.L(LNW, Ln - 1)), f.Eq(ch, g.L(CHW, s.co - 1))));
       it->Blocking(sd_out, g.L(TIDW, s.out));
+      if (any_split) it->Blocking(sd_split, g.L(1, s.mode != HwStage::Readout && p.split[s.out] ? 1 : 0));
       const Shape& os = s.out_shape;
       it->Blocking(sd_oaddr,
                    f.Add(f.Mul(f.Add(f.Mul(f.Add(f.Mul(g.resize_u(ch, AWID), g.L(AWID, os.f)), g.resize_u(fo.q, AWID)),
@@ -379,6 +410,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   {
     std::string hex;
     for (const HwTerm& t : p.terms) {
+      if (t.diag_ones) continue;  // computed in the datapath, not stored
       const HwStage& s = p.stages[t.stage];
       const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
       for (int gi = 0; gi < s.groups; ++gi)
@@ -410,33 +442,61 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   }
   LogicRef* wrom = m->AddMemory("weight_rom", Type::Bits(Ln * WB), int(WDEPTH), "weights.hex");
   LogicRef* brom = m->AddMemory("bias_rom", Type::Bits(Ln * ACC), int(BDEPTH), "bias.hex");
-  LogicRef* w_q = m->AddReg("weight_q", Type::Bits(Ln * WB));
   LogicRef* bias_w = m->AddWireAssign("bias_word", f.Index(brom, sd_baddr));
-  {
-    Block* b = m->AddAlwaysFf(clk);
-    b->Nonblocking(w_q, f.Index(wrom, WX == WAW ? static_cast<const Expr*>(td_waddr) : f.Slice(td_waddr, WAW - 1, 0)));
-  }
 
-  // pipeline stage 1: issue
-  Register p1_valid = g.reg("p1_valid", 1), p1_inr = g.reg("p1_in_range", 1);
-  Register p1_src = g.reg("p1_src", TIDW);
-  Register p1_t{};  // the step travels with the read only when some tensor holds T steps
-  if (T > 1) p1_t = g.reg("p1_t", TW);
-  m->AddAlwaysComb()->Blocking(p1_valid.d, in_syn);
+  // pipeline stage 0: register the decoded addresses (keeps the address arithmetic out of
+  // the memory-read path)
+  Register p0_valid = g.reg("p0_valid", 1), p0_inr = g.reg("p0_in_range", 1);
+  Register p0_src = g.reg("p0_src", TIDW), p0_addr = g.reg("p0_bank_addr", BX), p0_waddr = g.reg("p0_waddr", WAW);
+  m->AddAlwaysComb()->Blocking(p0_valid.d, in_syn);
   {
     const Expr* ok = td_inr;
-    if (AX > AWID) ok = f.LogicalAnd(ok, f.Eq(f.Slice(td_addr, AX - 1, AWID), g.L(AX - AWID, 0)));
+    if (AX > BX) ok = f.LogicalAnd(ok, f.Eq(f.Slice(td_addr, AX - 1, BX), g.L(AX - BX, 0)));
     if (WX > WAW) ok = f.LogicalAnd(ok, f.Eq(f.Slice(td_waddr, WX - 1, WAW), g.L(WX - WAW, 0)));
-    m->AddAlwaysComb()->Blocking(p1_inr.d, ok);
+    m->AddAlwaysComb()->Blocking(p0_inr.d, ok);
   }
-  m->AddAlwaysComb()->Blocking(p1_src.d, td_src);
-  if (T > 1) m->AddAlwaysComb()->Blocking(p1_t.d, tt.q);
+  m->AddAlwaysComb()->Blocking(p0_src.d, td_src);
+  m->AddAlwaysComb()->Blocking(p0_addr.d, g.bits(td_addr, BX - 1, 0));
+  m->AddAlwaysComb()->Blocking(p0_waddr.d, g.bits(td_waddr, WAW - 1, 0));
+  Register p0_t{}, p0_diag{}, p0_dsel{};
+  if (T > 1) {
+    p0_t = g.reg("p0_t", TW);
+    m->AddAlwaysComb()->Blocking(p0_t.d, tt.q);
+  }
+  if (any_diag) {
+    p0_diag = g.reg("p0_diag", Ln);
+    p0_dsel = g.reg("p0_diag_row", 1);
+    m->AddAlwaysComb()->Blocking(p0_diag.d, td_diag);
+    m->AddAlwaysComb()->Blocking(p0_dsel.d, td_dsel);
+  }
+  LogicRef* w_q = m->AddReg("weight_q", Type::Bits(Ln * WB));
+  {
+    Block* b = m->AddAlwaysFf(clk);
+    b->Nonblocking(w_q, f.Index(wrom, p0_waddr.q));
+  }
 
-  // tensor memories
-  std::vector<LogicRef*> mem(static_cast<size_t>(NT)), rd(static_cast<size_t>(NT));
-  std::vector<const Expr*> wdata(static_cast<size_t>(NT));
-  nlohmann::json memmap = nlohmann::json::array();
-  // lane-word slots written by the output unit, packed per destination at write-back
+  // pipeline stage 1: memory read (data in the bank read registers)
+  Register p1_valid = g.reg("p1_valid", 1), p1_inr = g.reg("p1_in_range", 1);
+  Register p1_src = g.reg("p1_src", TIDW);
+  m->AddAlwaysComb()->Blocking(p1_valid.d, p0_valid.q);
+  m->AddAlwaysComb()->Blocking(p1_inr.d, p0_inr.q);
+  m->AddAlwaysComb()->Blocking(p1_src.d, p0_src.q);
+  Register p1_t{}, p1_diag{}, p1_dsel{};
+  bool any_packed_read = false;
+  for (const HwTerm& t : p.terms)
+    if (q.tensors[t.src].per_step && T > 1 && !p.split[t.src]) any_packed_read = true;
+  if (any_packed_read) {
+    p1_t = g.reg("p1_t", TW);
+    m->AddAlwaysComb()->Blocking(p1_t.d, p0_t.q);
+  }
+  if (any_diag) {
+    p1_diag = g.reg("p1_diag", Ln);
+    p1_dsel = g.reg("p1_diag_row", 1);
+    m->AddAlwaysComb()->Blocking(p1_diag.d, p0_diag.q);
+    m->AddAlwaysComb()->Blocking(p1_dsel.d, p0_dsel.q);
+  }
+
+  // lane slots written by the output unit; the write-back reads lane wb (and step wb_t)
   std::vector<std::vector<LogicRef*>> slot(static_cast<size_t>(Ln), std::vector<LogicRef*>(static_cast<size_t>(T)));
   for (int l = 0; l < Ln; ++l)
     for (int t = 0; t < T; ++t) slot[l][t] = m->AddReg(vast::Name("slot_l", l, "t", t), Type::Bits(bmax));
@@ -450,31 +510,74 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       for (int l = 1; l < Ln; ++l) c->AddItem({g.L(LNW, l)})->Blocking(sel_slot[t], slot[l][t]);
     }
   }
-  for (int ti = 0; ti < NT; ++ti) {
-    const QTensor& qt = q.tensors[ti];
-    const std::string base = vast::Name("t", ti, sanitize(qt.name));
-    const int aw = clog2(qt.shape.size());
-    mem[ti] = m->AddMemory(vast::Name("mem", base), Type::Bits(wordw[ti]), int(qt.shape.size()));
-    rd[ti] = m->AddReg(vast::Name("rd", base), Type::Bits(wordw[ti]));
-    Block* b = m->AddAlwaysFf(clk);
-    b->Nonblocking(rd[ti], f.Index(mem[ti], aw == AX ? static_cast<const Expr*>(td_addr) : f.Slice(td_addr, aw - 1, 0)));
-    memmap.push_back({{"tensor", ti}, {"name", qt.name}, {"memory", vast::Name("mem", base)},
-                      {"depth", qt.shape.size()}, {"word_bits", wordw[ti]}, {"value_bits", qt.bits()},
-                      {"signed", qt.is_signed()}, {"steps_per_word", steps[ti]},
-                      {"shape", {qt.shape.c, qt.shape.f, qt.shape.h, qt.shape.w}},
-                      {"bits", long(wordw[ti]) * qt.shape.size()}});
-    if (ti == 0) {
-      If* w = b->AddIf(pix_hs);
-      w->then_block()->Nonblocking(f.Index(mem[0], pix_addr.q), pix_data);
-      continue;
+  Register wbt{};
+  if (any_split) wbt = g.reg("wb_t", TW);
+
+  // tensor memory banks: single-ported (one address: the write-back's or the read's), so
+  // Yosys maps large ones to iCE40 SPRAM and the rest to EBR / ECP5 DP16KD
+  const int NB = int(p.banks.size());
+  std::vector<LogicRef*> rd(static_cast<size_t>(NB));
+  std::vector<LogicRef*> tw_data(static_cast<size_t>(NT), nullptr);  // per tensor: data it writes
+  nlohmann::json memmap = nlohmann::json::array();
+  for (int bi = 0; bi < NB; ++bi) {
+    const HwPlan::Bank& bk = p.banks[bi];
+    const int aw = clog2(bk.depth), W = bk.width;
+    std::string bname = vast::Name("bank", bi);
+    for (int ti : bk.tensors) bname = vast::Name(bname, "t", ti);
+    if (bname.size() > 40) bname = vast::Name("bank", bi, "shared");
+    LogicRef* mem = m->AddMemory(vast::Name("mem", bname), Type::Bits(W), int(bk.depth));
+    rd[bi] = m->AddReg(vast::Name("rd", bname), Type::Bits(W));
+    LogicRef* we = m->AddReg(vast::Name("we", bname), Type::Bits(1));
+    LogicRef* wa = m->AddReg(vast::Name("wa", bname), Type::Bits(aw));
+    LogicRef* wd = m->AddReg(vast::Name("wd", bname), Type::Bits(W));
+    nlohmann::json members = nlohmann::json::array();
+    {
+      Block* b = m->AddAlwaysComb();
+      b->Blocking(we, g.L(1, 0));
+      b->Blocking(wa, g.L(aw, 0));
+      b->Blocking(wd, g.L(W, 0));
+      for (int ti : bk.tensors) {
+        const QTensor& qt = q.tensors[ti];
+        const int bits = qt.bits(), st = steps[ti];
+        const bool sp = p.split[ti];
+        members.push_back({{"tensor", ti}, {"name", qt.name}, {"base", p.bank_base[ti]},
+                           {"words", qt.shape.size() * (sp ? st : 1)}, {"layout", sp ? "value per word" : "steps per word"},
+                           {"value_bits", bits}, {"steps", st}, {"signed", qt.is_signed()},
+                           {"shape", {qt.shape.c, qt.shape.f, qt.shape.h, qt.shape.w}}});
+        if (ti == 0) {  // pixels from the input stream
+          If* i = b->AddIf(pix_hs);
+          i->then_block()->Blocking(we, g.L(1, 1));
+          i->then_block()->Blocking(wa, f.Add(g.L(aw, p.bank_base[0]), g.resize_u(pix_addr.q, aw)));
+          i->then_block()->Blocking(wd, g.resize_u(pix_data, W));
+          continue;
+        }
+        const Expr* data;
+        if (sp) {  // the value of step wb_t
+          data = g.bits(sel_slot[0], bits - 1, 0);
+          for (int t = 1; t < st; ++t)
+            data = f.Ternary(f.Eq(wbt.q, g.L(TW, t)), g.bits(sel_slot[t], bits - 1, 0), data);
+        } else {
+          std::vector<const Expr*> parts;
+          for (int t = st - 1; t >= 0; --t) parts.push_back(g.bits(sel_slot[t], bits - 1, 0));
+          data = parts.size() == 1 ? parts[0] : f.Concat(parts);
+        }
+        tw_data[ti] = m->AddWireAssign(vast::Name("wdata_t", ti), data);
+        // modulo 2^aw: the word address of a valid write is below the bank depth
+        const Expr* word = sp ? f.Add(f.Mul(g.resize_u(sd_oaddr, aw), g.L(aw, st)), g.resize_u(wbt.q, aw))
+                              : g.resize_u(sd_oaddr, aw);
+        If* i = b->AddIf(f.LogicalAnd(is_state(S_WB), f.Eq(sd_out, g.L(TIDW, ti))));
+        i->then_block()->Blocking(we, g.L(1, 1));
+        i->then_block()->Blocking(wa, f.Add(g.L(aw, p.bank_base[ti]), word));
+        i->then_block()->Blocking(wd, g.resize_u(tw_data[ti], W));
+      }
     }
-    std::vector<const Expr*> parts;
-    for (int t = steps[ti] - 1; t >= 0; --t) parts.push_back(g.bits(sel_slot[t], qt.bits() - 1, 0));
-    wdata[ti] = parts.size() == 1 ? parts[0] : f.Concat(parts);
-    LogicRef* wd = m->AddWireAssign(vast::Name("wdata", base), wdata[ti]);
-    wdata[ti] = wd;
-    If* w = b->AddIf(f.LogicalAnd(is_state(S_WB), f.Eq(sd_out, g.L(TIDW, ti))));
-    w->then_block()->Nonblocking(f.Index(mem[ti], g.resize_u(sd_oaddr, aw)), wd);
+    LogicRef* addr = m->AddWireAssign(vast::Name("addr", bname), f.Ternary(we, wa, g.resize_u(p0_addr.q, aw)));
+    Block* b = m->AddAlwaysFf(clk);
+    If* i = b->AddIf(we);
+    i->then_block()->Nonblocking(f.Index(mem, addr), wd);
+    b->Nonblocking(rd[bi], f.Index(mem, addr));
+    memmap.push_back({{"bank", bi}, {"memory", vast::Name("mem", bname)}, {"depth", bk.depth}, {"word_bits", W},
+                      {"bits", long(W) * bk.depth}, {"tensors", members}});
   }
 
   // pipeline stage 2: select the input value, multiply per lane
@@ -484,14 +587,17 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     b->Blocking(xv, g.SL(XW, 0));
     Case* c = b->AddCase(p1_src.q);
     for (int ti = 0; ti < NT; ++ti) {
+      if (p.bank_of[ti] < 0) continue;
       const QTensor& qt = q.tensors[ti];
       const int bits = qt.bits();
+      LogicRef* r = rd[p.bank_of[ti]];
       const Expr* val;
-      if (steps[ti] == 1) {
-        val = g.bits(rd[ti], bits - 1, 0);
+      if (steps[ti] == 1 || p.split[ti]) {
+        val = g.bits(r, bits - 1, 0);
       } else {
-        const int bw = clog2(long(wordw[ti]));
-        val = f.PartSelect(rd[ti], f.Mul(g.resize_u(p1_t.q, bw), g.L(bw, bits)), bits);
+        const int bw = clog2(long(steps[ti] * bits));
+        const Expr* word = g.bits(r, steps[ti] * bits - 1, 0);
+        val = f.PartSelect(g.ref(word, "xword"), f.Mul(g.resize_u(p1_t.q, bw), g.L(bw, bits)), bits);
       }
       const Expr* ext = qt.is_signed() ? g.sext(val, XW, "xval") : f.Signed(f.ZeroExtend(g.ref(val, "xval"), XW));
       c->AddItem({g.L(TIDW, ti)})->Blocking(xv, ext);
@@ -506,7 +612,12 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   for (int l = 0; l < Ln; ++l) {
     Register pr = m->AddRegister(vast::Name("prod_l", l), Type::SBits(PRW), g.SL(PRW, 0), clk, rst,
                                  RegisterOptions{nullptr, true, ""});
-    const Expr* wl = g.sext(f.Slice(w_q, (l + 1) * WB - 1, l * WB), PRW, vast::Name("w_l", l));
+    const Expr* wrom_l = g.bits(w_q, (l + 1) * WB - 1, l * WB);
+    if (any_diag)
+      wrom_l = f.Ternary(p1_dsel.q, f.Ternary(Ln == 1 ? static_cast<const Expr*>(p1_diag.q) : f.Index(p1_diag.q, l),
+                                              g.L(WB, 1), g.L(WB, 0)),
+                         wrom_l);
+    const Expr* wl = g.sext(wrom_l, PRW, vast::Name("w_l", l));
     m->AddAlwaysComb()->Blocking(pr.d, f.Mul(wl, g.sext(xv, PRW, "x_ext")));
     prod.push_back(pr);
   }
@@ -610,11 +721,19 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     m->AddAssign(tr_tensor, g.resize_u(sd_out, 8));
     m->AddAssign(tr_addr, g.resize_u(sd_oaddr, 32));
     LogicRef* td = m->AddReg("trace_data", Type::Bits(TDW));
+    LogicRef* ts = m->AddReg("trace_step", Type::Bits(8));
     Block* b = m->AddAlwaysComb();
     b->Blocking(td, g.L(TDW, 0));
+    b->Blocking(ts, g.L(8, 255));  // 255: the word holds every step
     Case* c = b->AddCase(sd_out);
-    for (int ti = 1; ti < NT; ++ti) c->AddItem({g.L(TIDW, ti)})->Blocking(td, g.resize_u(wdata[ti], TDW));
+    for (int ti = 1; ti < NT; ++ti) {
+      if (!tw_data[ti]) continue;
+      Block* it = c->AddItem({g.L(TIDW, ti)});
+      it->Blocking(td, g.resize_u(tw_data[ti], TDW));
+      if (p.split[ti]) it->Blocking(ts, g.resize_u(wbt.q, 8));
+    }
     m->AddAssign(tr_data, td);
+    m->AddAssign(tr_step, ts);
   }
 
   // ---- counters ------------------------------------------------------------------------
@@ -662,6 +781,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     for (Register* r : {&state, &stage, &fo, &ho, &wo, &cg, &tt, &rr, &ci, &dt, &dh, &dw, &drain, &wait, &wb,
                         &syn_first, &pix_addr, &cls, &done})
       b->Blocking(r->d, r->q);
+    if (any_split) b->Blocking(wbt.d, wbt.q);
     // pixel stream
     If* px = b->AddIf(pix_hs);
     If* pl = px->then_block()->AddIf(pix_last);
@@ -704,12 +824,12 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       Block* e5 = i5->Else();
       e5->Blocking(rr.d, sd_first_r);
       e5->Blocking(state.d, g.L(3, S_DRAIN));
-      e5->Blocking(drain.d, g.L(1, 0));
+      e5->Blocking(drain.d, g.L(2, 0));
     }
-    {  // two cycles until the last product is in the accumulators
+    {  // kDrain cycles until the last product is in the accumulators
       Block* s = c->AddItem({g.L(3, S_DRAIN)});
-      s->Blocking(drain.d, g.L(1, 1));
-      If* i = s->AddIf(drain.q);
+      s->Blocking(drain.d, f.Add(drain.q, g.L(2, 1)));
+      If* i = s->AddIf(f.Eq(drain.q, g.L(2, kDrain - 1)));
       i->then_block()->Blocking(state.d, g.L(3, S_OUT));
     }
     {  // feed the neuron / store the sum / add to the logits, once per step
@@ -739,9 +859,16 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       i->then_block()->Blocking(wb.d, g.L(LNW, 0));
       i->then_block()->Blocking(state.d, f.Ternary(f.Eq(sd_mode, g.L(2, HwStage::Readout)), g.L(3, S_NEXT), g.L(3, S_WB)));
     }
-    {  // one lane word per cycle into the output tensor
+    {  // one word per cycle into the output tensor: per lane, per step if split
       Block* s = c->AddItem({g.L(3, S_WB)});
-      If* i = s->AddIf(sd_last_wb);
+      Block* lane_done = s;
+      if (any_split) {
+        If* sp = s->AddIf(f.LogicalAnd(sd_split, f.Ne(wbt.q, g.L(TW, T - 1))));
+        sp->then_block()->Blocking(wbt.d, f.Add(wbt.q, g.L(TW, 1)));
+        lane_done = sp->Else();
+        lane_done->Blocking(wbt.d, g.L(TW, 0));
+      }
+      If* i = lane_done->AddIf(sd_last_wb);
       i->then_block()->Blocking(state.d, g.L(3, S_NEXT));
       i->Else()->Blocking(wb.d, f.Add(wb.q, g.L(LNW, 1)));
     }

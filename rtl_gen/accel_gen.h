@@ -24,6 +24,7 @@ struct HwTerm {
   std::array<int, 3> kernel{1, 1, 1}, stride{1, 1, 1}, pad_lo{0, 0, 0};
   std::vector<int32_t> weight;  // [co][ci][kt][kh][kw]
   long wbase = 0;               // first weight-ROM word
+  bool diag_ones = false;       // sum pool: weight 1 on the diagonal, computed, not stored
   long synapses() const { return long(ci) * kernel[0] * kernel[1] * kernel[2]; }
 };
 
@@ -51,7 +52,25 @@ struct HwPlan {
   long weight_words = 0, bias_words = 0;
   int neuron_F = 0, neuron_pw = 0, neuron_acc = 0;  // the shared neuron array
   int acc_w = 0, x_w = 0, logit_w = 0;
+  // Tensor memory layout: a tensor whose T-step word would be wider than kMaxPackedBits
+  // stores one value per word (address neuron*T + t) so that every memory is at most 16
+  // bits wide (iCE40 SPRAM/EBR); large tensors get a memory (bank) of their own, the rest
+  // share one bank at fixed offsets. See docs/architecture.md.
+  struct Bank {
+    std::vector<int> tensors;
+    long depth = 0;
+    int width = 1;
+  };
+  std::vector<Bank> banks;
+  std::vector<int> bank_of;       // per tensor, -1 for the logits
+  std::vector<long> bank_base;    // per tensor: first word in its bank
+  std::vector<char> split;        // per tensor: one value per word
 };
+constexpr int kMaxPackedBits = 16;
+// Cycles from the last synapse issue until its product is in the accumulator:
+// address register -> memory read -> multiply -> accumulate.
+constexpr int kDrain = 3;
+constexpr long kOwnBankBits = 131072;  // half an iCE40 SPRAM or more: a bank of its own
 
 HwPlan plan_accelerator(const QNet& q, int lanes);
 

@@ -44,7 +44,7 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
     auto add_term = [&](HwTerm t) {
       t.stage = int(p.stages.size());
       t.wbase = p.weight_words;
-      p.weight_words += long(hs.groups) * t.synapses();
+      if (!t.diag_ones) p.weight_words += long(hs.groups) * t.synapses();
       hs.synapses += t.synapses();
       p.terms.push_back(std::move(t));
     };
@@ -57,10 +57,7 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
       t.kernel = qs.kernel;
       t.stride = qs.stride;
       t.pad_lo = qs.pad_lo;
-      const long K = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
-      t.weight.assign(size_t(co) * co * K, 0);
-      for (int c = 0; c < co; ++c)
-        for (long k = 0; k < K; ++k) t.weight[(size_t(c) * co + c) * K + k] = 1;
+      t.diag_ones = true;  // lane l adds input channel cg*L + l with weight 1
       add_term(std::move(t));
     } else {
       hs.mode = qs.kind == QStage::Neuron ? HwStage::Neuron : HwStage::Readout;
@@ -103,13 +100,47 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
                             p.neuron_pw, p.neuron_acc));
   if (p.stages.empty() || p.stages.back().mode != HwStage::Readout)
     throw Error("the network has no readout stage");
+
+  // Memory layout and banks.
+  const int NT = int(q.tensors.size());
+  const int logits = p.stages.back().out;
+  p.bank_of.assign(size_t(NT), -1);
+  p.bank_base.assign(size_t(NT), 0);
+  p.split.assign(size_t(NT), 0);
+  int shared = -1;
+  for (int t = 0; t < NT; ++t) {
+    if (t == logits) continue;
+    const QTensor& qt = q.tensors[t];
+    const int steps = qt.per_step ? cfg.T : 1;
+    const bool split = steps > 1 && steps * qt.bits() > kMaxPackedBits;
+    p.split[t] = split;
+    const int width = split ? qt.bits() : steps * qt.bits();
+    const long words = qt.shape.size() * (split ? steps : 1);
+    int b;
+    if (words * width >= kOwnBankBits && width <= kMaxPackedBits) {
+      b = int(p.banks.size());
+      p.banks.emplace_back();
+    } else {
+      if (shared < 0) {
+        shared = int(p.banks.size());
+        p.banks.emplace_back();
+      }
+      b = shared;
+    }
+    HwPlan::Bank& bk = p.banks[b];
+    p.bank_of[t] = b;
+    p.bank_base[t] = bk.depth;
+    bk.tensors.push_back(t);
+    bk.depth += words;
+    bk.width = std::max(bk.width, width);
+  }
   return p;
 }
 
 // Mirrors the controller FSM of accel_gen.cc state by state (docs/architecture.md):
-// per output group: for each computed step S synapse cycles + 2 drain + 1 output
+// per output group: for each computed step S synapse cycles + kDrain drain + 1 output
 // (a static neuron stage computes once and feeds the neuron T cycles), 2 cycles neuron
-// latency, one write-back cycle per written lane, 1 cycle to advance.
+// latency, one write-back cycle per written lane word, 1 cycle to advance.
 CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
   CyclePrediction c;
   const int T = p.cfg.T;
@@ -118,11 +149,12 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     long per_pos = 0;
     for (int g = 0; g < s.groups; ++g) {
       long cyc;
-      if (s.static_input && s.mode == HwStage::Neuron) cyc = s.synapses + 2 + T;
-      else if (s.static_input) cyc = s.synapses + 3;
-      else cyc = long(T) * (s.synapses + 3);
+      if (s.static_input && s.mode == HwStage::Neuron) cyc = s.synapses + kDrain + T;
+      else if (s.static_input) cyc = s.synapses + kDrain + 1;
+      else cyc = long(T) * (s.synapses + kDrain + 1);
       const int lanes_written = std::min(p.lanes, s.co - g * p.lanes);
-      cyc += 2 + (s.mode == HwStage::Readout ? 0 : lanes_written) + 1;
+      const int words = s.mode == HwStage::Readout ? 0 : p.split[s.out] ? T : 1;
+      cyc += 2 + lanes_written * words + 1;
       per_pos += cyc;
     }
     c.per_stage.push_back(positions * per_pos);

@@ -37,6 +37,10 @@ std::string build_cosim(const std::string& dir, bool quiet) {
   const std::string bench = std::string(SDM_SOURCE_DIR) + "/testbench/cosim_bench.cc";
   double newest = std::max({mtime(dir + "/sdm_accel.v"), mtime(dir + "/sd_neuron.v"), mtime(bench),
                             mtime(SDM_GOLDEN_LIB), mtime(SDM_DATA_LIB)});
+  // The bench compiles against these headers: a change must rebuild it (a stale layout crashes).
+  for (const char* h : {"golden/snn_int.h", "golden/qnet.h", "golden/artifact.h", "golden/config.h",
+                        "golden/neuron.h", "golden/ir.h", "data/dataset.h"})
+    newest = std::max(newest, mtime(std::string(SDM_SOURCE_DIR) + "/" + h));
   if (exists(exe) && mtime(exe) >= newest) return exe;
   if (std::system("command -v verilator > /dev/null 2>&1") != 0)
     throw Error("verilator not found: run `bash scripts/setup.sh`");

@@ -285,9 +285,12 @@ class Bench {
     const int bits = qt.bits();
     const int steps = qt.per_step ? T_ : 1;
     const sdm::Shape& s = qt.shape;
-    ++written[size_t(t)];
-    for (int k = 0; k < steps; ++k) {
-      const uint64_t raw = bits_of(top->trace_data_o, k * bits, bits);
+    // step 255: the word holds every step; otherwise one value (one-value-per-word layout)
+    const int one = int(top->trace_step_o);
+    const int k0 = one == 255 ? 0 : one, k1 = one == 255 ? steps : one + 1;
+    if (one == 255 || one == steps - 1) ++written[size_t(t)];
+    for (int k = k0; k < k1; ++k) {
+      const uint64_t raw = bits_of(top->trace_data_o, (k - k0) * bits, bits);
       const int64_t dut = qt.is_signed() ? sext(raw, bits) : int64_t(raw);
       const int64_t exp = tens[size_t(t)][size_t(k)][size_t(addr)];
       if (dut != exp) {
