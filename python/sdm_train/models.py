@@ -36,10 +36,12 @@ class BasicBlock3d(nn.Module):
     """Two 3D convs; the shortcut (identity, or 1x1x1 conv + BN when the shape changes) is
     added before the second clip."""
 
-    def __init__(self, cin, cout, stride=1, k1=3, k2=3):
+    def __init__(self, cin, cout, stride=1, k1=3, k2=3, zero_init=False):
         super().__init__()
         self.c1 = ConvBNClip(cin, cout, k1, stride)
         self.c2 = ConvBNClip(cout, cout, k2, 1, act=False)
+        if zero_init:  # block starts as its shortcut: lets deep stacks train from scratch
+            nn.init.zeros_(self.c2.bn.weight)
         self.short = None
         if stride != 1 or cin != cout:
             self.short = nn.Sequential(nn.Conv3d(cin, cout, 1, stride=stride, bias=False),
@@ -154,9 +156,10 @@ class DeepResNet3d(nn.Module):
         super().__init__()
         w1, w2, w3 = widths
         self.stem = ConvBNClip(1, w1)
-        self.s1 = nn.Sequential(BasicBlock3d(w1, w1), BasicBlock3d(w1, w1))
-        self.s2 = nn.Sequential(BasicBlock3d(w1, w2, stride=2), BasicBlock3d(w2, w2))
-        self.s3 = nn.Sequential(BasicBlock3d(w2, w3, stride=2), BasicBlock3d(w3, w3))
+        B = lambda a, b, s=1: BasicBlock3d(a, b, stride=s, zero_init=True)  # noqa: E731
+        self.s1 = nn.Sequential(B(w1, w1), B(w1, w1))
+        self.s2 = nn.Sequential(B(w1, w2, 2), B(w2, w2))
+        self.s3 = nn.Sequential(B(w2, w3, 2), B(w3, w3))
         self.head = Head(w3, classes)
 
     def forward(self, x):
