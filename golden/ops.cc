@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include <Eigen/Core>
 
@@ -67,31 +68,55 @@ ScatterPlan ScatterPlan::make(const Shape& in, const Shape& out, const std::arra
   ScatterPlan p;
   p.in = in;
   p.co = out.c;
+  p.kw = k[2];
   p.ksz = long(k[0]) * k[1] * k[2];
   const int co = out.c;
   p.at = AxisTaps::make(in.f, k[0], st[0], pad[0], out.f, long(k[1]) * k[2] * co, long(out.h) * out.w * co);
   p.ah = AxisTaps::make(in.h, k[1], st[1], pad[1], out.h, long(k[2]) * co, long(out.w) * co);
-  p.aw = AxisTaps::make(in.w, k[2], st[2], pad[2], out.w, co, co);
+  p.wrun = st[2] == 1;
+  if (!p.wrun) {
+    p.aw = AxisTaps::make(in.w, k[2], st[2], pad[2], out.w, co, co);
+    return p;
+  }
+  // Stride 1 along w: the taps of input wi reach outputs wo = wi + pad - dw, a contiguous
+  // run; with the weights stored w-reversed (r = kw-1-dw) the weight rows are contiguous
+  // too, so all the w taps of one input are one row of len * co additions.
+  p.aw.start.push_back(0);
+  for (int wi = 0; wi < in.w; ++wi) {
+    const int dmin = std::max(0, wi + pad[2] - out.w + 1), dmax = std::min(k[2] - 1, wi + pad[2]);
+    if (dmin <= dmax) {
+      p.aw.wofs.push_back(long(k[2] - 1 - dmax) * co);
+      p.aw.oofs.push_back(long(wi + pad[2] - dmax) * co);
+      p.wlen.push_back(int(dmax - dmin + 1) * co);
+    }
+    p.aw.start.push_back(int(p.aw.wofs.size()));
+  }
   return p;
 }
 
 namespace {
+// [co][ci][kt][kh][kw] -> [ci][kt][kh][kw'][co], kw' = kw reversed when `flip`.
 template <class W>
-void transpose_weights(const std::vector<W>& w, int co, std::vector<W>& out) {
+void transpose_weights(const std::vector<W>& w, int co, int kw, bool flip, std::vector<W>& out) {
   const long row = long(w.size()) / co;
   out.resize(w.size());
   for (int o = 0; o < co; ++o)
-    for (long j = 0; j < row; ++j) out[size_t(j * co + o)] = w[size_t(o * row + j)];
+    for (long j = 0; j < row; ++j) {
+      const long d = j % kw, jj = flip ? j - d + (kw - 1 - d) : j;
+      out[size_t(jj * co + o)] = w[size_t(o * row + j)];
+    }
 }
 // Tables of weight multiples: at most this many values, at most this many entries.
 constexpr int64_t kMaxTableValues = 256;
 constexpr int64_t kMaxTableEntries = int64_t{1} << 21;
 }  // namespace
 
-void ScatterPlan::set_float_weights(const std::vector<float>& w) { transpose_weights(w, co, wf); }
+void ScatterPlan::set_float_weights(const std::vector<float>& w) {
+  transpose_weights(w, co, kw, wrun, wf);
+}
 
 void ScatterPlan::set_int_weights(const std::vector<int32_t>& w, int64_t vlo, int64_t vhi) {
-  transpose_weights(w, co, wi);
+  transpose_weights(w, co, kw, wrun, wi);
   int64_t wabs = 0;
   for (int32_t v : w) wabs = std::max<int64_t>(wabs, v < 0 ? -int64_t(v) : v);
   const int64_t xabs = std::max(vlo < 0 ? -vlo : vlo, vhi < 0 ? -vhi : vhi);
@@ -148,9 +173,10 @@ SDM_INLINE void store_v(T* p, V v) {
   __builtin_memcpy(p, &v, sizeof v);
 }
 
+// Row updates of n = CO (compile time) or len (run time) elements, VW at a time.
 template <int VW, int CO>
-SDM_INLINE void add_row(int32_t* a, const int32_t* w, int co) {
-  const int n = CO ? CO : co;
+SDM_INLINE void add_row(int32_t* a, const int32_t* w, int len) {
+  const int n = CO ? CO : len;
   if constexpr (VW > 1) {
     using V = Vec<int32_t, VW>;
     for (int o = 0; o < n; o += VW) store_v(a + o, load_v<V>(a + o) + load_v<V>(w + o));
@@ -159,18 +185,18 @@ SDM_INLINE void add_row(int32_t* a, const int32_t* w, int co) {
   }
 }
 template <int VW, int CO>
-SDM_INLINE void add_row(int64_t* a, const int32_t* w, int co) {
-  const int n = CO ? CO : co;
+SDM_INLINE void add_row(int64_t* a, const int32_t* w, int len) {
+  const int n = CO ? CO : len;
   for (int o = 0; o < n; ++o) a[o] += w[o];
 }
 template <int VW, int CO, class A>
-SDM_INLINE void mul_row(A* a, const int32_t* w, A x, int co) {
-  const int n = CO ? CO : co;
+SDM_INLINE void mul_row(A* a, const int32_t* w, A x, int len) {
+  const int n = CO ? CO : len;
   for (int o = 0; o < n; ++o) a[o] += A(w[o]) * x;
 }
 template <int VW, int CO>
-SDM_INLINE void axpy_row(float* a, const float* w, float x, int co) {
-  const int n = CO ? CO : co;
+SDM_INLINE void axpy_row(float* a, const float* w, float x, int len) {
+  const int n = CO ? CO : len;
   if constexpr (VW > 1) {
     using V = Vec<float, VW>;
     const V xv = V{} + x;
@@ -182,8 +208,10 @@ SDM_INLINE void axpy_row(float* a, const float* w, float x, int co) {
 
 #pragma GCC diagnostic pop
 
-// Walks the nonzero inputs and their valid taps; row(acc_row, weight_offset, x, ci).
-template <class X, class Row>
+// Walks the nonzero inputs and their valid taps; row(acc_offset, weight_offset, x, ci, len).
+// RUN: w taps merged into one run per input (ScatterPlan::wrun), len = its length;
+// otherwise one row per tap, len = co.
+template <bool RUN, class X, class Row>
 SDM_INLINE long long walk(const ScatterPlan& p, const X* x, Row&& row) {
   const Shape& is = p.in;
   const int* st = p.at.start.data();
@@ -195,6 +223,8 @@ SDM_INLINE long long walk(const ScatterPlan& p, const X* x, Row&& row) {
   const long* hof = p.ah.oofs.data();
   const long* wwf = p.aw.wofs.data();
   const long* wof = p.aw.oofs.data();
+  const int* wl = p.wlen.data();
+  const int co = p.co;
   long long taps = 0;
   for (int ci = 0; ci < is.c; ++ci)
     for (int fi = 0; fi < is.f; ++fi)
@@ -203,25 +233,39 @@ SDM_INLINE long long walk(const ScatterPlan& p, const X* x, Row&& row) {
         for (int wi = 0; wi < is.w; ++wi) {
           const X xv = xr[wi];
           if (xv == X(0)) continue;
-          taps += static_cast<long long>(st[fi + 1] - st[fi]) * (sh[hi + 1] - sh[hi]) * (sw[wi + 1] - sw[wi]);
-          for (int a = st[fi]; a < st[fi + 1]; ++a)
-            for (int b = sh[hi]; b < sh[hi + 1]; ++b) {
-              const long wo = twf[a] + hwf[b], oo = tof[a] + hof[b];
-              for (int c = sw[wi]; c < sw[wi + 1]; ++c) row(oo + wof[c], wo + wwf[c], xv, ci);
-            }
+          const long th = static_cast<long>(st[fi + 1] - st[fi]) * (sh[hi + 1] - sh[hi]);
+          if constexpr (RUN) {
+            if (sw[wi + 1] == sw[wi]) continue;
+            const int c = sw[wi];
+            const int len = wl[c];
+            taps += th * len;
+            for (int a = st[fi]; a < st[fi + 1]; ++a)
+              for (int b = sh[hi]; b < sh[hi + 1]; ++b)
+                row(tof[a] + hof[b] + wof[c], twf[a] + hwf[b] + wwf[c], xv, ci, len);
+          } else {
+            taps += th * (sw[wi + 1] - sw[wi]) * co;
+            for (int a = st[fi]; a < st[fi + 1]; ++a)
+              for (int b = sh[hi]; b < sh[hi + 1]; ++b) {
+                const long wo = twf[a] + hwf[b], oo = tof[a] + hof[b];
+                for (int c = sw[wi]; c < sw[wi + 1]; ++c) row(oo + wof[c], wo + wwf[c], xv, ci, co);
+              }
+          }
         }
       }
-  return taps * p.co;
+  return taps;
 }
 
 template <int VW, int CO>
 SDM_INLINE long long float_impl(const ScatterPlan& p, const float* x, float* acc) {
   const long wrow = p.ksz * p.co;
   const float* w = p.wf.data();
-  const int co = p.co;
-  return walk(p, x, [&](long ao, long wo, float xv, int ci) {
-    axpy_row<VW, CO>(acc + ao, w + ci * wrow + wo, xv, co);
-  });
+  auto row = [&](auto run) {
+    return [&, run](long ao, long wo, float xv, int ci, int len) {
+      axpy_row<VW, decltype(run)::value ? 0 : CO>(acc + ao, w + ci * wrow + wo, xv, len);
+    };
+  };
+  if (p.wrun) return walk<true>(p, x, row(std::true_type{}));
+  return walk<false>(p, x, row(std::false_type{}));
 }
 
 template <int VW, int CO, class A>
@@ -231,14 +275,19 @@ SDM_INLINE long long int_impl(const ScatterPlan& p, const int32_t* x, A* acc) {
   const int32_t* w = p.wi.data();
   const int32_t* tab = p.wtab.data();
   const bool table = p.table;
-  const int lo = p.lo, nv = p.nvals, co = p.co;
-  return walk(p, x, [&](long ao, long wo, int32_t xv, int ci) {
-    const int n = xv - lo;
-    if (table && n >= 0 && n < nv)
-      add_row<VW, CO>(acc + ao, tab + n * wval + ci * wrow + wo, co);
-    else
-      mul_row<VW, CO>(acc + ao, w + ci * wrow + wo, A(xv), co);
-  });
+  const int lo = p.lo, nv = p.nvals;
+  auto row = [&](auto run) {
+    return [&, run](long ao, long wo, int32_t xv, int ci, int len) {
+      constexpr int K = decltype(run)::value ? 0 : CO;
+      const int n = xv - lo;
+      if (table && n >= 0 && n < nv)
+        add_row<VW, K>(acc + ao, tab + n * wval + ci * wrow + wo, len);
+      else
+        mul_row<VW, K>(acc + ao, w + ci * wrow + wo, A(xv), len);
+    };
+  };
+  if (p.wrun) return walk<true>(p, x, row(std::true_type{}));
+  return walk<false>(p, x, row(std::false_type{}));
 }
 
 // Row lengths of common layers get their own fully unrolled code.
@@ -281,24 +330,26 @@ SDM_CLONES long long scatter_add(const ScatterPlan& p, const int32_t* x, int64_t
 void avgpool_forward(const Node& n, const Shape& is, const float* in, float* out) {
   const Shape& os = n.out;
   const float inv = 1.0f / float(n.kernel[0] * n.kernel[1] * n.kernel[2]);
+  // Valid input ranges per output index, per axis (the window clipped to the input);
+  // the summation order is the one of the direct triple loop (t, h, w).
+  auto ranges = [](int no, int ni, int k, int s, int p) {
+    std::vector<std::array<int, 2>> r(static_cast<size_t>(no));
+    for (int o = 0; o < no; ++o) r[size_t(o)] = {std::max(0, o * s - p), std::min(ni, o * s - p + k)};
+    return r;
+  };
+  const auto rt = ranges(os.f, is.f, n.kernel[0], n.stride[0], n.pad_lo[0]);
+  const auto rh = ranges(os.h, is.h, n.kernel[1], n.stride[1], n.pad_lo[1]);
+  const auto rw = ranges(os.w, is.w, n.kernel[2], n.stride[2], n.pad_lo[2]);
   for (int c = 0; c < os.c; ++c)
     for (int fo = 0; fo < os.f; ++fo)
       for (int ho = 0; ho < os.h; ++ho)
         for (int wo = 0; wo < os.w; ++wo) {
           float s = 0;
-          for (int dt = 0; dt < n.kernel[0]; ++dt) {
-            const int fi = fo * n.stride[0] - n.pad_lo[0] + dt;
-            if (fi < 0 || fi >= is.f) continue;
-            for (int dh = 0; dh < n.kernel[1]; ++dh) {
-              const int hi = ho * n.stride[1] - n.pad_lo[1] + dh;
-              if (hi < 0 || hi >= is.h) continue;
-              for (int dw = 0; dw < n.kernel[2]; ++dw) {
-                const int wi = wo * n.stride[2] - n.pad_lo[2] + dw;
-                if (wi < 0 || wi >= is.w) continue;
-                s += in[((long(c) * is.f + fi) * is.h + hi) * is.w + wi];
-              }
+          for (int fi = rt[size_t(fo)][0]; fi < rt[size_t(fo)][1]; ++fi)
+            for (int hi = rh[size_t(ho)][0]; hi < rh[size_t(ho)][1]; ++hi) {
+              const float* row = in + ((long(c) * is.f + fi) * is.h + hi) * is.w;
+              for (int wi = rw[size_t(wo)][0]; wi < rw[size_t(wo)][1]; ++wi) s += row[wi];
             }
-          }
           out[((long(c) * os.f + fo) * os.h + ho) * os.w + wo] = s * inv;
         }
 }

@@ -33,10 +33,16 @@ struct AxisTaps {
 struct ScatterPlan {
   Shape in;                // input shape (all of it is read)
   int co = 0;              // output channels
+  int kw = 1;              // kernel width
   long ksz = 0;            // taps per input channel
-  AxisTaps at, ah, aw;     // weight offsets in [co] rows, output offsets in [co] rows
-  std::vector<float> wf;   // float weights [ci][kt][kh][kw][co]
-  std::vector<int32_t> wi; // integer weights [ci][kt][kh][kw][co]
+  AxisTaps at, ah, aw;     // weight offsets (elements), output offsets (elements)
+  // Stride 1 along w: aw holds one run per input (first tap), wlen its length in
+  // elements (taps * co), and the weights are stored with kw reversed so that the run is
+  // contiguous in both the accumulators and the weights.
+  bool wrun = false;
+  std::vector<int> wlen;
+  std::vector<float> wf;   // float weights [ci][kt][kh][kw (reversed if wrun)][co]
+  std::vector<int32_t> wi; // integer weights, same layout
   // Integer inputs of few values (spikes, pixels): table of multiples w*n, n in [lo, hi],
   // laid out [n - lo][ci][k][co], so the scatter only adds.
   bool table = false;

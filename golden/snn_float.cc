@@ -92,14 +92,29 @@ void FloatSnn::run(const unsigned char* pixels, int Tmax, const std::function<vo
         const auto& I = vals_[n.inputs[0]];
         auto& out = vals_[id];
         out.resize(I.size());
-        const double th = L.rule.theta;
-        for (size_t i = 0; i < I.size(); ++i) {
-          const int s = L.rule.step(L.state[i], I[i]);
-          out[i] = float(s * th);
-          L.out_sum[i] += s * th;
-          if (s > 0) L.pos_count += s, L.abs_count += s;
-          if (s < 0) L.neg_count -= s, L.abs_count -= s;
+        // Local copies: the state / sum stores (double) could otherwise alias the rule's
+        // double fields and force reloads every element.
+        const FloatRule rule = L.rule;
+        const double th = rule.theta;
+        FloatNeuron* st = L.state.data();
+        double* sum = L.out_sum.data();
+        const float* cur = I.data();
+        float* o = out.data();
+        long long pos = 0, neg = 0;
+        for (size_t i = 0, N = I.size(); i < N; ++i) {
+          const int s = rule.step(st[i], cur[i]);
+          if (s == 0) {
+            o[i] = 0.0f;
+            continue;
+          }
+          o[i] = float(s * th);
+          sum[i] += s * th;
+          if (s > 0) pos += s;
+          else neg -= s;
         }
+        L.pos_count += pos;
+        L.neg_count += neg;
+        L.abs_count += pos + neg;
       } else if (plan_of_[id] >= 0) {
         scatter_forward(int(id), plans_[size_t(plan_of_[id])]);
       } else {

@@ -5,6 +5,52 @@
 
 namespace sdm {
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SDM_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SDM_CLONES
+#endif
+
+namespace {
+
+// IntRule::step (golden/neuron.h) over a whole layer, written branch-free so that it
+// vectorizes: the same saturating adds (counted), burst count min(beta, v >> F), the
+// dual-threshold negative spike and the soft reset. tests/test_perf.cc checks it against
+// IntRule::step through the reference model, saturation counts included.
+SDM_CLONES void neuron_steps(const IntRule& rule, int64_t* __restrict v, int64_t* __restrict m,
+                             const int64_t* __restrict I, int32_t* __restrict out, size_t N,
+                             uint64_t& sat_out, long long& abs_out, long long& neg_out) {
+  const int64_t vmax = rule.vmax(), vmin = rule.vmin();
+  const int F = rule.F;
+  const int64_t th = int64_t{1} << F, beta = rule.beta;
+  const bool dual = rule.dual;
+  int64_t sat = 0, abs_n = 0, neg_n = 0;
+  for (size_t i = 0; i < N; ++i) {
+    int64_t a = v[i] + I[i];
+    sat += (a > vmax) + (a < vmin);
+    a = a > vmax ? vmax : a;
+    a = a < vmin ? vmin : a;
+    int64_t b = m[i] + I[i];
+    sat += (b > vmax) + (b < vmin);
+    b = b > vmax ? vmax : b;
+    b = b < vmin ? vmin : b;
+    const int64_t q = a >> F;
+    const int64_t pos = q < beta ? q : beta;
+    const int64_t neg = (dual & (a <= -th) & (b > 0)) ? -1 : 0;
+    const int64_t n = a >= th ? pos : neg;
+    v[i] = a - n * th;
+    m[i] = b;
+    out[i] = int32_t(n);
+    abs_n += n < 0 ? -n : n;
+    neg_n += n < 0;
+  }
+  sat_out += uint64_t(sat);
+  abs_out += abs_n;
+  neg_out += neg_n;
+}
+
+}  // namespace
+
 IntSnn::IntSnn(const QNet& q) : q_(q) {
   vals_.resize(q.tensors.size());
   for (size_t i = 0; i < q.tensors.size(); ++i) vals_[i].assign(size_t(q.tensors[i].shape.size()), 0);
@@ -101,13 +147,19 @@ void IntSnn::sum_pool(const QStage& st) {
   // Pass 1 (w): a[c][f][h][wo].
   const long rows = long(is.c) * is.f * is.h;
   int32_t* a = pool_a_.data();
+  pool_rng_.resize(size_t(os.w) * 2);
+  for (int wo = 0; wo < os.w; ++wo) {
+    const int w0 = wo * st.stride[2] - st.pad_lo[2];
+    pool_rng_[size_t(2 * wo)] = std::max(0, w0);
+    pool_rng_[size_t(2 * wo + 1)] = std::min(is.w, w0 + kw);
+  }
+  const int* rng = pool_rng_.data();
   for (long r = 0; r < rows; ++r) {
     const int32_t* xr = x + r * is.w;
     int32_t* d = a + r * os.w;
     for (int wo = 0; wo < os.w; ++wo) {
       int32_t sum = 0;
-      const int w0 = wo * st.stride[2] - st.pad_lo[2];
-      for (int dw = std::max(0, -w0); dw < kw && w0 + dw < is.w; ++dw) sum += xr[w0 + dw];
+      for (int wi = rng[2 * wo]; wi < rng[2 * wo + 1]; ++wi) sum += xr[wi];
       d[wo] = sum;
     }
   }
@@ -175,22 +227,9 @@ void IntSnn::run(const unsigned char* pixels, const std::function<void(int)>& on
         for (size_t k = 0; k < logits_.size(); ++k) logits_[k] += I[k];
         continue;
       }
-      int64_t* v = v_[s].data();
-      int64_t* m = m_[s].data();
-      int32_t* o = out.data();
-      const int64_t* cur = I.data();
-      const size_t N = I.size();
-      // A local copy: the compiler may then keep the rule's constants in registers (the
-      // int32 spike stores could otherwise alias the rule's int fields).
-      const IntRule rule = st.rule;
       uint64_t sat = 0;
       long long abs_n = 0, neg_n = 0;
-      for (size_t i = 0; i < N; ++i) {
-        const int n = rule.step(v[i], m[i], cur[i], sat);
-        o[i] = n;
-        abs_n += n < 0 ? -n : n;
-        neg_n += n < 0;
-      }
+      neuron_steps(st.rule, v_[s].data(), m_[s].data(), I.data(), out.data(), I.size(), sat, abs_n, neg_n);
       sat_[s] += sat;
       spikes_abs_[s] += abs_n;
       spikes_neg_[s] += neg_n;

@@ -9,7 +9,8 @@
 // sources of few values (spikes, pixels) add precomputed weight multiples w*n instead of
 // multiplying. Integer
 // addition is exact in any order, so results are bit-identical to the straightforward
-// reference (bench/reference_snn.h, checked by tests/test_perf.cc).
+// reference (bench/reference_snn.h, checked by tests/test_perf.cc). The neuron update is
+// IntRule::step written branch-free over a layer (vectorizes), window sums are separable.
 #pragma once
 
 #include <cstdint>
@@ -66,6 +67,7 @@ class IntSnn {
   std::vector<int32_t> acc32_;  // channels-last scratch accumulators [pos][co]
   std::vector<int64_t> acc64_;
   std::vector<int32_t> pool_a_, pool_b_;  // separable window-sum scratch
+  std::vector<int> pool_rng_;
   std::vector<int64_t> logits_;
   std::vector<uint64_t> sat_;
   std::vector<long long> spikes_abs_, spikes_neg_;

@@ -274,12 +274,26 @@ TEST(PerfInt, BitIdenticalOnDefaultModel) {
   std::vector<uint8_t> clips = action_clips(6, 11);
   std::vector<uint8_t> noise = random_clips(g.input().out, 2, 5);
   long long ev = 0;
-  for (const Config& cfg : int_configs()) {
+  std::vector<Config> cfgs = int_configs();
+  {  // potentials one bit wider than the largest threshold: they saturate (counted)
+    Config narrow = cfgs[0];
+    int maxF = 0;
+    for (const QStage& s : quantize(g, narrow).stages)
+      if (s.kind == QStage::Neuron) maxF = std::max(maxF, s.F);
+    narrow.pot_bits = maxF + 2;
+    cfgs.push_back(narrow);
+  }
+  uint64_t sat = 0;
+  for (const Config& cfg : cfgs) {
     QNet q = quantize(g, cfg);
+    IntSnn probe(q);
+    probe.run(clips.data());
+    sat += probe.total_saturations();
     ev += expect_int_identical(q, clips.data(), cs, 6, "default " + cfg.neuron.label());
     ev += expect_int_identical(q, noise.data(), cs, 2, "default/noise " + cfg.neuron.label());
   }
   EXPECT_GT(ev, 0);
+  EXPECT_GT(sat, 0u) << "the narrow configuration should saturate";
 }
 
 TEST(PerfInt, BitIdenticalOnOnnxFixtures) {
