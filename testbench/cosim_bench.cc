@@ -108,6 +108,7 @@ class Bench {
     report["classes_dut"] = json::array();
     report["classes_golden"] = json::array();
     report["labels"] = json::array();
+    report["logits_golden"] = json::array();
     long long sim_cycles = 0;
     const auto t0 = std::chrono::steady_clock::now();
     int n = std::min<int>(o_.clips, int(d.size()) - o_.first);
@@ -125,6 +126,7 @@ class Bench {
       report["classes_dut"].push_back(dut_class);
       report["classes_golden"].push_back(gold_class);
       report["labels"].push_back(d.labels[size_t(idx)]);
+      report["logits_golden"].push_back(last_logits_);
       if (o_.wave && mismatch.empty()) {
         std::string m2;
         long c2;
@@ -171,6 +173,7 @@ class Bench {
         if (q.stages[s].kind == sdm::QStage::Neuron) cur[s].push_back(sim.current(int(s)));
     });
     gold_class = sim.predicted_class();
+    last_logits_ = sim.logit_acc();
     // Golden v and M per stage, neuron, step (replaying the one neuron rule).
     std::vector<std::vector<int64_t>> gv(q.stages.size()), gm(q.stages.size());
     for (size_t s = 0; s < q.stages.size(); ++s) {
@@ -353,6 +356,7 @@ class Bench {
   int lanes_ = 1, T_ = 1, npw_ = 1, logit_w_ = 1;
   std::vector<StageInfo> stages_;
   long long total_cycles_ = 0;
+  std::vector<int64_t> last_logits_;
 };
 
 }  // namespace
