@@ -2,8 +2,9 @@
 """Speed of the C++ golden model against the same SNN written in PyTorch (docs/performance.md).
 
 Builds the float SNN of SPEC §2 in PyTorch straight from the ONNX file (a small interpreter
-for the ops of the default model: Conv, Clip -> SDM neurons, Add, Pad, AveragePool,
-GlobalAveragePool, Flatten, Gemm; weights read with onnx.numpy_helper), runs it densely per
+for the ops of the bundled models: Conv, BatchNormalization, Clip -> SDM neurons, Add,
+Concat, Pad, AveragePool, GlobalAveragePool, ReduceMean, Flatten, Reshape, Gemm; weights
+read with onnx.numpy_helper), runs it densely per
 time-step on the same clips as the C++ benchmark, checks that its predictions equal the C++
 float SNN's (bench/profile_golden float), and prints the time per clip of
 
@@ -80,6 +81,15 @@ class TorchSnn:
                 x = F.pad(x, pad)
                 pads = [0] * (2 * k)
             return conv(x, w, b, stride=attrs.get("strides", [1] * k), padding=pads[:k])
+        if op == "BatchNormalization":
+            sc, b, mean, var = (self._const(i) for i in ins[1:5])
+            return F.batch_norm(x, mean, var, sc, b, False, 0.0, attrs.get("epsilon", 1e-5))
+        if op == "Concat":
+            return torch.cat([env[i] if i in env else self.init[i] for i in ins], dim=attrs["axis"])
+        if op == "Reshape":
+            shape = [int(v) for v in self._const(ins[1]).tolist()]
+            shape = [x.shape[i] if v == 0 else v for i, v in enumerate(shape)]
+            return x.reshape(shape)
         if op == "Add":
             return x + (env[ins[1]] if ins[1] in env else self.init[ins[1]])
         if op == "Pad":
@@ -148,8 +158,8 @@ class TorchSnn:
         return logits / T
 
 
-def cpp_bench(binary, data, T, filt, min_time):
-    env = dict(os.environ, SDM_BENCH_DATA=data, SDM_BENCH_T=str(T))
+def cpp_bench(binary, model, data, T, filt, min_time):
+    env = dict(os.environ, SDM_BENCH_MODEL=model, SDM_BENCH_DATA=data, SDM_BENCH_T=str(T))
     out = subprocess.run([binary, f"--benchmark_filter={filt}", "--benchmark_format=json",
                           f"--benchmark_min_time={min_time}"], env=env, check=True,
                          capture_output=True, text=True).stdout
@@ -222,7 +232,7 @@ def main():
         keep("torch_b1", cpu / n, wall / n)
         cpu, wall = timed(lambda: snn.run(clips, a.T))
         keep("torch_bN", cpu / n, wall / n)
-        res = cpp_bench(a.bench, data, a.T, "BM_IntSnn$|BM_FloatSnnSparse", 0.5)
+        res = cpp_bench(a.bench, os.path.abspath(a.model), data, a.T, "BM_IntSnn$|BM_FloatSnnSparse", 0.5)
         for k, v in res.items():
             keep(k, v["cpu_s"], v["wall_s"])
             best[k]["events_per_s"] = max(best[k].get("events_per_s", 0), v["events_per_s"])
