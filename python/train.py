@@ -38,7 +38,7 @@ RECIPES = {
                  "aug": {"roll": False, "invert": False}},
     "deep": {"arch": "deep", "data": {"preset": "hard", "size": 16, "frames": 8, "train": 5000,
                                       "test": 1000, "seed": 1},
-             "epochs": 8, "lr": 0.02, "batch": 32, "aug": {"roll": True, "invert": True}},
+             "epochs": 40, "lr": 0.02, "batch": 32, "aug": {"roll": True, "invert": True}},
 }
 
 
