@@ -572,10 +572,12 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       }
     }
     LogicRef* addr = m->AddWireAssign(vast::Name("addr", bname), f.Ternary(we, wa, g.resize_u(p0_addr.q, aw)));
+    // "no change" read port: the read register holds during a write (SPRAM semantics);
+    // the datapath never reads while the write-back runs.
     Block* b = m->AddAlwaysFf(clk);
     If* i = b->AddIf(we);
     i->then_block()->Nonblocking(f.Index(mem, addr), wd);
-    b->Nonblocking(rd[bi], f.Index(mem, addr));
+    i->Else()->Nonblocking(rd[bi], f.Index(mem, addr));
     memmap.push_back({{"bank", bi}, {"memory", vast::Name("mem", bname)}, {"depth", bk.depth}, {"word_bits", W},
                       {"bits", long(W) * bk.depth}, {"tensors", members}});
   }
