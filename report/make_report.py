@@ -322,7 +322,7 @@ def section_synth(s, out):
                      u("lut"), u("ff"), u("bram"), u("spram"), u("dsp"), timing,
                      "{:.0f} + {:.0f}".format(j.get("synth_seconds", 0), j.get("pnr_seconds", 0))])
         for k, v in (j.get("tool_versions") or {}).items():
-            versions[k] = v
+            versions["{} {}".format(j["board"], k)] = v
     if not rows:
         return "<p>Synthesis was skipped (--skip-synth).</p>"
     pc = s["rtl"]["predicted_cycles"]["per_clip"]
@@ -330,7 +330,9 @@ def section_synth(s, out):
     for j in s.get("synth", []):
         if j.get("fits") and j.get("target_mhz"):
             f = min(j["fmax_mhz"], j["target_mhz"]) if j.get("meets_timing") else j["fmax_mhz"]
-            lat.append("latency {}: {:.1f} ms per clip at {:.1f} MHz".format(esc(j["board"]), pc / (j["target_mhz"] * 1e3), j["target_mhz"]))
+            if f > 0:
+                lat.append("latency {}: {:.1f} ms per clip at {:.1f} MHz{}".format(
+                    esc(j["board"]), pc / (f * 1e3), f, "" if j.get("meets_timing") else " (its Fmax; the target is not met)"))
     nofit = [j["board"] for j in s.get("synth", []) if "fits" in j and not j["fits"]]
     if nofit:
         lat.append("does not fit on {}: try fewer lanes (<code>sdmforge run --lanes N</code>) or search the "
