@@ -95,6 +95,19 @@ struct Gen {
     if (lo == 0 && *e->width() == hi + 1) return e;
     return f.Slice(ref(e, "sl"), hi, lo);
   }
+  // x times a non-negative constant, modulo 2^width(x), as shifts and adds: constant
+  // products must not become DSP multipliers (the UP5K has 8, the lanes need them).
+  const Expr* mulc(const Expr* x, long c, bool sgn) {
+    const int w = *x->width();
+    if (c == 0) return sgn ? SL(w, 0) : L(w, 0);
+    const Expr* acc = nullptr;
+    for (int k = 0; k < w && (c >> k) != 0; ++k) {
+      if (((c >> k) & 1) == 0) continue;
+      const Expr* term = k == 0 ? x : f.Shl(x, f.Int(k));
+      acc = acc ? f.Add(acc, term) : term;
+    }
+    return acc ? acc : (sgn ? SL(w, 0) : L(w, 0));
+  }
   // unsigned value `e` resized to w bits (zero-extend or truncate)
   const Expr* resize_u(const Expr* e, int w) {
     const int ew = *e->width();
@@ -298,41 +311,38 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       it->Blocking(td_last_ci, f.Eq(ci.q, g.L(CIW, t.ci - 1)));
       it->Blocking(td_src, g.L(TIDW, t.src));
       // input coordinate = out * stride - pad + kernel offset
-      const Expr* fi = f.Add(f.Sub(f.Mul(sc(fo.q), g.SL(CW, t.stride[0])), g.SL(CW, t.pad_lo[0])), sc(dt.q));
-      const Expr* hi = f.Add(f.Sub(f.Mul(sc(ho.q), g.SL(CW, t.stride[1])), g.SL(CW, t.pad_lo[1])), sc(dh.q));
-      const Expr* wi = f.Add(f.Sub(f.Mul(sc(wo.q), g.SL(CW, t.stride[2])), g.SL(CW, t.pad_lo[2])), sc(dw.q));
+      const Expr* fi = f.Add(f.Sub(g.mulc(sc(fo.q), t.stride[0], true), g.SL(CW, t.pad_lo[0])), sc(dt.q));
+      const Expr* hi = f.Add(f.Sub(g.mulc(sc(ho.q), t.stride[1], true), g.SL(CW, t.pad_lo[1])), sc(dh.q));
+      const Expr* wi = f.Add(f.Sub(g.mulc(sc(wo.q), t.stride[2], true), g.SL(CW, t.pad_lo[2])), sc(dw.q));
       auto inr = [&](const Expr* x, int n) {
         return f.LogicalAnd(f.Ge(x, g.SL(CW, 0)), f.Lt(x, g.SL(CW, n)));
       };
       it->Blocking(td_inr, f.LogicalAnd(f.LogicalAnd(inr(fi, is.f), inr(hi, is.h)), inr(wi, is.w)));
       auto u = [&](const Expr* x) { return g.resize_u(f.Unsigned(x), AX); };
       const Expr* addr = f.Add(
-          f.Mul(f.Add(f.Mul(f.Add(f.Mul(g.resize_u(ci.q, AX), g.L(AX, is.f)), u(fi)), g.L(AX, is.h)), u(hi)),
-                g.L(AX, is.w)),
+          g.mulc(f.Add(g.mulc(f.Add(g.mulc(g.resize_u(ci.q, AX), is.f, false), u(fi)), is.h, false), u(hi)), is.w, false),
           u(wi));
       // bank word: base + neuron (packed steps) or base + neuron*T + t (one value per word)
       const QTensor& sq = q.tensors[t.src];
       const bool sp = p.split[t.src];
       const Expr* baddr = f.Add(g.L(AX, p.bank_base[t.src]),
-                                sp ? f.Add(f.Mul(addr, g.L(AX, sq.per_step ? T : 1)), g.resize_u(tt.q, AX)) : addr);
+                                sp ? f.Add(g.mulc(addr, sq.per_step ? T : 1, false), g.resize_u(tt.q, AX)) : addr);
       it->Blocking(td_addr, baddr);
       if (t.diag_ones) {
         // sum pool: lane l adds input channel cg*L + l with weight 1 (nothing stored)
         const int DW = std::max(CHW, CIW) + 1;
         std::vector<const Expr*> hits;
         for (int l = Ln - 1; l >= 0; --l)
-          hits.push_back(f.Eq(g.resize_u(ci.q, DW), f.Add(f.Mul(g.resize_u(cg.q, DW), g.L(DW, Ln)), g.L(DW, l))));
+          hits.push_back(f.Eq(g.resize_u(ci.q, DW), f.Add(g.mulc(g.resize_u(cg.q, DW), Ln, false), g.L(DW, l))));
         it->Blocking(td_diag, Ln == 1 ? hits[0] : f.Concat(hits));
         it->Blocking(td_dsel, g.L(1, 1));
         continue;
       }
       const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
-      const Expr* kidx = f.Add(f.Mul(f.Add(f.Mul(g.resize_u(dt.q, WX), g.L(WX, t.kernel[1])), g.resize_u(dh.q, WX)),
-                                     g.L(WX, t.kernel[2])),
+      const Expr* kidx = f.Add(g.mulc(f.Add(g.mulc(g.resize_u(dt.q, WX), t.kernel[1], false), g.resize_u(dh.q, WX)), t.kernel[2], false),
                                g.resize_u(dw.q, WX));
       const Expr* wa = f.Add(g.L(WX, t.wbase),
-                             f.Add(f.Mul(f.Add(f.Mul(g.resize_u(cg.q, WX), g.L(WX, t.ci)), g.resize_u(ci.q, WX)),
-                                         g.L(WX, KK)),
+                             f.Add(g.mulc(f.Add(g.mulc(g.resize_u(cg.q, WX), t.ci, false), g.resize_u(ci.q, WX)), KK, false),
                                    kidx));
       it->Blocking(td_waddr, wa);
     }
@@ -355,7 +365,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   LogicRef* sd_oaddr = m->AddReg("sd_out_addr", Type::Bits(AWID));
   LogicRef* sd_baddr = m->AddReg("sd_bias_addr", Type::Bits(BAW));
   LogicRef* ch = m->AddWireAssign("wb_channel",
-      f.Add(f.Mul(g.resize_u(cg.q, CHW), g.L(CHW, Ln)), g.resize_u(wb.q, CHW)));
+      f.Add(g.mulc(g.resize_u(cg.q, CHW), Ln, false), g.resize_u(wb.q, CHW)));
   {
     Block* b = m->AddAlwaysComb();
     b->Blocking(sd_mode, g.L(2, 0));
@@ -395,10 +405,8 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       if (any_split) it->Blocking(sd_split, g.L(1, s.mode != HwStage::Readout && p.split[s.out] ? 1 : 0));
       const Shape& os = s.out_shape;
       it->Blocking(sd_oaddr,
-                   f.Add(f.Mul(f.Add(f.Mul(f.Add(f.Mul(g.resize_u(ch, AWID), g.L(AWID, os.f)), g.resize_u(fo.q, AWID)),
-                                           g.L(AWID, os.h)),
-                                     g.resize_u(ho.q, AWID)),
-                               g.L(AWID, os.w)),
+                   f.Add(g.mulc(f.Add(g.mulc(f.Add(g.mulc(g.resize_u(ch, AWID), os.f, false), g.resize_u(fo.q, AWID)), os.h, false),
+                                     g.resize_u(ho.q, AWID)), os.w, false),
                          g.resize_u(wo.q, AWID)));
       it->Blocking(sd_baddr, f.Add(g.L(BAW, s.bias_base), g.resize_u(cg.q, BAW)));
     }
@@ -563,7 +571,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
         }
         tw_data[ti] = m->AddWireAssign(vast::Name("wdata_t", ti), data);
         // modulo 2^aw: the word address of a valid write is below the bank depth
-        const Expr* word = sp ? f.Add(f.Mul(g.resize_u(sd_oaddr, aw), g.L(aw, st)), g.resize_u(wbt.q, aw))
+        const Expr* word = sp ? f.Add(g.mulc(g.resize_u(sd_oaddr, aw), st, false), g.resize_u(wbt.q, aw))
                               : g.resize_u(sd_oaddr, aw);
         If* i = b->AddIf(f.LogicalAnd(is_state(S_WB), f.Eq(sd_out, g.L(TIDW, ti))));
         i->then_block()->Blocking(we, g.L(1, 1));
@@ -599,7 +607,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       } else {
         const int bw = clog2(long(steps[ti] * bits));
         const Expr* word = g.bits(r, steps[ti] * bits - 1, 0);
-        val = f.PartSelect(g.ref(word, "xword"), f.Mul(g.resize_u(p1_t.q, bw), g.L(bw, bits)), bits);
+        val = f.PartSelect(g.ref(word, "xword"), g.mulc(g.resize_u(p1_t.q, bw), bits, false), bits);
       }
       const Expr* ext = qt.is_signed() ? g.sext(val, XW, "xval") : f.Signed(f.ZeroExtend(g.ref(val, "xval"), XW));
       c->AddItem({g.L(TIDW, ti)})->Blocking(xv, ext);
