@@ -46,7 +46,7 @@ constexpr int kCacheVersion = 1;
 struct RunOpts {
   std::string out = "sdmforge-run", model, data, boards, python = "/usr/bin/python3", json;
   double alpha = 0.2;
-  int beta = 5, T = 4, lanes = 8, threads = 0;
+  int beta = 5, T = 4, lanes = 4, threads = 0;
   int clips = -1;        // cosim clips (-1: default for the mode)
   long eval_clips = -1;  // eval clips (-1: default for the mode)
   bool skip_synth = false, quick = false, force = false, no_report = false;
