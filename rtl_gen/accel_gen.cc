@@ -61,7 +61,8 @@ std::string hex_word(const std::vector<int64_t>& lanes, int bits) {
   return s;
 }
 
-enum State { S_IDLE = 0, S_SYN, S_DRAIN, S_OUT, S_WAIT, S_WB, S_NEXT, S_DONE };
+enum State { S_IDLE = 0, S_SYN, S_DRAIN, S_OUT, S_WAIT, S_WB, S_NEXT, S_DONE, S_ARG };
+constexpr int kStateW = 4;
 
 struct Gen {
   const QNet& q;
@@ -236,7 +237,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   LogicRef* tn_m = m->AddOutput("trace_nrn_m_o", Type::Bits(Ln * NPW));
 
   // ---- controller registers ---------------------------------------------------------
-  Register state = g.reg("state", 3, S_IDLE);
+  Register state = g.reg("state", kStateW, S_IDLE);
   Register stage = g.reg("stage", STW);
   Register fo = g.reg("fo", FW), ho = g.reg("ho", HW), wo = g.reg("wo", WW), cg = g.reg("cg", GW);
   Register tt = g.reg("t", TW), rr = g.reg("r", RW), ci = g.reg("ci", CIW);
@@ -248,7 +249,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   Register pix_addr = g.reg("pix_addr", PAW);
   Register cls = g.reg("class", CLW), done = g.reg("done", 1);
 
-  auto is_state = [&](State s) { return f.Eq(state.q, g.L(3, s)); };
+  auto is_state = [&](State s) { return f.Eq(state.q, g.L(kStateW, s)); };
   const Expr* in_syn = is_state(S_SYN);
   const Expr* ready = f.LogicalOr(is_state(S_IDLE), is_state(S_DONE));
   m->AddAssign(pix_ready, ready);
@@ -716,13 +717,19 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     for (int k = K - 1; k >= 0; --k) parts.push_back(logit[k].q);
     m->AddAssign(logits_o, K == 1 ? f.Unsigned(logit[0].q) : f.Concat(parts));
   }
-  // argmax (ties -> lowest index): a compare chain, used once per clip
-  const Expr* best = logit[0].q;
-  const Expr* best_i = g.L(CLW, 0);
-  for (int k = 1; k < K; ++k) {
-    LogicRef* gt = m->AddWireAssign(vast::Name("argmax_gt", k), f.Gt(logit[k].q, best));
-    if (k + 1 < K) best = m->AddWireAssign(vast::Name("argmax_v", k), f.Ternary(gt, logit[k].q, best));
-    best_i = m->AddWireAssign(vast::Name("argmax_i", k), f.Ternary(gt, g.L(CLW, k), best_i));
+  // argmax (ties -> lowest index), sequential: one logit per cycle in S_ARG, so the
+  // comparison is one LW-bit compare, not a K-long chain (timing)
+  Register arg_k{}, best_v{}, best_i{};
+  LogicRef* arg_cur = nullptr;
+  if (K > 1) {
+    arg_k = g.reg("arg_k", CLW);
+    best_i = g.reg("arg_best_i", CLW);
+    best_v = m->AddRegister("arg_best_v", Type::SBits(LW), g.SL(LW, 0), clk, rst, RegisterOptions{nullptr, true, ""});
+    arg_cur = m->AddReg("arg_cur", Type::SBits(LW));
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(arg_cur, logit[0].q);
+    Case* c = b->AddCase(arg_k.q);
+    for (int k = 1; k < K; ++k) c->AddItem({g.L(CLW, k)})->Blocking(arg_cur, logit[k].q);
   }
 
   // ---- trace port: every tensor word written, for co-simulation ------------------------
@@ -792,6 +799,11 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
                         &syn_first, &pix_addr, &cls, &done})
       b->Blocking(r->d, r->q);
     if (any_split) b->Blocking(wbt.d, wbt.q);
+    if (K > 1) {
+      b->Blocking(arg_k.d, arg_k.q);
+      b->Blocking(best_i.d, best_i.q);
+      b->Blocking(best_v.d, best_v.q);
+    }
     // pixel stream
     If* px = b->AddIf(pix_hs);
     If* pl = px->then_block()->AddIf(pix_last);
@@ -802,16 +814,16 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     auto start_run = [&](Block* blk) {
       If* s = blk->AddIf(start);
       Block* sb = s->then_block();
-      sb->Blocking(state.d, g.L(3, S_SYN));
+      sb->Blocking(state.d, g.L(kStateW, S_SYN));
       for (Register* r : {&stage, &fo, &ho, &wo, &cg, &tt, &rr, &ci, &dt, &dh, &dw, &wb})
         sb->Blocking(r->d, g.L(*r->q->width(), 0));
       sb->Blocking(syn_first.d, g.L(1, 1));
       sb->Blocking(done.d, g.L(1, 0));
     };
-    start_run(c->AddItem({g.L(3, S_IDLE)}));
-    start_run(c->AddItem({g.L(3, S_DONE)}));
+    start_run(c->AddItem({g.L(kStateW, S_IDLE)}));
+    start_run(c->AddItem({g.L(kStateW, S_DONE)}));
     {  // one synapse per cycle; the loop counters wrap to their start after the last
-      Block* s = c->AddItem({g.L(3, S_SYN)});
+      Block* s = c->AddItem({g.L(kStateW, S_SYN)});
       s->Blocking(syn_first.d, g.L(1, 0));
       If* i1 = s->AddIf(f.LogicalNot(td_last_dw));
       i1->then_block()->Blocking(dw.d, f.Add(dw.q, g.L(KWW, 1)));
@@ -833,44 +845,44 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       i5->then_block()->Blocking(rr.d, f.Add(rr.q, g.L(RW, 1)));
       Block* e5 = i5->Else();
       e5->Blocking(rr.d, sd_first_r);
-      e5->Blocking(state.d, g.L(3, S_DRAIN));
+      e5->Blocking(state.d, g.L(kStateW, S_DRAIN));
       e5->Blocking(drain.d, g.L(2, 0));
     }
     {  // kDrain cycles until the last product is in the accumulators
-      Block* s = c->AddItem({g.L(3, S_DRAIN)});
+      Block* s = c->AddItem({g.L(kStateW, S_DRAIN)});
       s->Blocking(drain.d, f.Add(drain.q, g.L(2, 1)));
       If* i = s->AddIf(f.Eq(drain.q, g.L(2, kDrain - 1)));
-      i->then_block()->Blocking(state.d, g.L(3, S_OUT));
+      i->then_block()->Blocking(state.d, g.L(kStateW, S_OUT));
     }
     {  // feed the neuron / store the sum / add to the logits, once per step
-      Block* s = c->AddItem({g.L(3, S_OUT)});
+      Block* s = c->AddItem({g.L(kStateW, S_OUT)});
       const Expr* last_t = f.Eq(tt.q, g.L(TW, T - 1));
       If* st = s->AddIf(f.LogicalAnd(sd_static, f.Eq(sd_mode, g.L(2, HwStage::Neuron))));
       // static current: the neuron steps T times on the same current
       If* a = st->then_block()->AddIf(last_t);
       a->then_block()->Blocking(tt.d, g.L(TW, 0));
-      a->then_block()->Blocking(state.d, g.L(3, S_WAIT));
+      a->then_block()->Blocking(state.d, g.L(kStateW, S_WAIT));
       a->then_block()->Blocking(wait.d, g.L(1, 0));
       a->Else()->Blocking(tt.d, f.Add(tt.q, g.L(TW, 1)));
       Block* dyn = st->Else();
       If* bq = dyn->AddIf(f.LogicalOr(sd_static, last_t));
       bq->then_block()->Blocking(tt.d, g.L(TW, 0));
-      bq->then_block()->Blocking(state.d, g.L(3, S_WAIT));
+      bq->then_block()->Blocking(state.d, g.L(kStateW, S_WAIT));
       bq->then_block()->Blocking(wait.d, g.L(1, 0));
       Block* more = bq->Else();
       more->Blocking(tt.d, f.Add(tt.q, g.L(TW, 1)));
-      more->Blocking(state.d, g.L(3, S_SYN));
+      more->Blocking(state.d, g.L(kStateW, S_SYN));
       more->Blocking(syn_first.d, g.L(1, 1));
     }
     {  // neuron latency
-      Block* s = c->AddItem({g.L(3, S_WAIT)});
+      Block* s = c->AddItem({g.L(kStateW, S_WAIT)});
       s->Blocking(wait.d, g.L(1, 1));
       If* i = s->AddIf(wait.q);
       i->then_block()->Blocking(wb.d, g.L(LNW, 0));
-      i->then_block()->Blocking(state.d, f.Ternary(f.Eq(sd_mode, g.L(2, HwStage::Readout)), g.L(3, S_NEXT), g.L(3, S_WB)));
+      i->then_block()->Blocking(state.d, f.Ternary(f.Eq(sd_mode, g.L(2, HwStage::Readout)), g.L(kStateW, S_NEXT), g.L(kStateW, S_WB)));
     }
     {  // one word per cycle into the output tensor: per lane, per step if split
-      Block* s = c->AddItem({g.L(3, S_WB)});
+      Block* s = c->AddItem({g.L(kStateW, S_WB)});
       Block* lane_done = s;
       if (any_split) {
         If* sp = s->AddIf(f.LogicalAnd(sd_split, f.Ne(wbt.q, g.L(TW, T - 1))));
@@ -879,12 +891,12 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
         lane_done->Blocking(wbt.d, g.L(TW, 0));
       }
       If* i = lane_done->AddIf(sd_last_wb);
-      i->then_block()->Blocking(state.d, g.L(3, S_NEXT));
+      i->then_block()->Blocking(state.d, g.L(kStateW, S_NEXT));
       i->Else()->Blocking(wb.d, f.Add(wb.q, g.L(LNW, 1)));
     }
     {  // next output group: channel group, then column, row, frame, stage
-      Block* s = c->AddItem({g.L(3, S_NEXT)});
-      s->Blocking(state.d, g.L(3, S_SYN));
+      Block* s = c->AddItem({g.L(kStateW, S_NEXT)});
+      s->Blocking(state.d, g.L(kStateW, S_SYN));
       s->Blocking(syn_first.d, g.L(1, 1));
       If* a = s->AddIf(f.LogicalNot(sd_last_cg));
       a->then_block()->Blocking(cg.d, f.Add(cg.q, g.L(GW, 1)));
@@ -903,12 +915,31 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       Block* d3 = d2->Else();
       d3->Blocking(fo.d, g.L(FW, 0));
       If* e = d3->AddIf(sd_last_stage);
-      e->then_block()->Blocking(state.d, g.L(3, S_DONE));
-      e->then_block()->Blocking(done.d, g.L(1, 1));
-      e->then_block()->Blocking(cls.d, best_i);
       e->then_block()->Blocking(syn_first.d, g.L(1, 0));
+      if (K > 1) {
+        e->then_block()->Blocking(state.d, g.L(kStateW, S_ARG));
+        e->then_block()->Blocking(arg_k.d, g.L(CLW, 1));
+        e->then_block()->Blocking(best_i.d, g.L(CLW, 0));
+        e->then_block()->Blocking(best_v.d, logit[0].q);
+      } else {
+        e->then_block()->Blocking(state.d, g.L(kStateW, S_DONE));
+        e->then_block()->Blocking(done.d, g.L(1, 1));
+        e->then_block()->Blocking(cls.d, g.L(CLW, 0));
+      }
       e->Else()->Blocking(stage.d, f.Add(stage.q, g.L(STW, 1)));
       e->Else()->Blocking(rr.d, sd_next_r);
+    }
+    if (K > 1) {  // one logit per cycle; strict > keeps the lowest index on ties
+      Block* s = c->AddItem({g.L(kStateW, S_ARG)});
+      const Expr* gt = f.Gt(arg_cur, best_v.q);
+      If* better = s->AddIf(gt);
+      better->then_block()->Blocking(best_v.d, arg_cur);
+      better->then_block()->Blocking(best_i.d, arg_k.q);
+      If* fin = s->AddIf(f.Eq(arg_k.q, g.L(CLW, K - 1)));
+      fin->then_block()->Blocking(state.d, g.L(kStateW, S_DONE));
+      fin->then_block()->Blocking(done.d, g.L(1, 1));
+      fin->then_block()->Blocking(cls.d, f.Ternary(gt, arg_k.q, best_i.q));
+      fin->Else()->Blocking(arg_k.d, f.Add(arg_k.q, g.L(CLW, 1)));
     }
   }
 
@@ -959,8 +990,9 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   sig["stages"] = st;
   sig["predicted_cycles"] = {
       {"per_clip", pred.per_clip}, {"dense_bound", pred.dense_bound}, {"load_cycles", pred.load_cycles},
+      {"argmax_cycles", pred.argmax_cycles},
       {"per_stage", pred.per_stage},
-      {"formula", "per output group: steps*(S+3) [static neuron: S+2+T; static sum: S+3] + 2 + lanes_written + 1; "
+      {"formula", "per output group: steps*(S+4) [static neuron: S+3+T; static sum: S+4] + 2 + words_written + 1; plus K-1 argmax cycles per clip; "
                   "S = synapses per group and step (dense: zero spikes are not skipped)"}};
   sig["weights_digest"] = std::hash<std::string>{}(out.files["weights.hex"] + out.files["bias.hex"]);
   out.signature = sig;

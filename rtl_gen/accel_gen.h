@@ -80,6 +80,7 @@ struct CyclePrediction {
   long per_clip = 0;         // from start (tlast accepted) to done
   long dense_bound = 0;      // sum of synaptic connections x T / lanes
   long load_cycles = 0;      // pixel stream, one per cycle when valid every cycle
+  long argmax_cycles = 0;    // after the readout: one logit per cycle
 };
 CyclePrediction predict_cycles(const HwPlan& p, const QNet& q);
 

@@ -160,6 +160,10 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     c.per_stage.push_back(positions * per_pos);
     c.per_clip += positions * per_pos;
   }
+  // sequential argmax: one logit per cycle after the readout
+  const int K = q.num_classes();
+  c.argmax_cycles = K > 1 ? K - 1 : 0;
+  c.per_clip += c.argmax_cycles;
   long conn = 0;
   for (const QStage& s : q.stages) {
     if (s.kind == QStage::SumPool) continue;
