@@ -467,8 +467,12 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   m->AddAlwaysComb()->Blocking(p0_src.d, td_src);
   m->AddAlwaysComb()->Blocking(p0_addr.d, g.bits(td_addr, BX - 1, 0));
   m->AddAlwaysComb()->Blocking(p0_waddr.d, g.bits(td_waddr, WAW - 1, 0));
+  // the step travels with the read only when some row reads T steps from one word
+  bool any_packed_read = false;
+  for (const HwTerm& t : p.terms)
+    if (q.tensors[t.src].per_step && T > 1 && !p.split[t.src]) any_packed_read = true;
   Register p0_t{}, p0_diag{}, p0_dsel{};
-  if (T > 1) {
+  if (any_packed_read) {
     p0_t = g.reg("p0_t", TW);
     m->AddAlwaysComb()->Blocking(p0_t.d, tt.q);
   }
@@ -491,9 +495,6 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   m->AddAlwaysComb()->Blocking(p1_inr.d, p0_inr.q);
   m->AddAlwaysComb()->Blocking(p1_src.d, p0_src.q);
   Register p1_t{}, p1_diag{}, p1_dsel{};
-  bool any_packed_read = false;
-  for (const HwTerm& t : p.terms)
-    if (q.tensors[t.src].per_step && T > 1 && !p.split[t.src]) any_packed_read = true;
   if (any_packed_read) {
     p1_t = g.reg("p1_t", TW);
     m->AddAlwaysComb()->Blocking(p1_t.d, p0_t.q);
