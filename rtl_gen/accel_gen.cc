@@ -811,6 +811,24 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     pl->then_block()->Blocking(pix_addr.d, g.L(PAW, 0));
     If* pe = pl->Else()->AddIf(f.Ne(pix_addr.q, g.L(PAW, clip - 1)));
     pe->then_block()->Blocking(pix_addr.d, f.Add(pix_addr.q, g.L(PAW, 1)));
+    // Nested loop counters, innermost first: each wraps to 0 after its `last` flag and
+    // carries into the next; the outermost one increments unless last. Returns the block
+    // that runs when every counter was at its last value (the outermost set to outer_wrap).
+    auto advance = [&](Block* blk, std::vector<std::pair<Register*, const Expr*>> inner, Register* outer,
+                       const Expr* outer_last, const Expr* outer_wrap) {
+      for (auto& [r, last] : inner) {
+        If* i = blk->AddIf(f.LogicalNot(last));
+        const int w = *r->q->width();
+        i->then_block()->Blocking(r->d, f.Add(r->q, g.L(w, 1)));
+        blk = i->Else();
+        blk->Blocking(r->d, g.L(w, 0));
+      }
+      If* i = blk->AddIf(f.LogicalNot(outer_last));
+      i->then_block()->Blocking(outer->d, f.Add(outer->q, g.L(*outer->q->width(), 1)));
+      Block* wrap = i->Else();
+      wrap->Blocking(outer->d, outer_wrap);
+      return wrap;
+    };
     Case* c = b->AddCase(state.q);
     auto start_run = [&](Block* blk) {
       If* s = blk->AddIf(start);
@@ -826,26 +844,8 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     {  // one synapse per cycle; the loop counters wrap to their start after the last
       Block* s = c->AddItem({g.L(kStateW, S_SYN)});
       s->Blocking(syn_first.d, g.L(1, 0));
-      If* i1 = s->AddIf(f.LogicalNot(td_last_dw));
-      i1->then_block()->Blocking(dw.d, f.Add(dw.q, g.L(KWW, 1)));
-      Block* e1 = i1->Else();
-      e1->Blocking(dw.d, g.L(KWW, 0));
-      If* i2 = e1->AddIf(f.LogicalNot(td_last_dh));
-      i2->then_block()->Blocking(dh.d, f.Add(dh.q, g.L(KHW, 1)));
-      Block* e2 = i2->Else();
-      e2->Blocking(dh.d, g.L(KHW, 0));
-      If* i3 = e2->AddIf(f.LogicalNot(td_last_dt));
-      i3->then_block()->Blocking(dt.d, f.Add(dt.q, g.L(KTW, 1)));
-      Block* e3 = i3->Else();
-      e3->Blocking(dt.d, g.L(KTW, 0));
-      If* i4 = e3->AddIf(f.LogicalNot(td_last_ci));
-      i4->then_block()->Blocking(ci.d, f.Add(ci.q, g.L(CIW, 1)));
-      Block* e4 = i4->Else();
-      e4->Blocking(ci.d, g.L(CIW, 0));
-      If* i5 = e4->AddIf(f.LogicalNot(sd_last_r));
-      i5->then_block()->Blocking(rr.d, f.Add(rr.q, g.L(RW, 1)));
-      Block* e5 = i5->Else();
-      e5->Blocking(rr.d, sd_first_r);
+      Block* e5 = advance(s, {{&dw, td_last_dw}, {&dh, td_last_dh}, {&dt, td_last_dt}, {&ci, td_last_ci}},
+                          &rr, sd_last_r, sd_first_r);
       e5->Blocking(state.d, g.L(kStateW, S_DRAIN));
       e5->Blocking(drain.d, g.L(2, 0));
     }
@@ -899,22 +899,8 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       Block* s = c->AddItem({g.L(kStateW, S_NEXT)});
       s->Blocking(state.d, g.L(kStateW, S_SYN));
       s->Blocking(syn_first.d, g.L(1, 1));
-      If* a = s->AddIf(f.LogicalNot(sd_last_cg));
-      a->then_block()->Blocking(cg.d, f.Add(cg.q, g.L(GW, 1)));
-      Block* a2 = a->Else();
-      a2->Blocking(cg.d, g.L(GW, 0));
-      If* b2 = a2->AddIf(f.LogicalNot(sd_last_wo));
-      b2->then_block()->Blocking(wo.d, f.Add(wo.q, g.L(WW, 1)));
-      Block* b3 = b2->Else();
-      b3->Blocking(wo.d, g.L(WW, 0));
-      If* c2 = b3->AddIf(f.LogicalNot(sd_last_ho));
-      c2->then_block()->Blocking(ho.d, f.Add(ho.q, g.L(HW, 1)));
-      Block* c3 = c2->Else();
-      c3->Blocking(ho.d, g.L(HW, 0));
-      If* d2 = c3->AddIf(f.LogicalNot(sd_last_fo));
-      d2->then_block()->Blocking(fo.d, f.Add(fo.q, g.L(FW, 1)));
-      Block* d3 = d2->Else();
-      d3->Blocking(fo.d, g.L(FW, 0));
+      Block* d3 = advance(s, {{&cg, sd_last_cg}, {&wo, sd_last_wo}, {&ho, sd_last_ho}}, &fo, sd_last_fo,
+                          g.L(FW, 0));
       If* e = d3->AddIf(sd_last_stage);
       e->then_block()->Blocking(syn_first.d, g.L(1, 0));
       if (K > 1) {
