@@ -174,7 +174,11 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   const int NW = std::max(2, ubits(p.cfg.neuron.max_burst()) + 1);
   const int NPW = p.neuron_pw, NACC = p.neuron_acc, NF = p.neuron_F;
   const int LW = p.logit_w, CLW = ubits(std::max(K - 1, 1));
-  const long WDEPTH = std::max<long>(p.weight_words, 1), BDEPTH = std::max<long>(p.bias_words, 1);
+  // The weight ROM is padded with zero words to a multiple of 512 so that it fills whole
+  // block RAMs (iCE40 EBR: 256 deep, ECP5 DP16KD: 512) and `synth --patch` can swap its
+  // contents in a placed bitstream (icebram / ecpbram need whole blocks).
+  const long WDEPTH = std::max<long>((p.weight_words + 511) / 512 * 512, 512),
+             BDEPTH = std::max<long>(p.bias_words, 1);
   const int WAW = clog2(WDEPTH), BAW = clog2(BDEPTH);
   int TDW = 8;
   std::vector<int> steps(static_cast<size_t>(NT)), wordw(static_cast<size_t>(NT));
@@ -433,7 +437,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
             hex += hex_word(lanesv, WB) + "\n";
           }
     }
-    if (p.weight_words == 0) hex = hex_word(std::vector<int64_t>(size_t(Ln), 0), WB) + "\n";
+    for (long w = p.weight_words; w < WDEPTH; ++w) hex += hex_word(std::vector<int64_t>(size_t(Ln), 0), WB) + "\n";
     out.files["weights.hex"] = hex;
     std::string bh;
     for (const HwStage& s : p.stages) {
