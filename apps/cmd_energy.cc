@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/cli_util.h"
 #include "apps/commands.h"
 #include "data/dataset.h"
 #include "golden/artifact.h"
@@ -25,10 +26,6 @@ struct EnergyOpts {
   long clips = 200;
   bool no_dual = false, no_hw = false, quiet = false;
 };
-
-bool ends_with(const std::string& s, const std::string& suf) {
-  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-}
 
 void run_energy(const EnergyOpts& o, CLI::App* cmd) {
   Graph g;
@@ -57,11 +54,7 @@ void run_energy(const EnergyOpts& o, CLI::App* cmd) {
   if (o.lanes < 1 || o.lanes > 64) throw Error(fmt::format("lanes = {} outside [1, 64]", o.lanes));
   if (o.clips < 0) throw Error(fmt::format("clips = {} must be >= 0", o.clips));
   Dataset d = load_dataset(o.data, size_t(o.clips));
-  ClipSet cs;
-  cs.data = d.clips.data();
-  cs.n = long(d.size());
-  cs.clip_size = long(d.clip_size());
-  cs.labels = d.labels;
+  ClipSet cs = clip_set(d);
   const int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   MeasuredEnergy m = measure_energy(g, cs, cfg, threads);
   nlohmann::json j;

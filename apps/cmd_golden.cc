@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/cli_util.h"
 #include "apps/commands.h"
 #include "data/dataset.h"
 #include "golden/artifact.h"
@@ -17,10 +18,6 @@
 
 namespace sdm::cli {
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suf) {
-  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-}
 
 // A model argument: an ONNX export or a converted artifact.
 struct LoadedModel {
@@ -163,11 +160,7 @@ void run_eval(const EvalOpts& o) {
     else throw Error(fmt::format("mode '{}' is not float or int", md));
   }
   Dataset d = load_dataset(o.data, size_t(std::max(0L, o.limit)));
-  ClipSet cs;
-  cs.data = d.clips.data();
-  cs.n = long(d.size());
-  cs.clip_size = long(d.clip_size());
-  cs.labels = d.labels;
+  ClipSet cs = clip_set(d);
   EvalResult r = evaluate(m.graph, cs, req);
   nlohmann::json j = to_json(r);
   j["model"] = o.model;

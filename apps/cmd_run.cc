@@ -22,6 +22,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/cli_util.h"
 #include "apps/commands.h"
 #include "data/dataset.h"
 #include "data/synth.h"
@@ -329,11 +330,7 @@ void run_main(RunOpts o) {
   data_info["eval_clips"] = ds.size();
   data_info["clip_shape"] = ds.clip_shape;
   data_info["classes"] = ds.class_names;
-  ClipSet cs;
-  cs.data = ds.clips.data();
-  cs.n = long(ds.size());
-  cs.clip_size = long(ds.clip_size());
-  cs.labels = ds.labels;
+  ClipSet cs = clip_set(ds);
 
   // ---- 2. convert ----
   const std::string model_key = file_key(o.model);
