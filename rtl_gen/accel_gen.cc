@@ -109,6 +109,12 @@ struct Gen {
     }
     return acc ? acc : (sgn ? SL(w, 0) : L(w, 0));
   }
+  // A pipeline register: q is `src` one cycle later.
+  Register delay(const std::string& name, int w, const Expr* src) {
+    Register r = reg(name, w);
+    m->AddAlwaysComb()->Blocking(r.d, src);
+    return r;
+  }
   // unsigned value `e` resized to w bits (zero-extend or truncate)
   const Expr* resize_u(const Expr* e, int w) {
     const int ew = *e->width();
@@ -476,15 +482,10 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   for (const HwTerm& t : p.terms)
     if (q.tensors[t.src].per_step && T > 1 && !p.split[t.src]) any_packed_read = true;
   Register p0_t{}, p0_diag{}, p0_dsel{};
-  if (any_packed_read) {
-    p0_t = g.reg("p0_t", TW);
-    m->AddAlwaysComb()->Blocking(p0_t.d, tt.q);
-  }
+  if (any_packed_read) p0_t = g.delay("p0_t", TW, tt.q);
   if (any_diag) {
-    p0_diag = g.reg("p0_diag", Ln);
-    p0_dsel = g.reg("p0_diag_row", 1);
-    m->AddAlwaysComb()->Blocking(p0_diag.d, td_diag);
-    m->AddAlwaysComb()->Blocking(p0_dsel.d, td_dsel);
+    p0_diag = g.delay("p0_diag", Ln, td_diag);
+    p0_dsel = g.delay("p0_diag_row", 1, td_dsel);
   }
   LogicRef* w_q = m->AddReg("weight_q", Type::Bits(Ln * WB));
   {
@@ -493,21 +494,13 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   }
 
   // pipeline stage 1: memory read (data in the bank read registers)
-  Register p1_valid = g.reg("p1_valid", 1), p1_inr = g.reg("p1_in_range", 1);
-  Register p1_src = g.reg("p1_src", TIDW);
-  m->AddAlwaysComb()->Blocking(p1_valid.d, p0_valid.q);
-  m->AddAlwaysComb()->Blocking(p1_inr.d, p0_inr.q);
-  m->AddAlwaysComb()->Blocking(p1_src.d, p0_src.q);
+  Register p1_valid = g.delay("p1_valid", 1, p0_valid.q), p1_inr = g.delay("p1_in_range", 1, p0_inr.q);
+  Register p1_src = g.delay("p1_src", TIDW, p0_src.q);
   Register p1_t{}, p1_diag{}, p1_dsel{};
-  if (any_packed_read) {
-    p1_t = g.reg("p1_t", TW);
-    m->AddAlwaysComb()->Blocking(p1_t.d, p0_t.q);
-  }
+  if (any_packed_read) p1_t = g.delay("p1_t", TW, p0_t.q);
   if (any_diag) {
-    p1_diag = g.reg("p1_diag", Ln);
-    p1_dsel = g.reg("p1_diag_row", 1);
-    m->AddAlwaysComb()->Blocking(p1_diag.d, p0_diag.q);
-    m->AddAlwaysComb()->Blocking(p1_dsel.d, p0_dsel.q);
+    p1_diag = g.delay("p1_diag", Ln, p0_diag.q);
+    p1_dsel = g.delay("p1_diag_row", 1, p0_dsel.q);
   }
 
   // lane slots written by the output unit; the write-back reads lane wb (and step wb_t)
