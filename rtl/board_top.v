@@ -6,6 +6,11 @@
 // A frame that fails (checksum, framing, line idle mid-frame) is still completed towards
 // the accelerator (padded with zeros) so that its loader stays in step; its result is
 // discarded and an error frame is sent instead.
+// Timing: the link runs at the accelerator's clock, so nothing here may be slower than the
+// datapath. The length field is checked byte by byte against constants (no 32-bit compare
+// in the frame parser), a reply starts one cycle after its state is entered (the start
+// does not hang off the parser's next-state logic), and the reply byte is a register
+// loaded one cycle ahead of the UART handshake (the 45-byte result mux ends in a flop).
 module board_top #(
   parameter integer CLK_HZ      = 30000000,
   parameter integer BAUD        = 115200,
@@ -26,7 +31,11 @@ module board_top #(
   localparam integer ClksPerBit = (CLK_HZ + BAUD / 2) / BAUD;
   localparam integer IdleBits   = (IDLE_BITS < 64) ? 64 : IDLE_BITS;  // > one error frame
   localparam [31:0]  IdleClks   = IdleBits * ClksPerBit;
-  localparam [31:0]  ClipLast   = CLIP_BYTES - 1;
+  localparam integer IdxWI      = $clog2(CLIP_BYTES + 1);
+  localparam integer IdxW       = (IdxWI < 2) ? 2 : IdxWI;
+  localparam integer ClipLastI  = CLIP_BYTES - 1;
+  localparam [IdxW-1:0] ClipLast = ClipLastI[IdxW-1:0];
+  localparam [31:0]  ClipLen    = CLIP_BYTES;  // the length field, little-endian bytes
   localparam integer ResBytes   = 1 + 4 * NUM_CLASSES + 4;  // class, logits, cycles
   localparam integer InfoBytes  = 16;
   localparam integer ResLenI    = ResBytes + 3;  // sync, type, payload, checksum
@@ -51,8 +60,11 @@ module board_top #(
   wire [7:0] rx_data;
   wire       rx_valid, rx_ferr;
   wire       tx_ready;
-  reg  [7:0] tx_byte;
+  reg  [7:0] tx_byte_q, tx_byte_d;
+  reg        tx_ok_q;  // tx_byte_q holds the byte of the current tx_idx_q / tx_kind_q
   reg        tx_active_q, tx_active_d;
+  wire       tx_valid = tx_active_q && tx_ok_q;
+  wire       tx_fire  = tx_valid && tx_ready;
 
   uart_rx #(.CLKS_PER_BIT(ClksPerBit)) u_rx (
     .clk_i      (clk_i),
@@ -66,8 +78,8 @@ module board_top #(
   uart_tx #(.CLKS_PER_BIT(ClksPerBit)) u_tx (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .data_i (tx_byte),
-    .valid_i(tx_active_q),
+    .data_i (tx_byte_q),
+    .valid_i(tx_valid),
     .ready_o(tx_ready),
     .tx_o   (uart_tx_o)
   );
@@ -131,18 +143,20 @@ module board_top #(
   assign info_bytes = {BaudW, ClkW, ClipW, LogitW8, ClassW8, Classes8, ProtocolVersion};
 
   // ---------------------------------------------------------------- link FSM
-  reg [3:0]  state_q, state_d;
-  reg [7:0]  type_q, type_d;
-  reg [31:0] len_q, len_d;
-  reg [31:0] idx_q, idx_d;
-  reg [7:0]  csum_q, csum_d;
-  reg [7:0]  err_q, err_d;
-  reg [7:0]  last_q, last_d;
-  reg [31:0] idle_q, idle_d;
-  reg [1:0]  tx_kind_q, tx_kind_d;
-  reg [15:0] tx_idx_q, tx_idx_d;
-  reg [7:0]  tx_csum_q, tx_csum_d;
-  reg [7:0]  tx_err_q, tx_err_d;
+  reg [3:0]      state_q, state_d;
+  reg [7:0]      type_q, type_d;
+  reg            len_clip_q, len_clip_d;  // length bytes so far equal CLIP_BYTES's
+  reg            len_zero_q, len_zero_d;  // length bytes so far are zero
+  reg [IdxW-1:0] idx_q, idx_d;
+  reg [7:0]      csum_q, csum_d;
+  reg [7:0]      err_q, err_d;
+  reg [7:0]      last_q, last_d;
+  reg [31:0]     idle_q, idle_d;
+  reg            start_q, start_d;        // first cycle of PSend / PDrain: start the reply
+  reg [1:0]      tx_kind_q, tx_kind_d;
+  reg [15:0]     tx_idx_q, tx_idx_d;
+  reg [7:0]      tx_csum_q, tx_csum_d;
+  reg [7:0]      tx_err_q, tx_err_d;
 
   wire        rx_byte  = rx_valid | rx_ferr;  // a framing error still occupies a byte slot
   wire        timeout  = (idle_q == IdleClks);
@@ -150,17 +164,21 @@ module board_top #(
   wire [15:0] tx_len   = (tx_kind_q == KindResult) ? ResLen :
                          (tx_kind_q == KindInfo) ? InfoLen : ErrLen;
   wire [15:0] tx_rel   = tx_idx_q - 16'd2;
-  wire [31:0] len_new  = {rx_data, len_q[31:8]};
+  wire [7:0]  len_byte = ClipLen[8*idx_q[1:0] +: 8];
+  wire        clip_ok  = len_clip_q && (rx_data == len_byte);
+  wire        zero_ok  = len_zero_q && (rx_data == 8'd0);
 
+  // Reply byte for tx_idx_q, registered: uart_tx takes it only when tx_ok_q says it is
+  // current (the index or kind changed last cycle otherwise).
   always @* begin
-    if (tx_idx_q == 16'd0) tx_byte = SyncBoard;
+    if (tx_idx_q == 16'd0) tx_byte_d = SyncBoard;
     else if (tx_idx_q == 16'd1)
-      tx_byte = (tx_kind_q == KindResult) ? TypeResult :
-                (tx_kind_q == KindInfo) ? TypeInfo : TypeError;
-    else if (tx_idx_q == tx_len - 16'd1) tx_byte = tx_csum_q;
-    else if (tx_kind_q == KindResult) tx_byte = res_bytes[8*tx_rel +: 8];
-    else if (tx_kind_q == KindInfo) tx_byte = info_bytes[8*tx_rel +: 8];
-    else tx_byte = tx_err_q;
+      tx_byte_d = (tx_kind_q == KindResult) ? TypeResult :
+                  (tx_kind_q == KindInfo) ? TypeInfo : TypeError;
+    else if (tx_idx_q == tx_len - 16'd1) tx_byte_d = tx_csum_q;
+    else if (tx_kind_q == KindResult) tx_byte_d = res_bytes[8*tx_rel +: 8];
+    else if (tx_kind_q == KindInfo) tx_byte_d = info_bytes[8*tx_rel +: 8];
+    else tx_byte_d = tx_err_q;
   end
 
   // First error of a frame wins.
@@ -171,7 +189,8 @@ module board_top #(
   always @* begin
     state_d     = state_q;
     type_d      = type_q;
-    len_d       = len_q;
+    len_clip_d  = len_clip_q;
+    len_zero_d  = len_zero_q;
     idx_d       = idx_q;
     csum_d      = csum_q;
     err_d       = err_q;
@@ -185,11 +204,12 @@ module board_top #(
     tx_idx_d    = tx_idx_q;
     tx_csum_d   = tx_csum_q;
     tx_err_d    = tx_err_q;
+    start_d     = 1'b0;
 
     // Transmit sequencer: one byte per uart_tx handshake, checksum over type..payload.
-    if (tx_active_q && tx_ready) begin
+    if (tx_fire) begin
       tx_idx_d = tx_idx_q + 16'd1;
-      if (tx_idx_q != 16'd0) tx_csum_d = tx_csum_q + tx_byte;
+      if (tx_idx_q != 16'd0) tx_csum_d = tx_csum_q + tx_byte_q;
       if (tx_idx_q == tx_len - 16'd1) tx_active_d = 1'b0;
     end
 
@@ -206,9 +226,11 @@ module board_top #(
       end
       PType: begin
         if (rx_byte) begin
-          type_d  = rx_data;
-          csum_d  = csum_q + rx_data;
-          idx_d   = 32'd0;
+          type_d     = rx_data;
+          csum_d     = csum_q + rx_data;
+          idx_d      = {IdxW{1'b0}};
+          len_clip_d = 1'b1;
+          len_zero_d = 1'b1;
           state_d = PLen;
         end else if (timeout) begin
           err_d   = ErrTimeout;
@@ -217,19 +239,20 @@ module board_top #(
       end
       PLen: begin
         if (rx_byte) begin
-          len_d  = len_new;
-          csum_d = csum_q + rx_data;
-          idx_d  = idx_q + 32'd1;
-          if (idx_q == 32'd3) begin
-            idx_d = 32'd0;
+          len_clip_d = clip_ok;
+          len_zero_d = zero_ok;
+          csum_d     = csum_q + rx_data;
+          idx_d      = idx_q + 1'b1;
+          if (idx_q[1:0] == 2'd3) begin
+            idx_d = {IdxW{1'b0}};
             if (type_q == TypeClip) begin
-              if (len_new == CLIP_BYTES) state_d = PPayload;
+              if (clip_ok) state_d = PPayload;
               else begin
                 err_d   = ErrLength;
                 state_d = PDrain;
               end
             end else if (type_q == TypeInfo) begin
-              if (len_new == 32'd0) state_d = PCsum;
+              if (zero_ok) state_d = PCsum;
               else begin
                 err_d   = ErrLength;
                 state_d = PDrain;
@@ -251,7 +274,7 @@ module board_top #(
             last_d  = rx_data;
             state_d = PCsum;
           end else begin
-            idx_d = idx_q + 32'd1;
+            idx_d = idx_q + 1'b1;
             if (can_push) begin
               pix_valid_d = 1'b1;
               pix_data_d  = rx_data;
@@ -273,7 +296,7 @@ module board_top #(
           pix_valid_d = 1'b1;
           pix_data_d  = 8'd0;
           pix_last_d  = 1'b0;
-          idx_d       = idx_q + 32'd1;
+          idx_d       = idx_q + 1'b1;
         end
       end
       PCsum: begin
@@ -298,20 +321,21 @@ module board_top #(
         if (acc_done) state_d = PSend;
       end
       PSend: begin
-        if (!tx_active_q) state_d = PSync;
+        if (!tx_active_q && !start_q) state_d = PSync;
       end
       default: begin  // PDrain: ignore the rest of a bad frame until the line is idle
         if (timeout) state_d = PSync;
       end
     endcase
 
-    // Start a reply on entering PSend / PDrain.
-    if ((state_d == PSend || state_d == PDrain) && state_q != state_d) begin
+    // A reply starts in the first cycle of PSend / PDrain; err_q and type_q are final then.
+    if ((state_d == PSend || state_d == PDrain) && state_q != state_d) start_d = 1'b1;
+    if (start_q) begin
       tx_active_d = 1'b1;
       tx_idx_d    = 16'd0;
       tx_csum_d   = 8'd0;
-      tx_err_d    = err_d;
-      if (err_d != 8'd0) tx_kind_d = KindError;
+      tx_err_d    = err_q;
+      if (err_q != 8'd0) tx_kind_d = KindError;
       else if (type_q == TypeInfo) tx_kind_d = KindInfo;
       else tx_kind_d = KindResult;
     end
@@ -321,8 +345,9 @@ module board_top #(
     if (!rst_ni) begin
       state_q     <= PSync;
       type_q      <= 8'd0;
-      len_q       <= 32'd0;
-      idx_q       <= 32'd0;
+      len_clip_q  <= 1'b0;
+      len_zero_q  <= 1'b0;
+      idx_q       <= {IdxW{1'b0}};
       csum_q      <= 8'd0;
       err_q       <= 8'd0;
       last_q      <= 8'd0;
@@ -335,10 +360,12 @@ module board_top #(
       tx_idx_q    <= 16'd0;
       tx_csum_q   <= 8'd0;
       tx_err_q    <= 8'd0;
+      start_q     <= 1'b0;
     end else begin
       state_q     <= state_d;
       type_q      <= type_d;
-      len_q       <= len_d;
+      len_clip_q  <= len_clip_d;
+      len_zero_q  <= len_zero_d;
       idx_q       <= idx_d;
       csum_q      <= csum_d;
       err_q       <= err_d;
@@ -352,7 +379,14 @@ module board_top #(
       tx_idx_q    <= tx_idx_d;
       tx_csum_q   <= tx_csum_d;
       tx_err_q    <= tx_err_d;
+      start_q     <= start_d;
     end
+  end
+
+  // Reply byte register: no reset needed, tx_ok_q gates it.
+  always @(posedge clk_i) begin
+    tx_byte_q <= tx_byte_d;
+    tx_ok_q   <= rst_ni && !tx_fire && !start_q;
   end
 
   assign busy_o  = acc_busy;

@@ -20,7 +20,13 @@
 // the state of ONE neuron: feed t = 1..T of a neuron (first_i on t = 1), then the
 // next neuron; do not interleave neurons.
 //
-// The loop that limits Fmax is vs_q -> reset -> adder -> saturate -> vs_q; the reset
+// STEP_GAP = 2 (used by the generated accelerator, which feeds a neuron's next step no
+// sooner than 2 cycles after the previous one: a whole synapse loop lies between them)
+// takes v from the stage-2 register v_q instead: the loop then spans two cycles,
+// vs_q -> reset -> v_q and v_q -> adder -> saturate -> vs_q, and Fmax no longer depends on
+// the reset and the adder together. Steps of one neuron MUST then be >= 2 cycles apart.
+//
+// With STEP_GAP = 1 the loop that limits Fmax is vs_q -> reset -> adder -> saturate -> vs_q; the reset
 // is written as a mux of precomputed candidates (hi - BETA, 0, hi + 1, hi) on the
 // upper PW-F bits only, because subtracting n * 2^F never changes the low F bits.
 `default_nettype none
@@ -32,7 +38,8 @@ module sd_neuron #(
   parameter integer BETA      = 5,   // burst cap, 1 <= BETA <= 2^(N_W-1)-1
   parameter integer DUAL      = 1,   // 1: negative spike branch with input memory M
   parameter integer INIT_HALF = 1,   // 1: v(0) = 2^(F-1), else 0
-  parameter integer N_W       = 4    // signed spike-count width, 2..8
+  parameter integer N_W       = 4,   // signed spike-count width, 2..8
+  parameter integer STEP_GAP  = 1    // min cycles between two steps of one neuron: 1 or 2
 ) (
   input  wire                    clk_i,
   input  wire                    rst_ni,   // synchronous, active low
@@ -48,7 +55,7 @@ module sd_neuron #(
   generate
     if (F < 0 || F > PW - 1 || PW < 2 || ACC_W < 1 || N_W < 2 || N_W > 8 ||
         BETA < 1 || BETA > (1 << (N_W - 1)) - 1 || DUAL < 0 || DUAL > 1 ||
-        INIT_HALF < 0 || INIT_HALF > 1) begin : g_bad_params
+        INIT_HALF < 0 || INIT_HALF > 1 || STEP_GAP < 1 || STEP_GAP > 2) begin : g_bad_params
       sd_neuron_invalid_parameters u_invalid_parameters ();
     end
   endgenerate
@@ -71,7 +78,6 @@ module sd_neuron #(
   wire [CW-1:0] hi_c = {{(CW - HW){hi[HW-1]}}, hi};
   wire          hi_pos = !hi[HW-1] && (|hi);                 // v >= 2^F
   wire          hi_cap = !hi[HW-1] && (hi_c >= BETA_C);       // v >>> F >= BETA
-  reg           m_pos_q;                                      // ms_q > 0
   wire          v_le_neg;                                     // v <= -2^F
   wire [PW-1:0] v_after;
 
@@ -86,7 +92,8 @@ module sd_neuron #(
     end
   endgenerate
 
-  wire          neg = (DUAL == 1) && v_le_neg && m_pos_q;
+  wire          m_pos;                                        // M > 0 of this step
+  wire          neg = (DUAL == 1) && v_le_neg && m_pos;
   wire [N_W-1:0] n = hi_cap ? BETA_N :
                      hi_pos ? hi_c[N_W-1:0] :
                      neg    ? {N_W{1'b1}} : {N_W{1'b0}};
@@ -97,8 +104,10 @@ module sd_neuron #(
   // ---------------------------------------------------------------------------
   // Stage 1: saturating v + I and M + I, starting from (v0, 0) on first_i.
   // ---------------------------------------------------------------------------
-  wire [PW-1:0] v_base = first_i ? V0 : v_after;
-  wire [PW-1:0] m_base = first_i ? {PW{1'b0}} : ms_q;
+  wire [PW-1:0] v_prev;  // potential after the previous step's reset
+  wire [PW-1:0] v_base = first_i ? V0 : v_prev;
+  wire [PW-1:0] m_prev;  // M after the previous step
+  wire [PW-1:0] m_base = first_i ? {PW{1'b0}} : m_prev;
   wire [SW-1:0] cur_x = {{(SW - ACC_W){cur_i[ACC_W-1]}}, cur_i};
   wire [SW-1:0] v_sum = {{(SW - PW){v_base[PW-1]}}, v_base} + cur_x;
   wire [SW-1:0] m_sum = {{(SW - PW){m_base[PW-1]}}, m_base} + cur_x;
@@ -114,14 +123,11 @@ module sd_neuron #(
       valid1_q <= 1'b0;
       vs_q     <= {PW{1'b0}};
       ms_q     <= {PW{1'b0}};
-      m_pos_q  <= 1'b0;
     end else begin
       valid1_q <= valid_i;
       if (valid_i) begin
         vs_q    <= v_sat;
         ms_q    <= m_sat;
-        // M > 0 is decided here, outside the v feedback loop.
-        m_pos_q <= !m_sat[PW-1] && (|m_sat);
       end
     end
   end
@@ -148,6 +154,26 @@ module sd_neuron #(
       end
     end
   end
+
+  // STEP_GAP = 2: v and M loop through the stage-2 registers, and M > 0 is decided in
+  // stage 2 (off the M adder's path). STEP_GAP = 1: forwarded, M > 0 decided in stage 1.
+  generate
+    if (STEP_GAP == 2) begin : g_loop2
+      assign v_prev = v_q;
+      assign m_prev = m_q;
+      assign m_pos  = !ms_q[PW-1] && (|ms_q);
+    end else begin : g_loop1
+      // M > 0 is decided in stage 1, outside the v feedback loop.
+      reg m_pos_q;
+      always @(posedge clk_i) begin
+        if (!rst_ni) m_pos_q <= 1'b0;
+        else if (valid_i) m_pos_q <= !m_sat[PW-1] && (|m_sat);
+      end
+      assign v_prev = v_after;
+      assign m_prev = ms_q;
+      assign m_pos  = m_pos_q;
+    end
+  endgenerate
 
   assign valid_o = valid2_q;
   assign n_o     = n_q;

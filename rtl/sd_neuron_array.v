@@ -13,7 +13,8 @@ module sd_neuron_array #(
   parameter integer BETA      = 5,
   parameter integer DUAL      = 1,
   parameter integer INIT_HALF = 1,
-  parameter integer N_W       = 4
+  parameter integer N_W       = 4,
+  parameter integer STEP_GAP  = 1   // see sd_neuron.v
 ) (
   input  wire                   clk_i,
   input  wire                   rst_ni,
@@ -38,7 +39,8 @@ module sd_neuron_array #(
         .BETA     (BETA),
         .DUAL     (DUAL),
         .INIT_HALF(INIT_HALF),
-        .N_W      (N_W)
+        .N_W      (N_W),
+        .STEP_GAP (STEP_GAP)
       ) u_neuron (
         .clk_i  (clk_i),
         .rst_ni (rst_ni),

@@ -204,6 +204,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     nrn->AddParameter("DUAL", f.Int(1));
     nrn->AddParameter("INIT_HALF", f.Int(1));
     auto* pn = nrn->AddParameter("N_W", f.Int(4));
+    nrn->AddParameter("STEP_GAP", f.Int(1));
     nrn->AddInput("clk_i");
     nrn->AddInput("rst_ni");
     nrn->AddInput("valid_i");
@@ -254,6 +255,8 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   Register dt = g.reg("dt", KTW), dh = g.reg("dh", KHW), dw = g.reg("dw", KWW);
   Register drain = g.reg("drain", 2), wait = g.reg("wait", 1), wb = g.reg("wb", LNW);
   Register syn_first = g.reg("syn_first", 1);
+  // static neuron stage: the bubble cycle between two feeds of the same neuron (STEP_GAP 2)
+  Register out_gap = g.reg("out_gap", 1);
   const long clip = q.tensors[0].shape.size();
   const int PAW = clog2(clip);
   Register pix_addr = g.reg("pix_addr", PAW);
@@ -645,7 +648,8 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
 
   // ---- output unit: shared neuron array ------------------------------------------------
   const Expr* out_state = is_state(S_OUT);
-  LogicRef* nrn_valid = m->AddWireAssign("nrn_valid", f.LogicalAnd(out_state, f.Eq(sd_mode, g.L(2, HwStage::Neuron))));
+  LogicRef* nrn_valid = m->AddWireAssign(
+      "nrn_valid", f.LogicalAnd(f.LogicalAnd(out_state, f.Eq(sd_mode, g.L(2, HwStage::Neuron))), f.LogicalNot(out_gap.q)));
   LogicRef* nrn_first = m->AddWireAssign("nrn_first", f.Eq(tt.q, g.L(TW, 0)));
   std::vector<LogicRef*> n_o(static_cast<size_t>(Ln)), v_o(static_cast<size_t>(Ln)), m_o(static_cast<size_t>(Ln));
   std::vector<LogicRef*> nv(static_cast<size_t>(Ln));
@@ -666,7 +670,11 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     m->AddInstance(nrn, vast::Name("u_sd_neuron_l", l),
                    {{"ACC_W", f.Int(NACC)}, {"PW", f.Int(NPW)}, {"F", f.Int(NF)},
                     {"BETA", f.Int(ns.max_burst())}, {"DUAL", f.Int(ns.method == Method::SDM && ns.dual ? 1 : 0)},
-                    {"INIT_HALF", f.Int(ns.init_half() ? 1 : 0)}, {"N_W", f.Int(NW)}},
+                    {"INIT_HALF", f.Int(ns.init_half() ? 1 : 0)}, {"N_W", f.Int(NW)},
+                    // Step t+1 of a neuron is fed after a whole synapse loop and the read
+                    // drain, never on the cycle after step t: the neuron may close its v
+                    // loop through its output register (two cycles, faster clock).
+                    {"STEP_GAP", f.Int(2)}},
                    {{"clk_i", clk}, {"rst_ni", rst}, {"valid_i", nrn_valid}, {"first_i", nrn_first},
                     {"cur_i", cur}, {"valid_o", nv[l]}, {"n_o", n_o[l]}, {"v_o", v_o[l]}, {"m_o", m_o[l]}});
   }
@@ -794,7 +802,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   {
     Block* b = m->AddAlwaysComb();
     for (Register* r : {&state, &stage, &fo, &ho, &wo, &cg, &tt, &rr, &ci, &dt, &dh, &dw, &drain, &wait, &wb,
-                        &syn_first, &pix_addr, &cls, &done})
+                        &syn_first, &out_gap, &pix_addr, &cls, &done})
       b->Blocking(r->d, r->q);
     if (any_split) b->Blocking(wbt.d, wbt.q);
     if (K > 1) {
@@ -856,12 +864,16 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       Block* s = c->AddItem({g.L(kStateW, S_OUT)});
       const Expr* last_t = f.Eq(tt.q, g.L(TW, T - 1));
       If* st = s->AddIf(f.LogicalAnd(sd_static, f.Eq(sd_mode, g.L(2, HwStage::Neuron))));
-      // static current: the neuron steps T times on the same current
+      // static current: the neuron steps T times on the same current, every other cycle
+      // (a bubble between two steps of one neuron: the neuron's STEP_GAP = 2 contract)
       If* a = st->then_block()->AddIf(last_t);
       a->then_block()->Blocking(tt.d, g.L(TW, 0));
       a->then_block()->Blocking(state.d, g.L(kStateW, S_WAIT));
       a->then_block()->Blocking(wait.d, g.L(1, 0));
-      a->Else()->Blocking(tt.d, f.Add(tt.q, g.L(TW, 1)));
+      Block* bubble = a->ElseIf(out_gap.q);
+      bubble->Blocking(out_gap.d, g.L(1, 0));
+      bubble->Blocking(tt.d, f.Add(tt.q, g.L(TW, 1)));
+      a->Else()->Blocking(out_gap.d, g.L(1, 1));
       Block* dyn = st->Else();
       If* bq = dyn->AddIf(f.LogicalOr(sd_static, last_t));
       bq->then_block()->Blocking(tt.d, g.L(TW, 0));

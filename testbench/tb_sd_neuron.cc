@@ -8,7 +8,8 @@
 //
 // A vector is one time-step of one neuron (one lane-step for the array). Each
 // neuron runs t = 1..T (T in 1..64) back to back with first_i on t = 1; random
-// bubbles (valid_i low) separate steps and neurons. Every output is checked for
+// bubbles (valid_i low) separate steps and neurons; with STEP_GAP = 2 a bubble always
+// follows a step that the same neuron continues (the contract of that mode). Every output is checked for
 // value and for latency (exactly 2 cycles). The first mismatch is printed with the
 // configuration, vector index, time-step, cycle, inputs, DUT and expected values,
 // and the command that reproduces it; the run then stops with exit status 1.
@@ -34,6 +35,7 @@ struct Config {
   const char* name;
   const char* top;  // sd_neuron or sd_neuron_array
   int lanes, acc_w, pw, f, beta, dual, init_half, n_w;
+  int gap;  // STEP_GAP: 2 = steps of one neuron are never fed on consecutive cycles
 };
 
 int64_t SignExtend(uint64_t raw, int width) {
@@ -201,10 +203,13 @@ int Run(const Config& c, uint64_t seed, long vectors, const char* wave, const ch
   }
   dut->rst_ni = 1;
 
+  bool prev_valid = false;
   while (issued < vectors || !queue.empty()) {
     const bool more = issued < vectors;
     bool valid = false;
-    if (more && stim.Uniform(0, 7) != 0) {  // 1 in 8 cycles is a bubble
+    // STEP_GAP = 2: the step after a valid one may follow at once only for a new neuron.
+    const bool gap_bubble = c.gap == 2 && prev_valid && t < T;
+    if (more && !gap_bubble && stim.Uniform(0, 7) != 0) {  // 1 in 8 cycles is a bubble
       valid = true;
       if (t == T) {  // next neuron
         ++neuron;
@@ -249,6 +254,7 @@ int Run(const Config& c, uint64_t seed, long vectors, const char* wave, const ch
       dut->first_i = stim.Uniform(0, 1);
     }
     dut->valid_i = valid;
+    prev_valid = valid;
     tick();
     if (!check()) return finish(1, queue.front().vector + 1);
     if (cycle > 4 * vectors + 100) {
@@ -271,8 +277,8 @@ struct Entry {
 
 std::vector<Entry> Table() {
   std::vector<Entry> t;
-#define SDM_NEURON_CONFIG(NAME, TOP, LANES, ACC_W, PW, F, BETA, DUAL, INIT_HALF, N_W) \
-  t.push_back(Entry{Config{#NAME, #TOP, LANES, ACC_W, PW, F, BETA, DUAL, INIT_HALF, N_W}, \
+#define SDM_NEURON_CONFIG(NAME, TOP, LANES, ACC_W, PW, F, BETA, DUAL, INIT_HALF, N_W, GAP) \
+  t.push_back(Entry{Config{#NAME, #TOP, LANES, ACC_W, PW, F, BETA, DUAL, INIT_HALF, N_W, GAP}, \
                     nullptr});                                                         \
   t.back().run = [cfg = t.back().config](uint64_t s, long n, const char* w,           \
                                          const char* a) {                              \
