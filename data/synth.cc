@@ -102,7 +102,12 @@ struct Preset {
 };
 
 const Preset kEasy{10, 2.4, 5.0, 0.6, 1.2, 0.28, 0.5, 0.07, 0.12, 60, 150, 3, 8, 0.17, 0, 0.0, 0};
-const Preset kHard{14, 2.0, 4.4, 0.5, 1.6, 0.2, 0.5, 0.05, 0.12, 45, 130, 6, 14, 0.26, 2, 0.5, 6};
+// Hard: 14 classes (diagonals, still and shake added), smaller and fainter objects, more
+// noise, up to two distractors, occluding bands, flicker. Tuned so that the deep model
+// lands in the 85-97 % band (models/deep/card.md). Measured with the deep recipe: objects
+// from 2.0 px, sigma up to 14 and distractors of 0.7-1.3 px kept every network at chance;
+// 2.4 px, sigma 4-10, distractors 0.5-0.9 px at 0.3-0.6 contrast gave 98.5 % (too easy).
+const Preset kHard{14, 2.2, 4.5, 0.5, 1.5, 0.22, 0.5, 0.05, 0.12, 45, 135, 5, 12, 0.24, 2, 0.45, 5};
 
 const Preset& preset_of(const std::string& p) {
   if (p == "easy") return kEasy;
@@ -265,11 +270,11 @@ std::vector<uint8_t> render_clip(const Options& o, int label, uint64_t seed) {
     q.x0 = r.uni(0, S);
     q.y0 = r.uni(0, S);
     q.a0 = r.uni(0, 2 * kPi);
-    q.s_fixed = r.uni(0.7, 1.3) * k;
+    q.s_fixed = r.uni(0.6, 1.1) * k;
     double dv = r.uni(0, P.vmax) * k, da = r.uni(0, 2 * kPi);
     q.vx = dv * det_cos(da);
     q.vy = dv * det_sin(da);
-    q.value = bg + (fg - bg) * r.uni(0.4, 0.8);
+    q.value = bg + (fg - bg) * r.uni(0.35, 0.7);
     dis.push_back(q);
   }
   // Occluder (hard): a static band in the background colour, drawn over the objects.

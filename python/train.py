@@ -38,7 +38,8 @@ RECIPES = {
                  "aug": {"roll": False, "invert": False}},
     "deep": {"arch": "deep", "data": {"preset": "hard", "size": 16, "frames": 8, "train": 5000,
                                       "test": 1000, "seed": 1},
-             "epochs": 40, "lr": 0.02, "batch": 32, "aug": {"roll": True, "invert": True}},
+             "epochs": 24, "lr": 0.003, "batch": 32, "opt": "adam", "wd": 1e-4,
+             "aug": {"roll": True, "invert": True}},
 }
 
 
@@ -84,7 +85,7 @@ def write_card(out, name, recipe, model, in_shape, results, layers, onnx_info, c
         f"| synaptic ops per time-step (dense MACs) | {ops} |",
         f"| data | {data_desc} |",
         f"| data command | `{data_cmd}` |",
-        f"| training | SGD momentum 0.9, lr {recipe['lr']}, batch {recipe['batch']}, weight decay 1e-5 on conv/linear weights (not on lambda/BN/bias), lr x0.1 at 50 % and 75 % of {recipe['epochs']} epochs, seed {seed}, augmentation {recipe['aug']} |",
+        f"| training | {'AdamW' if recipe.get('opt') == 'adam' else 'SGD momentum 0.9'}, lr {recipe['lr']}, batch {recipe['batch']}, weight decay {recipe.get('wd', 1e-5):g} on conv/linear weights (not on lambda/BN/bias), lr x0.1 at 50 % and 75 % of {recipe['epochs']} epochs, seed {seed}, augmentation {recipe['aug']} |",
         f"| ANN test top-1 (PyTorch) | **{100 * results['test_acc']:.2f} %** ({results['test_n']} clips) |",
         f"| ANN train top-1 (last epoch, eval mode) | {100 * results['train_acc']:.2f} % |",
         f"| training time | {results['train_seconds']:.0f} s on {results['threads']} CPU threads ({results['host']}) |",
@@ -172,7 +173,8 @@ def main():
     log(f"recipe {a.recipe}: arch {recipe['arch']}, {w} weights, {p} parameters, "
         f"train {tuple(xtr.shape)}, test {tuple(xte.shape)}, {recipe['epochs']} epochs, seed {a.seed}")
     secs = train(model, xtr, ytr, xte, yte, recipe["epochs"], lr=recipe["lr"], batch=recipe["batch"],
-                 seed=a.seed, aug=recipe["aug"], log=log)
+                 seed=a.seed, aug=recipe["aug"], log=log, optimizer=recipe.get("opt", "sgd"),
+                 weight_decay=recipe.get("wd", 1e-5))
     test_acc, _ = evaluate(model, xte, yte)
     train_acc, _ = evaluate(model, xtr[:2000], ytr[:2000])
     log(f"final: test {100 * test_acc:.2f}% train(eval, first 2000) {100 * train_acc:.2f}% in {secs:.0f}s")
