@@ -1,0 +1,152 @@
+// cam: class activation maps of the last spiking layer (the paper's Fig. 7), for the ANN
+// and for the float SNN at several T, on chosen test clips. CAM_k(f,h,w) =
+// sum_c W[k][c] * A[c][f,h,w] with W the final Linear and A the ANN activation or the SNN's
+// mean output over T steps; k is the ANN's predicted class, so all maps of a clip explain
+// the same decision. Rendering (overlay on the frames) is scripts/results.py's job.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "apps/commands.h"
+#include "data/dataset.h"
+#include "golden/error.h"
+#include "golden/onnx_import.h"
+#include "golden/ops.h"
+#include "golden/snn_float.h"
+
+namespace sdm::cli {
+namespace {
+
+struct CamOpts {
+  std::string model, data, json, method = "sdm", clips = "0,1,2,3", Ts = "4,8,16";
+  double alpha = 0.2;
+  int beta = 5;
+  bool no_dual = false;
+};
+
+std::vector<long> parse_list(const std::string& s, const char* what) {
+  std::vector<long> v;
+  size_t i = 0;
+  while (i <= s.size()) {
+    size_t j = s.find(',', i);
+    if (j == std::string::npos) j = s.size();
+    std::string item = s.substr(i, j - i);
+    try {
+      size_t used = 0;
+      v.push_back(std::stol(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw Error(fmt::format("{} '{}' is not an integer", what, item));
+    }
+    i = j + 1;
+  }
+  return v;
+}
+
+// The final Linear must read the global average of the last spiking layer (optionally
+// through a GlobalAvgPool): then its weight row k is the CAM weight of channel c.
+const Node& readout_linear(const Graph& g, int last_clip) {
+  const Node& lin = g.nodes.at(g.output);
+  if (lin.kind != OpKind::Linear || lin.inputs.size() != 1)
+    throw Error("cam: the network output is not a Linear layer");
+  int src = lin.inputs[0];
+  if (g.nodes[src].kind == OpKind::GlobalAvgPool) src = g.nodes[src].inputs.at(0);
+  if (src != last_clip)
+    throw Error(fmt::format("cam: the final Linear does not read the global average of the last "
+                            "spiking layer '{}' (CAMs need that head)", g.nodes[last_clip].name));
+  return lin;
+}
+
+std::vector<double> cam(const Node& lin, int k, const Shape& s, const std::vector<double>& a) {
+  const long P = s.plane();
+  std::vector<double> m(size_t(P), 0.0);
+  for (int c = 0; c < s.c; ++c) {
+    const double w = lin.weight[size_t(k) * size_t(s.c) + size_t(c)];
+    for (long p = 0; p < P; ++p) m[size_t(p)] += w * a[size_t(c * P + p)];
+  }
+  return m;
+}
+
+void run_cam(const CamOpts& o) {
+  Graph g = import_onnx(o.model);
+  NeuronSpec spec;
+  spec.method = parse_method(o.method);
+  spec.alpha = o.alpha;
+  spec.beta = o.beta;
+  spec.dual = !o.no_dual;
+  spec.validate();
+  std::vector<long> idx = parse_list(o.clips, "clip index");
+  std::vector<long> Ts = parse_list(o.Ts, "T");
+  for (long T : Ts)
+    if (T < 1 || T > 4096) throw Error(fmt::format("T = {} must be in 1..4096", T));
+  const long Tmax = *std::max_element(Ts.begin(), Ts.end());
+  Dataset d = load_dataset(o.data, 0);
+  for (long i : idx)
+    if (i < 0 || i >= long(d.size()))
+      throw Error(fmt::format("clip index {} is outside 0..{}", i, long(d.size()) - 1));
+  const std::vector<int> clips = g.clip_nodes();
+  if (clips.empty()) throw Error("cam: the network has no spiking layer");
+  const int last = clips.back();
+  const Node& lin = readout_linear(g, last);
+  const Shape s = g.nodes[last].out;
+
+  nlohmann::json out;
+  out["model"] = o.model;
+  out["data"] = d.dir;
+  out["layer"] = g.nodes[last].name;
+  out["layer_shape"] = {s.c, s.f, s.h, s.w};
+  out["clip_shape"] = d.clip_shape;
+  out["class_names"] = d.class_names;
+  out["spec"] = spec.label();
+  out["Ts"] = Ts;
+  FloatSnn snn(g, spec, int(Tmax));
+  for (long i : idx) {
+    const unsigned char* px = d.clip(size_t(i));
+    std::vector<std::vector<float>> acts;
+    std::vector<float> logits = ann_forward(g, px, &acts);
+    const int k = argmax(logits.data(), int(logits.size()));
+    std::vector<double> a(acts[size_t(last)].begin(), acts[size_t(last)].end());
+    nlohmann::json c;
+    c["index"] = i;
+    c["label"] = d.labels[size_t(i)];
+    c["pixels"] = std::vector<int>(px, px + d.clip_size());
+    c["class"] = k;
+    c["ann"] = {{"pred", k}, {"cam", cam(lin, k, s, a)}};
+    nlohmann::json snn_maps = nlohmann::json::array();
+    const int L = snn.num_layers();
+    snn.run(px, int(Tmax), [&](int t) {
+      if (std::find(Ts.begin(), Ts.end(), long(t)) == Ts.end()) return;
+      std::vector<double> mean(snn.out_sum(L - 1));
+      for (double& v : mean) v /= t;
+      const std::vector<double>& ls = snn.logit_sum();
+      snn_maps.push_back({{"T", t}, {"pred", argmax(ls.data(), int(ls.size()))}, {"cam", cam(lin, k, s, mean)}});
+    });
+    c["snn"] = snn_maps;
+    out["clips"].push_back(c);
+  }
+  write_output(o.json.empty() ? "-" : o.json, out.dump() + "\n");
+}
+
+void reg(CLI::App& app) {
+  auto o = std::make_shared<CamOpts>();
+  auto* c = app.add_subcommand("cam", "Class activation maps of the last spiking layer: ANN vs SNN (Fig. 7)");
+  c->add_option("model", o->model, "ONNX model exported by PyTorch")->required()->check(CLI::ExistingFile);
+  c->add_option("--data", o->data, "split folder or dataset root (its test split)")->required();
+  c->add_option("--clips", o->clips, "comma list of clip indices")->capture_default_str();
+  c->add_option("--T", o->Ts, "comma list of time-steps")->capture_default_str();
+  c->add_option("--method", o->method, "neuron method")->capture_default_str();
+  c->add_option("--alpha", o->alpha, "threshold scale (sdm)")->capture_default_str();
+  c->add_option("--beta", o->beta, "max burst (sdm, burst)")->capture_default_str();
+  c->add_flag("--no-dual", o->no_dual, "sdm without the negative threshold");
+  c->add_option("--json", o->json, "write the JSON here (default stdout)");
+  c->callback([o] { run_cam(*o); });
+}
+
+}  // namespace
+}  // namespace sdm::cli
+
+SDM_REGISTER_COMMAND(45, sdm::cli::reg);
