@@ -103,6 +103,7 @@ void run_cam(const CamOpts& o) {
   out["class_names"] = d.class_names;
   out["spec"] = spec.label();
   out["Ts"] = Ts;
+  out["bias"] = lin.bias;  // mean(CAM_k) + bias[k] = ANN logit k (a check on the maps)
   FloatSnn snn(g, spec, int(Tmax));
   for (long i : idx) {
     const unsigned char* px = d.clip(size_t(i));
@@ -115,7 +116,7 @@ void run_cam(const CamOpts& o) {
     c["label"] = d.labels[size_t(i)];
     c["pixels"] = std::vector<int>(px, px + d.clip_size());
     c["class"] = k;
-    c["ann"] = {{"pred", k}, {"cam", cam(lin, k, s, a)}};
+    c["ann"] = {{"pred", k}, {"logit", logits[size_t(k)]}, {"cam", cam(lin, k, s, a)}};
     nlohmann::json snn_maps = nlohmann::json::array();
     const int L = snn.num_layers();
     snn.run(px, int(Tmax), [&](int t) {

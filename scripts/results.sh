@@ -2,11 +2,12 @@
 # Reproduces docs/results.md (the paper's Table I, Table II, Fig. 6 and Fig. 1 analogues on
 # the bundled models) from `sdmforge eval --json` output, plus the PNGs in docs/results/.
 #
-#   bash scripts/results.sh [BUILD_DIR] [--clips N] [--threads N] [--reuse]
+#   bash scripts/results.sh [BUILD_DIR] [--clips N] [--deep-clips N] [--threads N] [--reuse]
 #
 # BUILD_DIR (default build-results) holds apps/sdmforge; it is configured if needed and
-# rebuilt incrementally (-j1) first. --clips: test clips per model (default 300; digits2d has 359).
-# --threads: eval worker threads (default 1). --reuse: keep eval JSON already in
+# rebuilt incrementally (-j1) first. --clips: test clips per model (default 300; digits2d has 359);
+# --deep-clips: for models/deep (default 1000). --threads: eval worker threads (default: all
+# cores; the deep model's Table I sweep on 1000 clips took 560 s on 2). --reuse: keep eval JSON already in
 # BUILD_DIR/results-json whose command line is unchanged (re-render only).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -120,4 +121,41 @@ TEST(EnergyCli, JsonAndErrors) {
   o = sh("energy " + kModel + " --data " + d + "/data --lanes 99");
   EXPECT_EQ(o.code, 2);
   EXPECT_NE(o.text.find("lanes = 99"), std::string::npos) << o.text;
+}
+
+TEST(CamCli, MapsExplainTheLogitAndErrors) {
+  const std::string d = tmpdir("cam");
+  Out o = sh("data synth --out " + d + "/data --train 0 --test 6");
+  ASSERT_EQ(o.code, 0) << o.text;
+  o = sh("cam " + kModel + " --data " + d + "/data --clips 0,5 --T 2,64 --json " + d + "/c.json");
+  ASSERT_EQ(o.code, 0) << o.text;
+  std::ifstream f(d + "/c.json");
+  nlohmann::json j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["layer_shape"], nlohmann::json({16, 2, 4, 4}));
+  ASSERT_EQ(j["clips"].size(), 2u);
+  for (const auto& c : j["clips"]) {
+    const auto cam = c["ann"]["cam"].get<std::vector<double>>();
+    ASSERT_EQ(cam.size(), 32u);
+    // Global average pool + Linear: the map's mean plus the class bias is the ANN logit.
+    double mean = 0;
+    for (double v : cam) mean += v / double(cam.size());
+    const int k = c["class"];
+    EXPECT_NEAR(mean + j["bias"][size_t(k)].get<double>(), c["ann"]["logit"].get<double>(), 1e-4);
+    ASSERT_EQ(c["snn"].size(), 2u);
+    EXPECT_EQ(c["snn"][1]["T"], 64);
+    // sdm converges to the ANN: at T = 64 the SNN map is close to the ANN's cell by cell.
+    const auto s64 = c["snn"][1]["cam"].get<std::vector<double>>();
+    double err = 0, scale = 0;
+    for (size_t i = 0; i < cam.size(); ++i) err += std::fabs(s64[i] - cam[i]), scale += std::fabs(cam[i]);
+    EXPECT_LT(err, 0.1 * scale);
+  }
+  o = sh("cam " + kModel + " --data " + d + "/data --clips 6");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.text.find("clip index 6 is outside 0..5"), std::string::npos) << o.text;
+  o = sh("cam " + kModel + " --data " + d + "/data --T 0");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.text.find("T = 0"), std::string::npos) << o.text;
+  o = sh("cam " + kModel + " --data " + d + "/data --clips x");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.text.find("clip index 'x' is not an integer"), std::string::npos) << o.text;
 }
