@@ -294,6 +294,12 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     if (s.mode != HwStage::Readout && p.split[s.out]) any_split = true;
   LogicRef* td_addr = m->AddReg("td_bank_addr", Type::Bits(AX));
   LogicRef* td_waddr = m->AddReg("td_waddr", Type::Bits(WX));
+  // Synapse index within the current row: a row walks (ci, dt, dh, dw) in weight-ROM order,
+  // one synapse per S_SYN cycle from all-zero counters, so its weight address is the row's
+  // base plus this counter. Replaces (cg*CI + ci)*KK + (dt*KH + dh)*KW + dw, whose chained
+  // constant multiplies were the UP5K critical path (44.5 ns).
+  Register row_off = g.reg("row_off", WX);
+  LogicRef* td_wbase = m->AddReg("td_wbase", Type::Bits(WX));
   LogicRef* td_diag = any_diag ? m->AddReg("td_diag", Type::Bits(Ln)) : nullptr;
   LogicRef* td_dsel = any_diag ? m->AddReg("td_diag_row", Type::Bits(1)) : nullptr;
   {
@@ -306,6 +312,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     b->Blocking(td_src, g.L(TIDW, 0));
     b->Blocking(td_addr, g.L(AX, 0));
     b->Blocking(td_waddr, g.L(WX, 0));
+    b->Blocking(td_wbase, g.L(WX, 0));
     if (any_diag) {
       b->Blocking(td_diag, g.L(Ln, 0));
       b->Blocking(td_dsel, g.L(1, 0));
@@ -353,13 +360,18 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
         continue;
       }
       const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
-      const Expr* kidx = f.Add(g.mulc(f.Add(g.mulc(g.resize_u(dt.q, WX), t.kernel[1], false), g.resize_u(dh.q, WX)), t.kernel[2], false),
-                               g.resize_u(dw.q, WX));
-      const Expr* wa = f.Add(g.L(WX, t.wbase),
-                             f.Add(g.mulc(f.Add(g.mulc(g.resize_u(cg.q, WX), t.ci, false), g.resize_u(ci.q, WX)), KK, false),
-                                   kidx));
-      it->Blocking(td_waddr, wa);
+      // row base of channel group cg (a constant table, not a multiply) + synapse index
+      Case* gb = it->AddCase(cg.q);
+      for (int gi = 0; gi < s.groups; ++gi)
+        gb->AddItem({g.L(GW, gi)})->Blocking(td_wbase, g.L(WX, t.wbase + long(gi) * t.ci * KK));
+      it->Blocking(td_waddr, f.Add(td_wbase, row_off.q));
     }
+  }
+
+  {
+    const Expr* row_last = f.LogicalAnd(f.LogicalAnd(td_last_dw, td_last_dh), f.LogicalAnd(td_last_dt, td_last_ci));
+    m->AddAlwaysComb()->Blocking(
+        row_off.d, f.Ternary(f.LogicalAnd(in_syn, f.LogicalNot(row_last)), f.Add(row_off.q, g.L(WX, 1)), g.L(WX, 0)));
   }
 
   // ---- stage decode ---------------------------------------------------------------
@@ -798,6 +810,13 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     m->AddAssign(cnt_val, cv);
   }
 
+  // S_NEXT is entered only from S_WB / S_WAIT, where stage, cg, fo, ho and wo hold: the
+  // group's last-flags of the previous cycle are exact there, and registering them takes
+  // the stage decode off the S_NEXT -> counters / argmax-start path (UP5K critical path).
+  Register nx_last_cg = g.delay("nx_last_cg", 1, sd_last_cg), nx_last_wo = g.delay("nx_last_wo", 1, sd_last_wo);
+  Register nx_last_ho = g.delay("nx_last_ho", 1, sd_last_ho), nx_last_fo = g.delay("nx_last_fo", 1, sd_last_fo);
+  Register nx_last_stage = g.delay("nx_last_stage", 1, sd_last_stage);
+
   // ---- controller FSM --------------------------------------------------------------------
   {
     Block* b = m->AddAlwaysComb();
@@ -908,9 +927,9 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       Block* s = c->AddItem({g.L(kStateW, S_NEXT)});
       s->Blocking(state.d, g.L(kStateW, S_SYN));
       s->Blocking(syn_first.d, g.L(1, 1));
-      Block* d3 = advance(s, {{&cg, sd_last_cg}, {&wo, sd_last_wo}, {&ho, sd_last_ho}}, &fo, sd_last_fo,
+      Block* d3 = advance(s, {{&cg, nx_last_cg.q}, {&wo, nx_last_wo.q}, {&ho, nx_last_ho.q}}, &fo, nx_last_fo.q,
                           g.L(FW, 0));
-      If* e = d3->AddIf(sd_last_stage);
+      If* e = d3->AddIf(nx_last_stage.q);
       e->then_block()->Blocking(syn_first.d, g.L(1, 0));
       if (K > 1) {
         e->then_block()->Blocking(state.d, g.L(kStateW, S_ARG));
