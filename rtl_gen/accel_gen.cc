@@ -630,22 +630,32 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     If* z = b->AddIf(f.LogicalNot(p1_inr.q));
     z->then_block()->Blocking(xv, g.SL(XW, 0));
   }
-  Register p2_valid = g.reg("p2_valid", 1);
-  m->AddAlwaysComb()->Blocking(p2_valid.d, p1_valid.q);
-  std::vector<Register> prod, acc;
+  // The selected value and each lane's weight are registered (x_sel, w_sel_l*): the bank /
+  // step / diagonal muxes and the multiplier would otherwise share one cycle, which was the
+  // ECP5 critical path (45.8 MHz at 4 lanes).
+  Register p2_valid = g.delay("p2_valid", 1, p1_valid.q);
+  Register x_sel = m->AddRegister("x_sel", Type::SBits(XW), g.SL(XW, 0), clk, rst, RegisterOptions{nullptr, true, ""});
+  m->AddAlwaysComb()->Blocking(x_sel.d, xv);
+  std::vector<Register> w_sel;
   for (int l = 0; l < Ln; ++l) {
-    Register pr = m->AddRegister(vast::Name("prod_l", l), Type::SBits(PRW), g.SL(PRW, 0), clk, rst,
-                                 RegisterOptions{nullptr, true, ""});
     const Expr* wrom_l = g.bits(w_q, (l + 1) * WB - 1, l * WB);
     if (any_diag)
       wrom_l = f.Ternary(p1_dsel.q, f.Ternary(Ln == 1 ? static_cast<const Expr*>(p1_diag.q) : f.Index(p1_diag.q, l),
                                               g.L(WB, 1), g.L(WB, 0)),
                          wrom_l);
-    const Expr* wl = g.sext(wrom_l, PRW, vast::Name("w_l", l));
-    m->AddAlwaysComb()->Blocking(pr.d, f.Mul(wl, g.sext(xv, PRW, "x_ext")));
+    w_sel.push_back(g.delay(vast::Name("w_sel_l", l), WB, wrom_l));
+  }
+  // pipeline stage 3: multiply per lane
+  Register p3_valid = g.delay("p3_valid", 1, p2_valid.q);
+  std::vector<Register> prod, acc;
+  for (int l = 0; l < Ln; ++l) {
+    Register pr = m->AddRegister(vast::Name("prod_l", l), Type::SBits(PRW), g.SL(PRW, 0), clk, rst,
+                                 RegisterOptions{nullptr, true, ""});
+    const Expr* wl = g.sext(w_sel[l].q, PRW, vast::Name("w_l", l));
+    m->AddAlwaysComb()->Blocking(pr.d, f.Mul(wl, g.sext(x_sel.q, PRW, "x_ext")));
     prod.push_back(pr);
   }
-  // stage 3: accumulate; the first synapse cycle of a (group, step) loads the bias
+  // stage 4: accumulate; the first synapse cycle of a (group, step) loads the bias
   for (int l = 0; l < Ln; ++l) {
     Register ac = m->AddRegister(vast::Name("acc_l", l), Type::SBits(ACC), g.SL(ACC, 0), clk, rst,
                                  RegisterOptions{nullptr, true, ""});
@@ -654,7 +664,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
     If* i = b->AddIf(f.LogicalAnd(in_syn, syn_first.q));
     i->then_block()->Blocking(ac.d, f.Signed(f.Slice(bias_w, (l + 1) * ACC - 1, l * ACC)));
     const Expr* pe = PRW <= ACC ? g.sext(prod[l].q, ACC, "prod_ext") : f.Signed(f.Slice(prod[l].q, ACC - 1, 0));
-    i->ElseIf(p2_valid.q)->Blocking(ac.d, f.Add(ac.q, pe));
+    i->ElseIf(p3_valid.q)->Blocking(ac.d, f.Add(ac.q, pe));
     acc.push_back(ac);
   }
 
