@@ -593,12 +593,20 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
         i->then_block()->Blocking(wd, g.resize_u(tw_data[ti], W));
       }
     }
-    LogicRef* addr = m->AddWireAssign(vast::Name("addr", bname), f.Ternary(we, wa, g.resize_u(p0_addr.q, aw)));
+    // Writes are registered and land one cycle late: the write-back address arithmetic
+    // (((ch*F + fo)*H + ho)*W + wo) then ends in a flop instead of at the block RAM's
+    // address pins (the ECP5 critical path). No read is in flight then: the last write-back
+    // lands in S_NEXT, the next read reaches the memory two cycles later; the last pixel
+    // lands in the first S_SYN cycle, its read one cycle later.
+    Register we_r = g.delay(vast::Name("we_r", bname), 1, we);
+    Register wa_r = g.delay(vast::Name("wa_r", bname), aw, wa);
+    Register wd_r = g.delay(vast::Name("wd_r", bname), W, wd);
+    LogicRef* addr = m->AddWireAssign(vast::Name("addr", bname), f.Ternary(we_r.q, wa_r.q, g.resize_u(p0_addr.q, aw)));
     // "no change" read port: the read register holds during a write (SPRAM semantics);
     // the datapath never reads while the write-back runs.
     Block* b = m->AddAlwaysFf(clk);
-    If* i = b->AddIf(we);
-    i->then_block()->Nonblocking(f.Index(mem, addr), wd);
+    If* i = b->AddIf(we_r.q);
+    i->then_block()->Nonblocking(f.Index(mem, addr), wd_r.q);
     i->Else()->Nonblocking(rd[bi], f.Index(mem, addr));
     memmap.push_back({{"bank", bi}, {"memory", vast::Name("mem", bname)}, {"depth", bk.depth}, {"word_bits", W},
                       {"bits", long(W) * bk.depth}, {"tensors", members}});

@@ -72,7 +72,8 @@ std::vector<Got> simulate(const std::string& tag, const std::vector<std::string>
   for (const auto& s : sources) cmd.push_back(s);
   if (run_tool(cmd, cwd, log) != 0) throw std::runtime_error("iverilog failed, see " + log);
   // clips.hex is read from cwd; the RTL's ROM files too.
-  fs::copy_file(work + "/clips.hex", cwd + "/clips.hex", fs::copy_options::overwrite_existing);
+  if (!fs::equivalent(work, cwd))  // the netlist run works in `work` itself
+    fs::copy_file(work + "/clips.hex", cwd + "/clips.hex", fs::copy_options::overwrite_existing);
   if (run_tool({"vvp", "-n", vvp}, cwd, log, "", out) != 0)
     throw std::runtime_error("vvp failed, see " + log);
   std::ifstream f(out);
