@@ -253,7 +253,8 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   Register fo = g.reg("fo", FW), ho = g.reg("ho", HW), wo = g.reg("wo", WW), cg = g.reg("cg", GW);
   Register tt = g.reg("t", TW), rr = g.reg("r", RW), ci = g.reg("ci", CIW);
   Register dt = g.reg("dt", KTW), dh = g.reg("dh", KHW), dw = g.reg("dw", KWW);
-  Register drain = g.reg("drain", 2), wait = g.reg("wait", 1), wb = g.reg("wb", LNW);
+  const int DRW = ubits(kDrain - 1);  // drain counter 0 .. kDrain-1
+  Register drain = g.reg("drain", DRW), wait = g.reg("wait", 1), wb = g.reg("wb", LNW);
   Register syn_first = g.reg("syn_first", 1);
   // static neuron stage: the bubble cycle between two feeds of the same neuron (STEP_GAP 2)
   Register out_gap = g.reg("out_gap", 1);
@@ -612,43 +613,58 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
                       {"bits", long(W) * bk.depth}, {"tensors", members}});
   }
 
+  // pipeline stage 1b: the memory outputs are registered once more before any logic (block
+  // RAM clock-to-out is ~5.6 ns on the ECP5 and the banks sit far from the datapath)
+  std::vector<Register> rdq(static_cast<size_t>(NB));
+  for (int bi = 0; bi < NB; ++bi)
+    rdq[bi] = g.delay(vast::Name("rdq_bank", bi), *rd[bi]->width(), rd[bi]);
+  Register w_qq = g.delay("weight_qq", Ln * WB, w_q);
+  Register q1_valid = g.delay("p1b_valid", 1, p1_valid.q), q1_inr = g.delay("p1b_in_range", 1, p1_inr.q);
+  Register q1_src = g.delay("p1b_src", TIDW, p1_src.q);
+  Register q1_t{}, q1_diag{}, q1_dsel{};
+  if (any_packed_read) q1_t = g.delay("p1b_t", TW, p1_t.q);
+  if (any_diag) {
+    q1_diag = g.delay("p1b_diag", Ln, p1_diag.q);
+    q1_dsel = g.delay("p1b_diag_row", 1, p1_dsel.q);
+  }
+
   // pipeline stage 2: select the input value, multiply per lane
   LogicRef* xv = m->AddReg("x_value", Type::SBits(XW));
   {
     Block* b = m->AddAlwaysComb();
     b->Blocking(xv, g.SL(XW, 0));
-    Case* c = b->AddCase(p1_src.q);
+    Case* c = b->AddCase(q1_src.q);
     for (int ti = 0; ti < NT; ++ti) {
       if (p.bank_of[ti] < 0) continue;
       const QTensor& qt = q.tensors[ti];
       const int bits = qt.bits();
-      LogicRef* r = rd[p.bank_of[ti]];
+      const Expr* r = rdq[p.bank_of[ti]].q;
       const Expr* val;
       if (steps[ti] == 1 || p.split[ti]) {
         val = g.bits(r, bits - 1, 0);
       } else {
         const int bw = clog2(long(steps[ti] * bits));
         const Expr* word = g.bits(r, steps[ti] * bits - 1, 0);
-        val = f.PartSelect(g.ref(word, "xword"), g.mulc(g.resize_u(p1_t.q, bw), bits, false), bits);
+        val = f.PartSelect(g.ref(word, "xword"), g.mulc(g.resize_u(q1_t.q, bw), bits, false), bits);
       }
       const Expr* ext = qt.is_signed() ? g.sext(val, XW, "xval") : f.Signed(f.ZeroExtend(g.ref(val, "xval"), XW));
       c->AddItem({g.L(TIDW, ti)})->Blocking(xv, ext);
     }
     // outside the window: zero padding
-    If* z = b->AddIf(f.LogicalNot(p1_inr.q));
+    If* z = b->AddIf(f.LogicalNot(q1_inr.q));
     z->then_block()->Blocking(xv, g.SL(XW, 0));
   }
   // The selected value and each lane's weight are registered (x_sel, w_sel_l*): the bank /
   // step / diagonal muxes and the multiplier would otherwise share one cycle, which was the
   // ECP5 critical path (45.8 MHz at 4 lanes).
-  Register p2_valid = g.delay("p2_valid", 1, p1_valid.q);
+  Register p2_valid = g.delay("p2_valid", 1, q1_valid.q);
   Register x_sel = m->AddRegister("x_sel", Type::SBits(XW), g.SL(XW, 0), clk, rst, RegisterOptions{nullptr, true, ""});
   m->AddAlwaysComb()->Blocking(x_sel.d, xv);
   std::vector<Register> w_sel;
   for (int l = 0; l < Ln; ++l) {
-    const Expr* wrom_l = g.bits(w_q, (l + 1) * WB - 1, l * WB);
+    const Expr* wrom_l = g.bits(w_qq.q, (l + 1) * WB - 1, l * WB);
     if (any_diag)
-      wrom_l = f.Ternary(p1_dsel.q, f.Ternary(Ln == 1 ? static_cast<const Expr*>(p1_diag.q) : f.Index(p1_diag.q, l),
+      wrom_l = f.Ternary(q1_dsel.q, f.Ternary(Ln == 1 ? static_cast<const Expr*>(q1_diag.q) : f.Index(q1_diag.q, l),
                                               g.L(WB, 1), g.L(WB, 0)),
                          wrom_l);
     w_sel.push_back(g.delay(vast::Name("w_sel_l", l), WB, wrom_l));
@@ -889,12 +905,12 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       Block* e5 = advance(s, {{&dw, td_last_dw}, {&dh, td_last_dh}, {&dt, td_last_dt}, {&ci, td_last_ci}},
                           &rr, sd_last_r, sd_first_r);
       e5->Blocking(state.d, g.L(kStateW, S_DRAIN));
-      e5->Blocking(drain.d, g.L(2, 0));
+      e5->Blocking(drain.d, g.L(DRW, 0));
     }
     {  // kDrain cycles until the last product is in the accumulators
       Block* s = c->AddItem({g.L(kStateW, S_DRAIN)});
-      s->Blocking(drain.d, f.Add(drain.q, g.L(2, 1)));
-      If* i = s->AddIf(f.Eq(drain.q, g.L(2, kDrain - 1)));
+      s->Blocking(drain.d, f.Add(drain.q, g.L(DRW, 1)));
+      If* i = s->AddIf(f.Eq(drain.q, g.L(DRW, kDrain - 1)));
       i->then_block()->Blocking(state.d, g.L(kStateW, S_OUT));
     }
     {  // feed the neuron / store the sum / add to the logits, once per step

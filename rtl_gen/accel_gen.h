@@ -68,8 +68,8 @@ struct HwPlan {
 };
 constexpr int kMaxPackedBits = 16;
 // Cycles from the last synapse issue until its product is in the accumulator:
-// address register -> memory read -> operand select -> multiply -> accumulate.
-constexpr int kDrain = 4;
+// address register -> memory read -> read register -> operand select -> multiply -> accumulate.
+constexpr int kDrain = 5;
 constexpr long kOwnBankBits = 131072;  // half an iCE40 SPRAM or more: a bank of its own
 
 HwPlan plan_accelerator(const QNet& q, int lanes);
