@@ -1,15 +1,54 @@
 // Small helpers shared by the subcommands.
 #pragma once
 
+#include <cmath>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <vector>
+
+#include <fmt/core.h>
 
 #include "data/dataset.h"
+#include "golden/error.h"
 #include "golden/eval.h"
 
 namespace sdm::cli {
 
 inline bool ends_with(const std::string& s, const std::string& suf) {
   return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+
+// "a,b,,c" -> {"a", "b", "c"} (empty items are skipped).
+inline std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> r;
+  size_t a = 0;
+  while (a <= s.size()) {
+    size_t b = s.find(',', a);
+    if (b == std::string::npos) b = s.size();
+    if (b > a) r.push_back(s.substr(a, b - a));
+    a = b + 1;
+  }
+  return r;
+}
+
+// A comma list of numbers; a bad item is a one-line sdm::Error naming `what` and the item.
+template <class T>
+std::vector<T> split_num(const std::string& s, const char* what) {
+  std::vector<T> r;
+  for (const auto& p : split(s)) {
+    try {
+      size_t used = 0;
+      double v = std::stod(p, &used);
+      if (used != p.size()) throw std::invalid_argument(p);
+      if (std::is_integral<T>::value && v != std::floor(v)) throw std::invalid_argument(p);
+      r.push_back(T(v));
+    } catch (const std::exception&) {
+      if (std::is_integral<T>::value) throw Error(fmt::format("{} '{}' is not an integer", what, p));
+      throw Error(fmt::format("{} value '{}' is not a number", what, p));
+    }
+  }
+  return r;
 }
 
 // The golden model's view of a loaded data split (no copy of the clips).

@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/cli_util.h"
 #include "apps/commands.h"
 #include "data/dataset.h"
 #include "golden/error.h"
@@ -27,25 +28,6 @@ struct CamOpts {
   int beta = 5;
   bool no_dual = false;
 };
-
-std::vector<long> parse_list(const std::string& s, const char* what) {
-  std::vector<long> v;
-  size_t i = 0;
-  while (i <= s.size()) {
-    size_t j = s.find(',', i);
-    if (j == std::string::npos) j = s.size();
-    std::string item = s.substr(i, j - i);
-    try {
-      size_t used = 0;
-      v.push_back(std::stol(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw Error(fmt::format("{} '{}' is not an integer", what, item));
-    }
-    i = j + 1;
-  }
-  return v;
-}
 
 // The final Linear must read the global average of the last spiking layer (optionally
 // through a GlobalAvgPool): then its weight row k is the CAM weight of channel c.
@@ -79,8 +61,10 @@ void run_cam(const CamOpts& o) {
   spec.beta = o.beta;
   spec.dual = !o.no_dual;
   spec.validate();
-  std::vector<long> idx = parse_list(o.clips, "clip index");
-  std::vector<long> Ts = parse_list(o.Ts, "T");
+  std::vector<long> idx = split_num<long>(o.clips, "clip index");
+  std::vector<long> Ts = split_num<long>(o.Ts, "T");
+  if (idx.empty()) throw Error("--clips names no clip");
+  if (Ts.empty()) throw Error("--T names no time-step count");
   for (long T : Ts)
     if (T < 1 || T > 4096) throw Error(fmt::format("T = {} must be in 1..4096", T));
   const long Tmax = *std::max_element(Ts.begin(), Ts.end());

@@ -84,34 +84,6 @@ struct EvalOpts {
   long limit = 0;
 };
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> r;
-  size_t a = 0;
-  while (a <= s.size()) {
-    size_t b = s.find(',', a);
-    if (b == std::string::npos) b = s.size();
-    if (b > a) r.push_back(s.substr(a, b - a));
-    a = b + 1;
-  }
-  return r;
-}
-template <class T>
-std::vector<T> split_num(const std::string& s, const char* what) {
-  std::vector<T> r;
-  for (const auto& p : split(s)) {
-    try {
-      size_t used = 0;
-      double v = std::stod(p, &used);
-      if (used != p.size()) throw std::invalid_argument(p);
-      if (std::is_integral<T>::value && v != std::floor(v)) throw std::invalid_argument(p);
-      r.push_back(T(v));
-    } catch (const std::exception&) {
-      throw Error(fmt::format("{} value '{}' is not a number", what, p));
-    }
-  }
-  return r;
-}
-
 void run_eval(const EvalOpts& o) {
   LoadedModel m = load_model(o.model);
   EvalRequest req;
