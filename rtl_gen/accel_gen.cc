@@ -481,28 +481,38 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
 
   // pipeline stage 0: register the decoded addresses (keeps the address arithmetic out of
   // the memory-read path)
-  Register p0_valid = g.reg("p0_valid", 1), p0_inr = g.reg("p0_in_range", 1);
-  Register p0_src = g.reg("p0_src", TIDW), p0_addr = g.reg("p0_bank_addr", BX), p0_waddr = g.reg("p0_waddr", WAW);
-  m->AddAlwaysComb()->Blocking(p0_valid.d, in_syn);
-  {
-    const Expr* ok = td_inr;
-    if (AX > BX) ok = f.LogicalAnd(ok, f.Eq(f.Slice(td_addr, AX - 1, BX), g.L(AX - BX, 0)));
-    if (WX > WAW) ok = f.LogicalAnd(ok, f.Eq(f.Slice(td_waddr, WX - 1, WAW), g.L(WX - WAW, 0)));
-    m->AddAlwaysComb()->Blocking(p0_inr.d, ok);
-  }
-  m->AddAlwaysComb()->Blocking(p0_src.d, td_src);
+  Register p0_addr = g.reg("p0_bank_addr", BX), p0_waddr = g.reg("p0_waddr", WAW);
   m->AddAlwaysComb()->Blocking(p0_addr.d, g.bits(td_addr, BX - 1, 0));
   m->AddAlwaysComb()->Blocking(p0_waddr.d, g.bits(td_waddr, WAW - 1, 0));
   // the step travels with the read only when some row reads T steps from one word
   bool any_packed_read = false;
   for (const HwTerm& t : p.terms)
     if (q.tensors[t.src].per_step && T > 1 && !p.split[t.src]) any_packed_read = true;
-  Register p0_t{}, p0_diag{}, p0_dsel{};
-  if (any_packed_read) p0_t = g.delay("p0_t", TW, tt.q);
-  if (any_diag) {
-    p0_diag = g.delay("p0_diag", Ln, td_diag);
-    p0_dsel = g.delay("p0_diag_row", 1, td_dsel);
-  }
+  // A read's control travels with it down the pipeline, one register bundle per stage.
+  struct ReadCtl {
+    Register valid, inr, src, t, diag, dsel;
+  };
+  auto read_ctl = [&](const std::string& pre, const Expr* valid, const Expr* inr, const Expr* src,
+                      const Expr* t, const Expr* diag, const Expr* dsel) {
+    ReadCtl c;
+    c.valid = g.delay(pre + "_valid", 1, valid);
+    c.inr = g.delay(pre + "_in_range", 1, inr);
+    c.src = g.delay(pre + "_src", TIDW, src);
+    if (any_packed_read) c.t = g.delay(pre + "_t", TW, t);
+    if (any_diag) {
+      c.diag = g.delay(pre + "_diag", Ln, diag);
+      c.dsel = g.delay(pre + "_diag_row", 1, dsel);
+    }
+    return c;
+  };
+  auto follow = [&](const std::string& pre, const ReadCtl& c) {
+    return read_ctl(pre, c.valid.q, c.inr.q, c.src.q, any_packed_read ? c.t.q : nullptr,
+                    any_diag ? c.diag.q : nullptr, any_diag ? c.dsel.q : nullptr);
+  };
+  const Expr* in_range = td_inr;
+  if (AX > BX) in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(td_addr, AX - 1, BX), g.L(AX - BX, 0)));
+  if (WX > WAW) in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(td_waddr, WX - 1, WAW), g.L(WX - WAW, 0)));
+  const ReadCtl p0 = read_ctl("p0", in_syn, in_range, td_src, tt.q, td_diag, td_dsel);
   LogicRef* w_q = m->AddReg("weight_q", Type::Bits(Ln * WB));
   {
     Block* b = m->AddAlwaysFf(clk);
@@ -510,14 +520,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   }
 
   // pipeline stage 1: memory read (data in the bank read registers)
-  Register p1_valid = g.delay("p1_valid", 1, p0_valid.q), p1_inr = g.delay("p1_in_range", 1, p0_inr.q);
-  Register p1_src = g.delay("p1_src", TIDW, p0_src.q);
-  Register p1_t{}, p1_diag{}, p1_dsel{};
-  if (any_packed_read) p1_t = g.delay("p1_t", TW, p0_t.q);
-  if (any_diag) {
-    p1_diag = g.delay("p1_diag", Ln, p0_diag.q);
-    p1_dsel = g.delay("p1_diag_row", 1, p0_dsel.q);
-  }
+  const ReadCtl p1 = follow("p1", p0);
 
   // lane slots written by the output unit; the write-back reads lane wb (and step wb_t)
   std::vector<std::vector<LogicRef*>> slot(static_cast<size_t>(Ln), std::vector<LogicRef*>(static_cast<size_t>(T)));
@@ -619,21 +622,14 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   for (int bi = 0; bi < NB; ++bi)
     rdq[bi] = g.delay(vast::Name("rdq_bank", bi), *rd[bi]->width(), rd[bi]);
   Register w_qq = g.delay("weight_qq", Ln * WB, w_q);
-  Register q1_valid = g.delay("p1b_valid", 1, p1_valid.q), q1_inr = g.delay("p1b_in_range", 1, p1_inr.q);
-  Register q1_src = g.delay("p1b_src", TIDW, p1_src.q);
-  Register q1_t{}, q1_diag{}, q1_dsel{};
-  if (any_packed_read) q1_t = g.delay("p1b_t", TW, p1_t.q);
-  if (any_diag) {
-    q1_diag = g.delay("p1b_diag", Ln, p1_diag.q);
-    q1_dsel = g.delay("p1b_diag_row", 1, p1_dsel.q);
-  }
+  const ReadCtl p1b = follow("p1b", p1);
 
   // pipeline stage 2: select the input value, multiply per lane
   LogicRef* xv = m->AddReg("x_value", Type::SBits(XW));
   {
     Block* b = m->AddAlwaysComb();
     b->Blocking(xv, g.SL(XW, 0));
-    Case* c = b->AddCase(q1_src.q);
+    Case* c = b->AddCase(p1b.src.q);
     for (int ti = 0; ti < NT; ++ti) {
       if (p.bank_of[ti] < 0) continue;
       const QTensor& qt = q.tensors[ti];
@@ -645,26 +641,26 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       } else {
         const int bw = clog2(long(steps[ti] * bits));
         const Expr* word = g.bits(r, steps[ti] * bits - 1, 0);
-        val = f.PartSelect(g.ref(word, "xword"), g.mulc(g.resize_u(q1_t.q, bw), bits, false), bits);
+        val = f.PartSelect(g.ref(word, "xword"), g.mulc(g.resize_u(p1b.t.q, bw), bits, false), bits);
       }
       const Expr* ext = qt.is_signed() ? g.sext(val, XW, "xval") : f.Signed(f.ZeroExtend(g.ref(val, "xval"), XW));
       c->AddItem({g.L(TIDW, ti)})->Blocking(xv, ext);
     }
     // outside the window: zero padding
-    If* z = b->AddIf(f.LogicalNot(q1_inr.q));
+    If* z = b->AddIf(f.LogicalNot(p1b.inr.q));
     z->then_block()->Blocking(xv, g.SL(XW, 0));
   }
   // The selected value and each lane's weight are registered (x_sel, w_sel_l*): the bank /
   // step / diagonal muxes and the multiplier would otherwise share one cycle, which was the
   // ECP5 critical path (45.8 MHz at 4 lanes).
-  Register p2_valid = g.delay("p2_valid", 1, q1_valid.q);
+  Register p2_valid = g.delay("p2_valid", 1, p1b.valid.q);
   Register x_sel = m->AddRegister("x_sel", Type::SBits(XW), g.SL(XW, 0), clk, rst, RegisterOptions{nullptr, true, ""});
   m->AddAlwaysComb()->Blocking(x_sel.d, xv);
   std::vector<Register> w_sel;
   for (int l = 0; l < Ln; ++l) {
     const Expr* wrom_l = g.bits(w_qq.q, (l + 1) * WB - 1, l * WB);
     if (any_diag)
-      wrom_l = f.Ternary(q1_dsel.q, f.Ternary(Ln == 1 ? static_cast<const Expr*>(q1_diag.q) : f.Index(q1_diag.q, l),
+      wrom_l = f.Ternary(p1b.dsel.q, f.Ternary(Ln == 1 ? static_cast<const Expr*>(p1b.diag.q) : f.Index(p1b.diag.q, l),
                                               g.L(WB, 1), g.L(WB, 0)),
                          wrom_l);
     w_sel.push_back(g.delay(vast::Name("w_sel_l", l), WB, wrom_l));
@@ -720,7 +716,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
                     // Step t+1 of a neuron is fed after a whole synapse loop and the read
                     // drain, never on the cycle after step t: the neuron may close its v
                     // loop through its output register (two cycles, faster clock).
-                    {"STEP_GAP", f.Int(2)}},
+                    {"STEP_GAP", f.Int(kNeuronStepGap)}},
                    {{"clk_i", clk}, {"rst_ni", rst}, {"valid_i", nrn_valid}, {"first_i", nrn_first},
                     {"cur_i", cur}, {"valid_o", nv[l]}, {"n_o", n_o[l]}, {"v_o", v_o[l]}, {"m_o", m_o[l]}});
   }
@@ -918,7 +914,8 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
       const Expr* last_t = f.Eq(tt.q, g.L(TW, T - 1));
       If* st = s->AddIf(f.LogicalAnd(sd_static, f.Eq(sd_mode, g.L(2, HwStage::Neuron))));
       // static current: the neuron steps T times on the same current, every other cycle
-      // (a bubble between two steps of one neuron: the neuron's STEP_GAP = 2 contract)
+      // (a bubble between two steps of one neuron: the neuron's STEP_GAP contract)
+      static_assert(kNeuronStepGap == 2, "the static-stage feed inserts exactly one bubble");
       If* a = st->then_block()->AddIf(last_t);
       a->then_block()->Blocking(tt.d, g.L(TW, 0));
       a->then_block()->Blocking(state.d, g.L(kStateW, S_WAIT));

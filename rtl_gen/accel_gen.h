@@ -70,6 +70,9 @@ constexpr int kMaxPackedBits = 16;
 // Cycles from the last synapse issue until its product is in the accumulator:
 // address register -> memory read -> read register -> operand select -> multiply -> accumulate.
 constexpr int kDrain = 5;
+// Minimum cycles between two feeds of one neuron: the sd_neuron STEP_GAP the generator
+// instantiates, and the feed spacing of a static stage in the cycle model.
+constexpr int kNeuronStepGap = 2;
 constexpr long kOwnBankBits = 131072;  // half an iCE40 SPRAM or more: a bank of its own
 
 HwPlan plan_accelerator(const QNet& q, int lanes);

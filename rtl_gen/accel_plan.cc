@@ -139,8 +139,8 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
 
 // Mirrors the controller FSM of accel_gen.cc state by state (docs/architecture.md):
 // per output group: for each computed step S synapse cycles + kDrain drain + 1 output
-// (a static neuron stage computes once and feeds the neuron T times, every other cycle:
-// 2T - 1 output cycles), 2 cycles neuron
+// (a static neuron stage computes once and feeds the neuron T times, kNeuronStepGap cycles
+// apart), 2 cycles neuron
 // latency, one write-back cycle per written lane word, 1 cycle to advance.
 CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
   CyclePrediction c;
@@ -150,7 +150,7 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     long per_pos = 0;
     for (int g = 0; g < s.groups; ++g) {
       long cyc;
-      if (s.static_input && s.mode == HwStage::Neuron) cyc = s.synapses + kDrain + 2L * T - 1;
+      if (s.static_input && s.mode == HwStage::Neuron) cyc = s.synapses + kDrain + long(kNeuronStepGap) * (T - 1) + 1;
       else if (s.static_input) cyc = s.synapses + kDrain + 1;
       else cyc = long(T) * (s.synapses + kDrain + 1);
       const int lanes_written = std::min(p.lanes, s.co - g * p.lanes);
