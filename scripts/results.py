@@ -216,6 +216,22 @@ def top1(data, *a, **k):
     return None if r is None else r["top1"]
 
 
+def ablation_runs(R, model, prefix):
+    """Table II: the eight M/D/B/S variants of sdm at T_ABL (float); (marks, α, β, dual, paper, json)."""
+    runs = []
+    for marks, alpha, beta, dual, paper in TABLE2:
+        flags = ["--methods", "sdm", "--T", ",".join(map(str, T_ABL)), "--mode", "float",
+                 "--alpha", str(alpha), "--beta", str(beta)] + ([] if dual else ["--no-dual"])
+        runs.append((marks, alpha, beta, dual, paper, R.eval(prefix + ablation_key(marks), model, flags)))
+    return runs
+
+
+def layer_error_run(R, model, key):
+    """Fig. 1: per-layer conversion error of opt and sdm (α 0.2, β 5) at T_F1 (float)."""
+    return R.eval(key, model, ["--methods", "opt,sdm", "--alpha", "0.2", "--beta", "5",
+                               "--T", ",".join(map(str, T_F1)), "--mode", "float", "--layer-error"])
+
+
 def collect(args, models):
     R = Runner(args)
     T = ",".join(map(str, T_ALL))
@@ -231,32 +247,18 @@ def collect(args, models):
     dm = next((m for m in models if m["name"] == DEFAULT), None)
     if dm is None:
         sys.exit("results: models/default is missing")
-    res["table2"] = []
-    for marks, alpha, beta, dual, paper in TABLE2:
-        key = "t2_" + "".join(c for c, on in zip("MDBS", marks) if on)
-        flags = ["--methods", "sdm", "--T", ",".join(map(str, T_ABL)), "--mode", "float",
-                 "--alpha", str(alpha), "--beta", str(beta)] + ([] if dual else ["--no-dual"])
-        res["table2"].append((marks, alpha, beta, dual, paper, R.eval(key, dm, flags)))
+    res["table2"] = ablation_runs(R, dm, "t2_")
     res["fig6"] = {}
     for beta in (2, 5):
         res["fig6"][beta] = R.eval(f"f6_b{beta}", dm, [
             "--methods", "sdm", "--T", ",".join(map(str, T_F6)), "--mode", "float",
             "--alpha", ",".join(f"{a:g}" for a in ALPHAS_F6), "--beta", str(beta),
             "--layer-error"])
-    res["fig1"] = R.eval("f1", dm, ["--methods", "opt,sdm", "--alpha", "0.2", "--beta", "5",
-                                    "--T", ",".join(map(str, T_F1)), "--mode", "float",
-                                    "--layer-error"])
+    res["fig1"] = layer_error_run(R, dm, "f1")
     deep = next((m for m in models if m["name"] == DEEP), None)
     if deep is not None:
-        dd = res["deep"] = {"model": deep, "table2": []}
-        for marks, alpha, beta, dual, paper in TABLE2:
-            key = "t2deep_" + "".join(c for c, on in zip("MDBS", marks) if on)
-            flags = ["--methods", "sdm", "--T", ",".join(map(str, T_ABL)), "--mode", "float",
-                     "--alpha", str(alpha), "--beta", str(beta)] + ([] if dual else ["--no-dual"])
-            dd["table2"].append((marks, alpha, beta, dual, paper, R.eval(key, deep, flags)))
-        dd["fig1"] = R.eval("f1deep", deep, ["--methods", "opt,sdm", "--alpha", "0.2", "--beta", "5",
-                                             "--T", ",".join(map(str, T_F1)), "--mode", "float",
-                                             "--layer-error"])
+        dd = res["deep"] = {"model": deep, "table2": ablation_runs(R, deep, "t2deep_"),
+                            "fig1": layer_error_run(R, deep, "f1deep")}
         dd["cam"] = {}
         for method, flags in (("sdm", ["--alpha", "0.2", "--beta", "5"]), ("if", [])):
             out = os.path.join(args.work, f"cam_{method}.json")
@@ -379,6 +381,21 @@ def plot_fig1(rows, path, title="default model: per-layer conversion error at T=
 
 def ablation_key(marks):
     return "".join(c for c, on in zip("MDBS", marks) if on)
+
+
+def write_table2(w, runs, with_paper):
+    """The M/D/B/S table (rows from ablation_runs); returns {"MD": [top-1 per T_ABL], ...}."""
+    w("| M | D | B | S | α | β | dual | " + " | ".join(f"T={T}" for T in T_ABL)
+      + (" | paper T=16 | paper T=32 |" if with_paper else " |"))
+    w("|---|---|---|---|---|---|---|" + "---|" * len(T_ABL) + ("---|---|" if with_paper else ""))
+    t2 = {}
+    for marks, alpha, beta, dual, paper, d in runs:
+        key = ablation_key(marks)
+        t2[key] = [top1(d, "sdm", T, alpha=alpha, beta=beta, dual=dual) for T in T_ABL]
+        w("| " + " | ".join("●" if on else "○" for on in marks)
+          + f" | {alpha:g} | {beta} | {'yes' if dual else 'no'} | " + " | ".join(f1(v) for v in t2[key])
+          + (f" | {paper[0]:.2f} | {paper[1]:.2f} |" if with_paper else " |"))
+    return t2
 
 
 def plot_fig5(panels, path):
@@ -596,16 +613,7 @@ def render(args, models, R, res, started, total_wall):
       "B = burst (β = 2); S = scaled threshold (α = 0.5). Each row is `sdm` with the α, β and "
       "`--no-dual` shown. The paper's columns are its Table II (UCF-101, SlowFast, 50 layers), "
       "which starts at T = 16.\n")
-    w("| M | D | B | S | α | β | dual | " + " | ".join(f"T={T}" for T in T_ABL)
-      + " | paper T=16 | paper T=32 |")
-    w("|---|---|---|---|---|---|---|" + "---|" * len(T_ABL) + "---|---|")
-    t2 = {}
-    for marks, alpha, beta, dual, paper, d in res["table2"]:
-        key = "".join(c for c, on in zip("MDBS", marks) if on)
-        t2[key] = [top1(d, "sdm", T, alpha=alpha, beta=beta, dual=dual) for T in T_ABL]
-        w("| " + " | ".join("●" if on else "○" for on in marks)
-          + f" | {alpha:g} | {beta} | {'yes' if dual else 'no'} | "
-          + " | ".join(f1(v) for v in t2[key]) + f" | {paper[0]:.2f} | {paper[1]:.2f} |")
+    t2 = write_table2(w, res["table2"], with_paper=True)
     opt_same = all(abs(t2["M"][i] - top1(t1d["opt"], "opt", T)) < 1e-9 for i, T in enumerate(T_ABL))
     w(f"\nCross-check: row M {'equals' if opt_same else 'DIFFERS FROM'} the `opt` float row of "
       f"Table I at every T (it is the same neuron: α = 1, β = 1, no dual, v(0) = θ/2).\n")
@@ -831,14 +839,7 @@ def render_deep(args, w, R, res):
 
     # Table II + Fig. 5
     w("### Table II analogue on the deep model (float)\n")
-    w("| M | D | B | S | α | β | dual | " + " | ".join(f"T={T}" for T in T_ABL) + " |")
-    w("|---|---|---|---|---|---|---|" + "---|" * len(T_ABL))
-    t2 = {}
-    for marks, alpha, beta, dual, paper, d in dd["table2"]:
-        key = ablation_key(marks)
-        t2[key] = [top1(d, "sdm", T, alpha=alpha, beta=beta, dual=dual) for T in T_ABL]
-        w("| " + " | ".join("●" if on else "○" for on in marks)
-          + f" | {alpha:g} | {beta} | {'yes' if dual else 'no'} | " + " | ".join(f1(v) for v in t2[key]) + " |")
+    t2 = write_table2(w, dd["table2"], with_paper=False)
     w(f"\nMD − M (what the dual threshold adds) = {', '.join(f'{a - b:+.1f}' for a, b in zip(t2['MD'], t2['M']))} "
       f"points at T = {', '.join(map(str, T_ABL))} (default model in the section above: much less). "
       f"MDBS − MBS = {', '.join(f'{a - b:+.1f}' for a, b in zip(t2['MDBS'], t2['MBS']))}.\n")
