@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "golden/error.h"
+#include "golden/hw_widths.h"
 
 namespace sdm {
 namespace {
@@ -274,6 +275,11 @@ Artifact parse_artifact(const std::string& bytes, const std::string& label) {
       }
       if (a.qnet.stages.empty() || a.qnet.stages.back().kind != QStage::Readout)
         throw bad("quantized network has no readout stage");
+      try {
+        check_stored_widths(a.qnet);
+      } catch (const Error& e) {
+        throw bad(e.what());
+      }
     }
   } catch (const nlohmann::json::exception& e) {
     throw bad(fmt::format("malformed manifest: {}", e.what()));

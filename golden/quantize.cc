@@ -2,11 +2,13 @@
 // rounded: weights, biases and identity scales, once, at conversion.
 #include <algorithm>
 #include <cmath>
+#include <climits>
 #include <map>
 
 #include <fmt/core.h>
 
 #include "golden/error.h"
+#include "golden/hw_widths.h"
 #include "golden/qnet.h"
 
 namespace sdm {
@@ -172,6 +174,14 @@ class Quantizer {
     }
   }
 
+  // A rounded multiplier as stored (int32), never wrapped: out of range fails naming it.
+  int32_t narrow(int id, double m, const char* what) const {
+    const double r = std::round(m);
+    if (!(std::fabs(r) <= double(INT32_MAX)))
+      fail(id, fmt::format("{} {:.6g} does not fit 32 bits", what, m));
+    return int32_t(round_int(m));
+  }
+
   int add_sumpool(int id, int src) {
     const Node& n = g_.nodes[id];
     const QTensor& s = q_.tensors[src];
@@ -234,9 +244,11 @@ class Quantizer {
       for_each_multiplier(t, theta, [&](double m) { max_mult = std::max(max_mult, std::fabs(m)); });
     for (double b : c.bias) max_bias = std::max(max_bias, std::fabs(b / theta));
     // Largest F (finest threshold) at which every weight and bias still fits its width.
-    const int kFmax = 24;
+    // The readout has no threshold, so its F may go below 0 (coarser logits, same argmax)
+    // rather than stop at 2^0 with weights wider than the ROM (check_stored_widths).
+    const int kFmax = 24, Fmin = readout ? -kFmax : 0;
     int F = kFmax;
-    while (F > 0 && (max_mult * std::ldexp(1.0, F) > wmax + 0.5 - 1e-9 ||
+    while (F > Fmin && (max_mult * std::ldexp(1.0, F) > wmax + 0.5 - 1e-9 ||
                      max_bias * std::ldexp(1.0, F) > bmax + 0.5 - 1e-9))
       --F;
     if (!readout && F < 1)
@@ -249,7 +261,10 @@ class Quantizer {
     st.name = n.name;
     st.F = F;
     st.theta = theta;
-    for (double b : c.bias) st.bias.push_back(round_int(b / scale));
+    for (double b : c.bias) {
+      if (!(std::fabs(b / scale) < 0x1p62)) fail(id, fmt::format("bias {:.6g} does not fit 64 bits", b / scale));
+      st.bias.push_back(round_int(b / scale));
+    }
     bool all_static = true;
     for (const FTerm& t : c.terms) {
       QTerm q;
@@ -258,7 +273,7 @@ class Quantizer {
       all_static = all_static && !q_.tensors[t.src].per_step;
       if (t.kind == QTerm::Identity) {
         q.out_offset = t.out_offset;
-        for_each_multiplier(t, scale, [&](double m) { q.scale.push_back(int32_t(round_int(m))); });
+        for_each_multiplier(t, scale, [&](double m) { q.scale.push_back(narrow(id, m, "identity scale")); });
       } else {
         const Node& cn = *t.conv;
         if (cn.kind == OpKind::Linear) {
@@ -270,7 +285,7 @@ class Quantizer {
           q.pad_lo = cn.pad_lo;
           q.pad_hi = cn.pad_hi;
         }
-        for_each_multiplier(t, scale, [&](double m) { q.weight.push_back(int32_t(round_int(m))); });
+        for_each_multiplier(t, scale, [&](double m) { q.weight.push_back(narrow(id, m, "weight")); });
       }
       st.terms.push_back(std::move(q));
     }
@@ -363,7 +378,9 @@ QNet quantize(const Graph& g, const Config& cfg) {
   if (!cfg.neuron.has_integer_mode())
     throw Error(fmt::format("method '{}' has no integer mode (float only; the hardware "
                             "implements sdm, opt, burst and if)", method_name(cfg.neuron.method)));
-  return Quantizer(g, cfg).run();
+  QNet q = Quantizer(g, cfg).run();
+  check_stored_widths(q);  // the golden model holds exactly what the ROMs will hold
+  return q;
 }
 
 }  // namespace sdm

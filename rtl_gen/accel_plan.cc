@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "golden/error.h"
+#include "golden/hw_widths.h"
 #include "rtl_gen/accel_gen.h"
 
 namespace sdm {
@@ -19,16 +20,21 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
     throw Error(fmt::format("--pot-bits {} fixes the potential width; the shared neuron array "
                             "needs widths sized from the overflow bound (convert without --pot-bits)",
                             cfg.pot_bits));
+  // Every width comes from the one function the post-quantization check uses.
+  check_stored_widths(q);
+  const StoredWidths sw = stored_widths(q);
   HwPlan p;
   p.cfg = cfg;
   p.lanes = lanes;
-  int maxF = 0;
-  for (const QStage& s : q.stages)
-    if (s.kind == QStage::Neuron) maxF = std::max(maxF, s.F);
-  p.neuron_F = maxF;
-  p.x_w = 2;
-  for (const QTensor& t : q.tensors) p.x_w = std::max(p.x_w, t.is_signed() ? t.bits() : t.bits() + 1);
-  p.acc_w = cfg.weight_bits + p.x_w;
+  p.neuron_F = sw.neuron_F;
+  p.x_w = sw.x;
+  p.acc_w = sw.acc;
+  p.neuron_pw = sw.neuron_pw;
+  p.neuron_acc = sw.neuron_acc;
+  p.logit_w = sw.logit;
+  if (p.neuron_pw > 48 || p.neuron_acc > 48)
+    throw Error(fmt::format("shared neuron widths (potential {}, current {}) exceed 48 bits",
+                            p.neuron_pw, p.neuron_acc));
   long counter = 4;
   for (size_t si = 0; si < q.stages.size(); ++si) {
     const QStage& qs = q.stages[si];
@@ -62,7 +68,6 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
     } else {
       hs.mode = qs.kind == QStage::Neuron ? HwStage::Neuron : HwStage::Readout;
       hs.static_input = qs.kind == QStage::Neuron && qs.static_input;
-      p.acc_w = std::max(p.acc_w, qs.acc_bits);
       for (const QTerm& qt : qs.terms) {
         HwTerm t;
         t.src = qt.src;
@@ -79,11 +84,8 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
         add_term(std::move(t));
       }
       if (qs.kind == QStage::Neuron) {
-        hs.shift = maxF - qs.F;
+        hs.shift = sw.shift[si];
         hs.spike_counter = counter++;
-        p.neuron_pw = std::max(p.neuron_pw, qs.rule.pbits + hs.shift);
-      } else {
-        p.logit_w = q.tensors[qs.out].bits();
       }
     }
     hs.num_terms = int(p.terms.size()) - hs.first_term;
@@ -91,13 +93,6 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
     p.bias_words += hs.groups;
     p.stages.push_back(hs);
   }
-  int max_shift = 0;
-  for (const HwStage& s : p.stages) max_shift = std::max(max_shift, s.shift);
-  p.neuron_acc = p.acc_w + max_shift;
-  if (p.neuron_pw < p.neuron_F + 2) p.neuron_pw = p.neuron_F + 2;
-  if (p.neuron_pw > 48 || p.neuron_acc > 48)
-    throw Error(fmt::format("shared neuron widths (potential {}, current {}) exceed 48 bits",
-                            p.neuron_pw, p.neuron_acc));
   if (p.stages.empty() || p.stages.back().mode != HwStage::Readout)
     throw Error("the network has no readout stage");
 

@@ -1,0 +1,152 @@
+// One source of truth for every stored integer (issue 17, Kind 1): after quantization
+// every weight, bias, threshold and shift fits the width the RTL gives it, and the
+// generated weight ROM holds exactly the golden model's weights (decoded from the hex
+// file the Verilog $readmemh's, not from the plan).
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "golden/artifact.h"
+#include "golden/error.h"
+#include "golden/hw_widths.h"
+#include "golden/onnx_import.h"
+#include "rtl_gen/accel_gen.h"
+
+using namespace sdm;
+
+namespace {
+
+std::string fx(const std::string& name) { return std::string(SDM_FIXTURE_DIR) + "/" + name; }
+
+// Lane `lane` of a hex ROM word of `lanes` x `bits` bits (lane 0 in the LSBs), sign-extended.
+int64_t rom_lane(const std::string& word, int lane, int bits) {
+  int64_t v = 0;
+  for (int b = 0; b < bits; ++b) {
+    const int bit = lane * bits + b;
+    const int digit = int(word.size()) - 1 - bit / 4;
+    const int nib = std::stoi(word.substr(size_t(digit), 1), nullptr, 16);
+    v |= int64_t((nib >> (bit % 4)) & 1) << b;
+  }
+  if (v >> (bits - 1)) v -= int64_t{1} << bits;
+  return v;
+}
+
+Config config(int wb) {
+  Config cfg;
+  cfg.neuron.alpha = 0.2;
+  cfg.neuron.beta = 5;
+  cfg.T = 4;
+  cfg.weight_bits = wb;
+  return cfg;
+}
+
+}  // namespace
+
+// Clip -> Flatten -> Gemm with readout weights up to 60: at 2 and 4 bits today's
+// quantizer stopped the readout at F = 0 with weights of ~300 that the ROM cut to WB bits.
+TEST(GoldenWidths, FlattenGemmHeadFitsTheRomAt2And4Bits) {
+  const Graph g = import_onnx(fx("flathead.onnx"));
+  for (int wb : {2, 4}) {
+    Artifact a = make_artifact(g, config(wb));
+    const QNet& q = a.qnet;
+    const QStage& ro = q.stages.back();
+    ASSERT_EQ(ro.kind, QStage::Readout);
+    const int64_t lo = -(int64_t{1} << (wb - 1)), hi = (int64_t{1} << (wb - 1)) - 1;
+    size_t nonzero = 0;
+    for (const QStage& s : q.stages)
+      for (const QTerm& t : s.terms)
+        for (int32_t w : t.weight) {
+          ASSERT_GE(w, lo) << s.name << " at " << wb << " bits";
+          ASSERT_LE(w, hi) << s.name << " at " << wb << " bits";
+          nonzero += w != 0;
+        }
+    EXPECT_GT(nonzero, 0u);
+    // The generated weight ROM, word by word, lane by lane, equals the golden weights.
+    const int lanes = 4;
+    GeneratedDesign d = generate_accelerator(a, lanes);
+    const HwPlan p = plan_accelerator(q, lanes);
+    std::istringstream rom(d.files.at("weights.hex"));
+    std::string word;
+    long words = 0;
+    for (const HwTerm& t : p.terms) {
+      if (t.diag_ones) continue;
+      const HwStage& s = p.stages[size_t(t.stage)];
+      const QStage& qs = q.stages[size_t(s.qstage)];
+      const QTerm& qt = qs.terms[size_t(&t - &p.terms[size_t(s.first_term)])];
+      ASSERT_EQ(qt.kind, QTerm::Conv);
+      const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
+      for (int gi = 0; gi < s.groups; ++gi)
+        for (int c = 0; c < t.ci; ++c)
+          for (long k = 0; k < KK; ++k) {
+            ASSERT_TRUE(std::getline(rom, word)) << "weight ROM ends at word " << words;
+            ++words;
+            for (int l = 0; l < lanes; ++l) {
+              const int o = gi * lanes + l;
+              if (o >= s.co) continue;
+              ASSERT_EQ(rom_lane(word, l, wb), qt.weight[(size_t(o) * size_t(t.ci) + size_t(c)) * size_t(KK) + size_t(k)])
+                  << qs.name << " o=" << o << " c=" << c << " k=" << k << " at " << wb << " bits";
+            }
+          }
+    }
+    EXPECT_EQ(words, p.weight_words);
+    // The bias ROM likewise.
+    std::istringstream brom(d.files.at("bias.hex"));
+    for (const HwStage& s : p.stages)
+      for (int gi = 0; gi < s.groups; ++gi) {
+        ASSERT_TRUE(std::getline(brom, word));
+        if (s.mode == HwStage::Sum) continue;
+        for (int l = 0; l < lanes && gi * lanes + l < s.co; ++l)
+          ASSERT_EQ(rom_lane(word, l, p.acc_w), q.stages[size_t(s.qstage)].bias[size_t(gi * lanes + l)]) << s.name;
+      }
+  }
+}
+
+// A stored value the RTL cannot hold is one error naming layer, tensor and value, whether
+// it comes from the quantizer or from an artifact file.
+TEST(GoldenWidths, OutOfRangeValueNamesLayerTensorAndValue) {
+  const Graph g = import_onnx(fx("flathead.onnx"));
+  Artifact a = make_artifact(g, config(4));
+  check_stored_widths(a.qnet);
+  const std::string ro = a.qnet.stages.back().name;
+  auto message = [](const QNet& q) -> std::string {
+    try {
+      check_stored_widths(q);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  {
+    QNet q = a.qnet;
+    q.stages.back().terms[0].weight[3] = 8;  // 4-bit ROM: [-8, 7]
+    const std::string m = message(q);
+    EXPECT_NE(m.find("readout '" + ro + "'"), std::string::npos) << m;
+    EXPECT_NE(m.find("weight 8 at index 3"), std::string::npos) << m;
+    EXPECT_NE(m.find("4-bit weight ROM [-8, 7]"), std::string::npos) << m;
+    // The same value in a saved artifact is refused on load, not cut by the ROM writer.
+    Artifact bad = a;
+    bad.qnet = q;
+    EXPECT_THROW(parse_artifact(serialize_artifact(bad), "bad.sdm"), Error);
+  }
+  {
+    QNet q = a.qnet;
+    q.stages.back().terms[0].weight[0] = -8;  // the most negative ROM value is legal
+    EXPECT_EQ(message(q), "");
+  }
+  {
+    QNet q = a.qnet;
+    const StoredWidths w = stored_widths(q);
+    q.stages.back().bias[1] = int64_t{1} << (w.acc - 1);
+    const std::string m = message(q);
+    EXPECT_NE(m.find("bias " + std::to_string(int64_t{1} << (w.acc - 1)) + " of channel 1"), std::string::npos) << m;
+  }
+  {
+    QNet q = a.qnet;
+    QStage& n = q.stages.front();
+    ASSERT_EQ(n.kind, QStage::Neuron);
+    n.rule.pbits = n.F + 1;  // 2^F does not fit
+    const std::string m = message(q);
+    EXPECT_NE(m.find("neuron layer '" + n.name + "': threshold 2^"), std::string::npos) << m;
+  }
+}
