@@ -12,6 +12,7 @@
 #include "data/dataset.h"
 #include "golden/error.h"
 #include "golden/eval.h"
+#include "golden/fileio.h"
 
 namespace sdm::cli {
 
@@ -49,6 +50,26 @@ std::vector<T> split_num(const std::string& s, const char* what) {
     }
   }
   return r;
+}
+
+// The files a --data folder is read from (clips, labels, classes.json): inputs that no
+// output path may name (check_outputs_not_inputs). A folder that is not a data folder
+// yields just itself; loading it reports the problem.
+inline std::vector<std::string> data_inputs(const std::string& dir) {
+  try {
+    const std::string s = resolve_split_dir(dir);
+    return {s + "/clips.npy", s + "/labels.npy", s + "/classes.json", s + "/../classes.json"};
+  } catch (const Error&) {
+    return {dir};
+  }
+}
+
+// A command reading a model and a --data folder: no output may name one of its inputs.
+inline void check_model_data_outputs(const std::string& model, const std::string& data,
+                                     const std::vector<std::string>& outputs) {
+  std::vector<std::string> inputs = data_inputs(data);
+  inputs.push_back(model);
+  check_outputs_not_inputs(inputs, outputs);
 }
 
 // The golden model's view of a loaded data split (no copy of the clips).

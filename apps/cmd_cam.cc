@@ -54,6 +54,7 @@ std::vector<double> cam(const Node& lin, int k, const Shape& s, const std::vecto
 }
 
 void run_cam(const CamOpts& o) {
+  check_model_data_outputs(o.model, o.data, {o.json});
   Graph g = import_onnx(o.model);
   NeuronSpec spec;
   spec.method = parse_method(o.method);

@@ -1,10 +1,13 @@
 // cosim: generated RTL vs the integer golden model, spike for spike (SPEC §11).
+#include <filesystem>
 #include <memory>
 
 #include <fmt/core.h>
 
+#include "apps/cli_util.h"
 #include "apps/commands.h"
 #include "golden/error.h"
+#include "golden/fileio.h"
 #include "testbench/cosim.h"
 
 namespace sdm::cli {
@@ -16,7 +19,14 @@ struct CosimOpts {
 };
 
 void run(const CosimOpts& c) {
+  // Inputs: every file of the design folder (but the report the bench rewrites) and the data.
+  std::vector<std::string> inputs = data_inputs(c.o.data);
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(c.o.design_dir, ec))
+    if (e.is_regular_file(ec) && e.path().filename() != "cosim.json") inputs.push_back(e.path().string());
+  check_outputs_not_inputs(inputs, {c.json});
   CosimResult r = run_cosim(c.o);
+  if (r.clips < 1) throw Error("co-simulation compared no clips");  // never a vacuous pass
   nlohmann::json j = to_json(r);
   long maxdev = 0;
   for (long cy : r.cycles_per_clip) maxdev = std::max(maxdev, std::labs(cy - r.predicted_cycles));

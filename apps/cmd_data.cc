@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/cli_util.h"
 #include "apps/commands.h"
 #include "data/dataset.h"
 #include "data/import.h"
@@ -77,6 +78,7 @@ void run_import(ImportArgs a) {
 }
 
 void run_info(const InfoArgs& a) {
+  sdm::check_outputs_not_inputs(sdm::cli::data_inputs(a.dir), {a.json});
   sdm::Dataset ds = sdm::load_dataset(a.dir);
   std::vector<int64_t> counts(ds.num_classes, 0);
   for (int64_t l : ds.labels) ++counts[l];

@@ -28,6 +28,7 @@ struct EnergyOpts {
 };
 
 void run_energy(const EnergyOpts& o, CLI::App* cmd) {
+  check_model_data_outputs(o.model, o.data, {o.json});
   Graph g;
   Config cfg;
   if (ends_with(o.model, ".onnx")) {

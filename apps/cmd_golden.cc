@@ -13,6 +13,7 @@
 #include "golden/artifact.h"
 #include "golden/error.h"
 #include "golden/eval.h"
+#include "golden/fileio.h"
 #include "golden/neuron.h"
 #include "golden/onnx_import.h"
 
@@ -57,6 +58,7 @@ void run_convert(const ConvertOpts& o) {
   cfg.weight_bits = o.weight_bits;
   cfg.pot_bits = o.pot_bits;
   cfg.validate();  // before the import: bad flags fail fast, naming the value
+  check_outputs_not_inputs({o.model}, {o.out, o.json});
   Graph g = import_onnx(o.model);
   Artifact a = make_artifact(g, cfg);
   save_artifact(a, o.out);
@@ -84,7 +86,10 @@ struct EvalOpts {
   long limit = 0;
 };
 
-void run_eval(const EvalOpts& o) {
+void run_eval(const EvalOpts& o, const CLI::App* cmd) {
+  if (cmd->count("--limit") && o.limit < 1)
+    throw Error(fmt::format("--limit {} must be >= 1 (leave it out to evaluate every clip)", o.limit));
+  check_model_data_outputs(o.model, o.data, {o.json});
   LoadedModel m = load_model(o.model);
   EvalRequest req;
   req.weight_bits = o.weight_bits;
@@ -131,7 +136,7 @@ void run_eval(const EvalOpts& o) {
     else if (md == "int") req.int_mode = true;
     else throw Error(fmt::format("mode '{}' is not float or int", md));
   }
-  Dataset d = load_dataset(o.data, size_t(std::max(0L, o.limit)));
+  Dataset d = load_dataset(o.data, size_t(o.limit));
   ClipSet cs = clip_set(d);
   EvalResult r = evaluate(m.graph, cs, req);
   nlohmann::json j = to_json(r);
@@ -209,11 +214,11 @@ void reg(CLI::App& app) {
     c->add_option("--weight-bits", o->weight_bits, "integer-mode weight width")->capture_default_str();
     c->add_option("--mode", o->modes, "float,int")->capture_default_str();
     c->add_flag("--layer-error", o->layer_error, "per-layer conversion error (Fig. 1)");
-    c->add_option("--limit", o->limit, "evaluate only the first N clips");
+    c->add_option("--limit", o->limit, "evaluate only the first N clips (N >= 1; default: all)");
     c->add_option("--threads", o->threads, "worker threads (default: all cores)");
     c->add_flag("-q,--quiet", o->quiet, "no progress or table on stderr");
     c->add_option("--json", o->json, "write the JSON here (default stdout)");
-    c->callback([o] { run_eval(*o); });
+    c->callback([o, c] { run_eval(*o, c); });
   }
   {
     auto o = std::make_shared<NeuronOpts>();

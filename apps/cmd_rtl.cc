@@ -1,5 +1,4 @@
 // rtl: generate the accelerator for a converted network (SPEC §11).
-#include <fstream>
 #include <memory>
 
 #include <fmt/core.h>
@@ -7,6 +6,7 @@
 #include "apps/commands.h"
 #include "golden/artifact.h"
 #include "golden/error.h"
+#include "golden/fileio.h"
 #include "rtl_gen/accel_gen.h"
 
 namespace sdm::cli {
@@ -22,14 +22,14 @@ void run_rtl(const RtlOpts& o) {
   if (o.lanes < 1 || o.lanes > 64) throw Error(fmt::format("lanes = {} outside [1, 64]", o.lanes));
   Artifact a = load_artifact(o.net);
   GeneratedDesign d = generate_accelerator(a, o.lanes);
+  // The artifact travels with its RTL (cosim, synth --weights and --fit read it): it is
+  // an output too, so `rtl D/net.sdm -o D` is refused before anything is written.
+  std::vector<std::string> outs = design_files(d, o.out);
+  outs.push_back(o.out + "/net.sdm");
+  outs.push_back(o.json);
+  check_outputs_not_inputs({o.net}, outs);
   write_design(d, o.out);
-  // The artifact travels with its RTL: cosim, synth --weights and --fit read it.
-  {
-    std::ifstream src(o.net, std::ios::binary);
-    std::ofstream dst(o.out + "/net.sdm", std::ios::binary);
-    dst << src.rdbuf();
-    if (!dst) throw Error(fmt::format("cannot write '{}/net.sdm'", o.out));
-  }
+  save_artifact(a, o.out + "/net.sdm");  // byte-identical: the format round-trips exactly
   const auto& pc = d.signature["predicted_cycles"];
   std::fprintf(stderr, "sdmforge: wrote %s/sdm_accel.v (%d lanes, %zu stages); predicted %ld cycles per clip "
                "(dense bound %ld)\n", o.out.c_str(), o.lanes, d.signature["stages"].size(),

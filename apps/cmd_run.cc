@@ -32,6 +32,7 @@
 #include "golden/energy.h"
 #include "golden/error.h"
 #include "golden/eval.h"
+#include "golden/fileio.h"
 #include "golden/onnx_import.h"
 #include "rtl_gen/accel_gen.h"
 #include "testbench/cosim.h"
@@ -61,19 +62,8 @@ uint64_t fnv(const std::string& s, uint64_t h = 1469598103934665603ull) {
 }
 std::string hex(uint64_t h) { return fmt::format("{:016x}", h); }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot read '{}'", path));
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot write '{}'", path));
-  f << text;
-  if (!f) throw Error(fmt::format("failed writing '{}'", path));
-}
+std::string read_file(const std::string& path) { return read_file_bytes(path); }
+void write_file(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
 std::string file_key(const std::string& path) { return hex(fnv(read_file(path))); }
 
 std::string project_root() {
@@ -251,9 +241,12 @@ void run_main(RunOpts o) {
   cfg.lanes = o.lanes;
   cfg.validate();
   const int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
-  fs::create_directories(o.out);
   const std::string out = fs::absolute(o.out).lexically_normal().string();
-  Cache cache(out + "/cache", o.force);
+  check_outputs_not_inputs(o.data.empty() ? std::vector<std::string>{o.model} : [&] {
+    std::vector<std::string> in = data_inputs(o.data);
+    in.push_back(o.model);
+    return in;
+  }(), {o.json, out + "/net.sdm", out + "/summary.json", out + "/energy.json", out + "/cosim.json"});
 
   // ---- preflight: fail in the first second, not after ten minutes ----
   const std::string report_py = root + "/report/make_report.py";
@@ -292,6 +285,17 @@ void run_main(RunOpts o) {
     }
   }
 
+  // A run that fails before its first stage has produced anything leaves no folder behind.
+  struct NewFolder {
+    std::string dir;
+    bool remove_on_error;
+    ~NewFolder() {
+      std::error_code ec;
+      if (remove_on_error) fs::remove_all(dir, ec);
+    }
+  } new_folder{out, !fs::exists(out)};
+  fs::create_directories(out);
+  Cache cache(out + "/cache", o.force);
   std::vector<Sweep> sweeps = make_sweeps(o);
   Progress pg;
   pg.total = 3 + int(sweeps.size()) + (cosim_clips > 0) + int(boards.size()) + 1 + !o.no_report;
@@ -326,6 +330,7 @@ void run_main(RunOpts o) {
     pg.cached("data", "data: " + data_dir);
   }
   Dataset ds = load_dataset(data_dir, size_t(eval_clips));
+  new_folder.remove_on_error = false;  // the data stage is done: keep what follows for the report
   data_info["split_dir"] = ds.dir;
   data_info["eval_clips"] = ds.size();
   data_info["clip_shape"] = ds.clip_shape;

@@ -1,13 +1,13 @@
 // sdmforge: one executable, subcommands registered by the cmd_*.cc files (SPEC §11).
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include <fmt/core.h>
 
 #include "apps/commands.h"
 #include "golden/error.h"
+#include "golden/fileio.h"
 
 namespace sdm::cli {
 
@@ -21,10 +21,7 @@ void write_output(const std::string& path, const std::string& text) {
     std::cout << text << std::flush;
     return;
   }
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot write '{}'", path));
-  f << text;
-  if (!f) throw Error(fmt::format("failed writing '{}'", path));
+  write_file_atomic(path, text);
 }
 
 }  // namespace sdm::cli

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "golden/error.h"
+#include "golden/fileio.h"
 #include "golden/hw_widths.h"
 
 namespace sdm {
@@ -288,11 +289,7 @@ Artifact parse_artifact(const std::string& bytes, const std::string& label) {
 }
 
 void save_artifact(const Artifact& a, const std::string& path) {
-  const std::string bytes = serialize_artifact(a);
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot write artifact '{}'", path));
-  f.write(bytes.data(), long(bytes.size()));
-  if (!f) throw Error(fmt::format("failed writing artifact '{}'", path));
+  write_file_atomic(path, serialize_artifact(a));
 }
 
 Artifact load_artifact(const std::string& path) {

@@ -72,6 +72,13 @@ EvalResult evaluate(const Graph& g, const ClipSet& data, const EvalRequest& req)
   if (data.clip_size != g.input().out.size())
     throw Error(fmt::format("clips hold {} values but the model's input {} needs {}", data.clip_size,
                             g.input().out.str(), g.input().out.size()));
+  // docs/data.md: a label outside the model's classes is an error, not a miss.
+  if (long(data.labels.size()) < data.n)
+    throw Error(fmt::format("the data set has {} labels for {} clips", data.labels.size(), data.n));
+  for (long i = 0; i < data.n; ++i)
+    if (data.labels[size_t(i)] < 0 || data.labels[size_t(i)] >= g.num_classes())
+      throw Error(fmt::format("label {} of clip {} is outside the model's {} classes (0..{})",
+                              data.labels[size_t(i)], i, g.num_classes(), g.num_classes() - 1));
   if (req.Ts.empty()) throw Error("no time-steps requested");
   for (int T : req.Ts)
     if (T < 1) throw Error(fmt::format("T = {} must be >= 1", T));

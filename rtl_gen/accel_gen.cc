@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "golden/error.h"
+#include "golden/fileio.h"
 #include "rtl_gen/accel_gen.h"
 #include "rtl_gen/vast.h"
 
@@ -26,20 +27,6 @@ int ubits(long v) {  // bits to hold 0..v (>= 1)
   int b = 1;
   while ((1L << b) <= v) ++b;
   return b;
-}
-
-// A legal identifier fragment from an IR node name ("/l2/Clip" -> "l2_clip").
-std::string sanitize(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    char l = char(std::tolower(static_cast<unsigned char>(c)));
-    if (std::isalnum(static_cast<unsigned char>(l))) r += l;
-    else if (!r.empty() && r.back() != '_') r += '_';
-  }
-  while (!r.empty() && r.back() == '_') r.pop_back();
-  if (r.size() > 24) r = r.substr(r.size() - 24);
-  while (!r.empty() && (r.front() == '_' || std::isdigit(static_cast<unsigned char>(r.front())))) r.erase(0, 1);
-  return r.empty() ? "x" : r;
 }
 
 std::string hex_word(const std::vector<int64_t>& lanes, int bits) {
@@ -1048,16 +1035,17 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
 
 void write_design(const GeneratedDesign& d, const std::string& dir) {
   ::mkdir(dir.c_str(), 0755);
-  for (const auto& [name, text] : d.files) {
-    std::ofstream o(dir + "/" + name, std::ios::binary);
-    if (!o) throw Error(fmt::format("cannot write '{}/{}'", dir, name));
-    o << text;
-  }
   // the hand-written leaf the design instantiates travels with it
-  std::ifstream src(std::string(SDM_RTL_DIR) + "/sd_neuron.v", std::ios::binary);
-  if (!src) throw Error(fmt::format("cannot read {}/sd_neuron.v", SDM_RTL_DIR));
-  std::ofstream o(dir + "/sd_neuron.v", std::ios::binary);
-  o << src.rdbuf();
+  const std::string leaf = read_file_bytes(std::string(SDM_RTL_DIR) + "/sd_neuron.v");
+  for (const auto& [name, text] : d.files) write_file_atomic(dir + "/" + name, text);
+  write_file_atomic(dir + "/sd_neuron.v", leaf);
+}
+
+std::vector<std::string> design_files(const GeneratedDesign& d, const std::string& dir) {
+  std::vector<std::string> r;
+  for (const auto& kv : d.files) r.push_back(dir + "/" + kv.first);
+  r.push_back(dir + "/sd_neuron.v");
+  return r;
 }
 
 }  // namespace sdm

@@ -95,6 +95,9 @@ struct GeneratedDesign {
 // Throws sdm::Error (one line) if the artifact's method has no hardware (rts, snm), the
 // potential width was fixed narrower than the bound, or lanes are out of range.
 GeneratedDesign generate_accelerator(const Artifact& a, int lanes);
+// Writes every file of d into dir (created), each via a temporary file + rename.
 void write_design(const GeneratedDesign& d, const std::string& dir);
+// The paths write_design(d, dir) writes: for checking them against a command's inputs.
+std::vector<std::string> design_files(const GeneratedDesign& d, const std::string& dir);
 
 }  // namespace sdm

@@ -7,6 +7,7 @@
 
 #include <fmt/core.h>
 
+#include "data/dataset.h"
 #include "golden/error.h"
 
 namespace sdm {
@@ -62,6 +63,12 @@ std::string build_cosim(const std::string& dir, bool quiet) {
 
 CosimResult run_cosim(const CosimOptions& o) {
   if (o.clips < 1) throw Error(fmt::format("clips = {} must be >= 1", o.clips));
+  if (o.first < 0) throw Error(fmt::format("--first {} must be >= 0", o.first));
+  {  // a first clip past the end would compare nothing and report "0 mismatches"
+    const size_t n = load_dataset(o.data).size();
+    if (size_t(o.first) >= n)
+      throw Error(fmt::format("--first {} is outside the {} clips of '{}' (0..{})", o.first, n, o.data, long(n) - 1));
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const std::string exe = build_cosim(o.design_dir, o.quiet);
   const auto t1 = std::chrono::steady_clock::now();

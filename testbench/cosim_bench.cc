@@ -111,6 +111,8 @@ class Bench {
     report["logits_golden"] = json::array();
     long long sim_cycles = 0;
     const auto t0 = std::chrono::steady_clock::now();
+    if (o_.first < 0 || o_.first >= int(d.size()))
+      throw sdm::Error("--first " + std::to_string(o_.first) + " is outside the " + std::to_string(d.size()) + " clips");
     int n = std::min<int>(o_.clips, int(d.size()) - o_.first);
     for (int i = 0; i < n; ++i) {
       const int idx = o_.first + i;

@@ -1,0 +1,63 @@
+#include "golden/fileio.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "golden/error.h"
+
+namespace fs = std::filesystem;
+
+namespace sdm {
+
+namespace {
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
+  const fs::path ca = fs::weakly_canonical(a, ec), cb = fs::weakly_canonical(b, ec);
+  return !ec && ca == cb;
+}
+}  // namespace
+
+void check_outputs_not_inputs(const std::vector<std::string>& inputs,
+                              const std::vector<std::string>& outputs) {
+  for (const std::string& o : outputs) {
+    if (o.empty() || o == "-") continue;
+    for (const std::string& i : inputs)
+      if (!i.empty() && same_file(o, i))
+        throw Error(fmt::format("output '{}' is the input '{}'; choose another output path", o, i));
+  }
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw Error(fmt::format("cannot write '{}'", path));
+    f << bytes;
+    f.close();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw Error(fmt::format("failed writing '{}'", path));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(fmt::format("cannot write '{}' (rename failed)", path));
+  }
+}
+
+std::string read_file_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot read '{}'", path));
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+}  // namespace sdm
