@@ -92,6 +92,10 @@ std::string serialize_artifact(const Artifact& a) {
     json jn = {{"name", n.name}, {"op", op_name(n.kind)}, {"inputs", n.inputs},
                {"out", shape_json(n.out)}, {"kernel", n.kernel}, {"stride", n.stride},
                {"pad_lo", n.pad_lo}, {"pad_hi", n.pad_hi}, {"lambda", n.lambda}};
+    // Written only when not the default, so artifacts of earlier versions read the same.
+    if (n.clip_lo != 0.0f) jn["clip_lo"] = n.clip_lo;
+    if (n.exclude_pad) jn["exclude_pad"] = true;
+    if (n.ceil_pad != std::array<int, 3>{}) jn["ceil_pad"] = n.ceil_pad;
     if (!n.weight.empty() || n.kind == OpKind::Conv || n.kind == OpKind::Linear) {
       jn["weight"] = blob.put(n.weight);
       jn["bias"] = blob.put(n.bias);
@@ -200,6 +204,9 @@ Artifact parse_artifact(const std::string& bytes, const std::string& label) {
       n.pad_lo = jn.at("pad_lo");
       n.pad_hi = jn.at("pad_hi");
       n.lambda = jn.at("lambda");
+      n.clip_lo = jn.value("clip_lo", 0.0f);
+      n.exclude_pad = jn.value("exclude_pad", false);
+      if (jn.contains("ceil_pad")) n.ceil_pad = jn.at("ceil_pad");
       if (jn.contains("weight")) {
         n.weight = blob.get<float>(jn.at("weight"));
         n.bias = blob.get<float>(jn.at("bias"));

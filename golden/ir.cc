@@ -1,5 +1,8 @@
 #include "golden/ir.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/core.h>
 
 #include "golden/error.h"
@@ -29,9 +32,38 @@ std::vector<int> Graph::clip_nodes() const {
   return r;
 }
 
-void Graph::validate() const {
+bool Node::uniform_divisor() const {
+  if (kind != OpKind::AvgPool) return true;
+  for (int i = 0; i < 3; ++i)
+    if (ceil_pad[i] != 0 || (exclude_pad && (pad_lo[i] != 0 || pad_hi[i] != 0))) return false;
+  return true;
+}
+
+int Node::divisor(const Shape& in, int ot, int oh, int ow) const {
+  const int dims[3] = {in.f, in.h, in.w}, o[3] = {ot, oh, ow};
+  int d = 1;
+  for (int i = 0; i < 3; ++i) {
+    // Taps that count: the input itself, plus the declared padding unless excluded.
+    const int lo = exclude_pad ? 0 : -pad_lo[i];
+    const int hi = exclude_pad ? dims[i] : dims[i] + pad_hi[i] - ceil_pad[i];
+    const int start = o[i] * stride[i] - pad_lo[i];
+    d *= std::max(0, std::min(start + kernel[i], hi) - std::max(start, lo));
+  }
+  return d;
+}
+
+void Graph::check_convertible() const {
+  for (const Node& n : nodes)
+    if (n.kind == OpKind::Clip && n.clip_lo != 0.0f)
+      throw Error(fmt::format("node '{}' (Clip): floor {} is not 0; a spiking layer needs "
+                              "clip(x, 0, lambda)", n.name, n.clip_lo));
+}
+
+void Graph::validate(bool logits) const {
   if (nodes.empty() || nodes[0].kind != OpKind::Input) throw Error("graph has no input node");
-  if (output < 0 || output >= int(nodes.size()) || nodes[output].kind != OpKind::Linear)
+  if (output < 0 || output >= int(nodes.size()))
+    throw Error("graph has no output node");
+  if (logits && nodes[output].kind != OpKind::Linear)
     throw Error("graph output is not a Linear (Gemm/MatMul) layer");
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Node& n = nodes[i];
@@ -62,7 +94,9 @@ void Graph::validate() const {
           throw bad("needs two inputs of one shape");
         break;
       case OpKind::Clip:
-        if (!(n.lambda > 0)) throw bad(fmt::format("lambda = {} must be > 0", n.lambda));
+        if (!(n.lambda > n.clip_lo) || !std::isfinite(n.lambda) || !std::isfinite(n.clip_lo))
+          throw bad(fmt::format("bounds [{}, {}] must be finite with lambda > floor", n.clip_lo,
+                                n.lambda));
         break;
       default: break;
     }

@@ -23,11 +23,12 @@ struct Shape {
 enum class OpKind {
   Input,          // the clip, float pixels after input scaling
   Conv,           // 3D convolution (2D: kt = 1), groups = 1, weight [co][ci][kt][kh][kw]
-  AvgPool,        // average pooling, zero padding counted in the divisor
+  AvgPool,        // average pooling; divisor: see Node::exclude_pad / ceil_pad
   GlobalAvgPool,  // mean over F, H, W
   Add,            // elementwise sum of two tensors of one shape
   Concat,         // along channels
-  Clip,           // clip(x, 0, lambda): the ANN activation that becomes a spiking layer
+  Clip,           // clip(x, clip_lo, lambda): the ANN activation that becomes a spiking
+                  // layer (conversion needs clip_lo = 0; see Graph::check_convertible)
   Linear,         // y = W x + b over the C-order flattening of the input
 };
 
@@ -43,8 +44,20 @@ struct Node {
   std::vector<float> weight, bias;
   // Conv / AvgPool geometry in (t, h, w) order.
   std::array<int, 3> kernel{1, 1, 1}, stride{1, 1, 1}, pad_lo{0, 0, 0}, pad_hi{0, 0, 0};
-  // Clip ceiling lambda.
+  // Clip ceiling lambda and floor (0 for every convertible activation).
   float lambda = 0;
+  float clip_lo = 0;
+  // AvgPool divisor. Default (ONNX count_include_pad = 1, no ceil_mode): every window
+  // divides by its full kernel volume. exclude_pad (count_include_pad = 0): a window
+  // divides by the taps that fall inside the input. ceil_pad: the part of pad_hi that
+  // ceil_mode added; taps there never count (ONNX / PyTorch ceil_mode semantics).
+  bool exclude_pad = false;
+  std::array<int, 3> ceil_pad{0, 0, 0};
+  // True when every window of this AvgPool divides by the full kernel volume, which is
+  // what integer mode and the hardware implement (a sum pool folded into the next layer).
+  bool uniform_divisor() const;
+  // Divisor of output window (o_t, o_h, o_w) of an AvgPool on input shape `in`.
+  int divisor(const Shape& in, int ot, int oh, int ow) const;
 };
 
 struct Graph {
@@ -58,8 +71,13 @@ struct Graph {
   const Node& input() const { return nodes.at(0); }
   int num_classes() const { return nodes.at(output).out.c; }
   std::vector<int> clip_nodes() const;  // spiking layers in order
-  // Throws sdm::Error naming the node if an invariant is broken (shapes, inputs).
-  void validate() const;
+  // Throws sdm::Error naming the node if an invariant is broken (shapes, inputs). With
+  // `logits` the output must be a Linear layer (every network); without, any node (the
+  // single-operator ONNX conformance harness).
+  void validate(bool logits = true) const;
+  // Throws sdm::Error naming the node if the graph cannot become an SNN: a Clip whose
+  // floor is not 0 (SPEC: activations are clip(a, 0, lambda)).
+  void check_convertible() const;
 };
 
 // Output size of a sliding window along one axis.

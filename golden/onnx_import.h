@@ -1,5 +1,7 @@
-// ONNX import (Debian's libonnx + protobuf). Throws sdm::Error with a one-line message
-// naming the node and op for anything outside SPEC §4.
+// ONNX import (Debian's libonnx + protobuf) into the Graph IR. Accepts what current
+// PyTorch exporters write (TorchScript "legacy" and dynamo, opset 9..20, weights inside the
+// file or as external data), docs/onnx-import.md lists the ops and forms. Throws sdm::Error
+// with a one-line message naming the node and op (or tensor and file) for anything else.
 #pragma once
 
 #include <string>
@@ -8,7 +10,19 @@
 
 namespace sdm {
 
+struct ImportOptions {
+  // Folder that external-data locations are relative to (the model file's folder).
+  // Empty: a model with external data is refused.
+  std::string base_dir;
+  // Accept any node as the graph output (single-operator conformance tests); networks
+  // must end in a Linear layer (the logits).
+  bool any_output = false;
+};
+
+// Reads `path`; external data is resolved relative to its folder.
 Graph import_onnx(const std::string& path);
-Graph import_onnx_bytes(const std::string& bytes, const std::string& label);
+// Parses a model held in memory; `label` names it in errors.
+Graph import_onnx_bytes(const std::string& bytes, const std::string& label,
+                        const ImportOptions& opt = {});
 
 }  // namespace sdm

@@ -330,6 +330,7 @@ SDM_CLONES long long scatter_add(const ScatterPlan& p, const int32_t* x, int64_t
 void avgpool_forward(const Node& n, const Shape& is, const float* in, float* out) {
   const Shape& os = n.out;
   const float inv = 1.0f / float(n.kernel[0] * n.kernel[1] * n.kernel[2]);
+  const bool uniform = n.uniform_divisor();
   // Valid input ranges per output index, per axis (the window clipped to the input);
   // the summation order is the one of the direct triple loop (t, h, w).
   auto ranges = [](int no, int ni, int k, int s, int p) {
@@ -350,7 +351,9 @@ void avgpool_forward(const Node& n, const Shape& is, const float* in, float* out
               const float* row = in + ((long(c) * is.f + fi) * is.h + hi) * is.w;
               for (int wi = rw[size_t(wo)][0]; wi < rw[size_t(wo)][1]; ++wi) s += row[wi];
             }
-          out[((long(c) * os.f + fo) * os.h + ho) * os.w + wo] = s * inv;
+          // A partial window (count_include_pad = 0, ceil_mode) divides by its own taps.
+          out[((long(c) * os.f + fo) * os.h + ho) * os.w + wo] =
+              uniform ? s * inv : s / float(n.divisor(is, fo, ho, wo));
         }
 }
 
@@ -401,17 +404,23 @@ void linear_node_forward(const Graph& g, int id, const std::vector<std::vector<f
 
 std::vector<float> ann_forward(const Graph& g, const unsigned char* pixels,
                                std::vector<std::vector<float>>* acts) {
+  const long n_in = g.input().out.size();
+  std::vector<float> x(static_cast<size_t>(n_in));
+  for (long i = 0; i < n_in; ++i) x[size_t(i)] = float(pixels[i]) * g.input_scale + g.input_bias;
+  return ann_forward_values(g, std::move(x), acts);
+}
+
+std::vector<float> ann_forward_values(const Graph& g, std::vector<float> input,
+                                      std::vector<std::vector<float>>* acts) {
   std::vector<std::vector<float>> vals(g.nodes.size());
   std::vector<float> scratch;
-  const long n_in = g.input().out.size();
-  vals[0].resize(size_t(n_in));
-  for (long i = 0; i < n_in; ++i) vals[0][i] = float(pixels[i]) * g.input_scale + g.input_bias;
+  vals[0] = std::move(input);
   for (size_t id = 1; id < g.nodes.size(); ++id) {
     const Node& n = g.nodes[id];
     if (n.kind == OpKind::Clip) {
       const auto& x = vals[n.inputs[0]];
       vals[id].resize(x.size());
-      for (size_t i = 0; i < x.size(); ++i) vals[id][i] = std::min(std::max(x[i], 0.0f), n.lambda);
+      for (size_t i = 0; i < x.size(); ++i) vals[id][i] = std::min(std::max(x[i], n.clip_lo), n.lambda);
     } else {
       linear_node_forward(g, int(id), vals, vals[id], scratch);
     }

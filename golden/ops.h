@@ -74,6 +74,10 @@ void linear_node_forward(const Graph& g, int id, const std::vector<std::vector<f
 // output when given.
 std::vector<float> ann_forward(const Graph& g, const unsigned char* pixels,
                                std::vector<std::vector<float>>* acts = nullptr);
+// The same on an input already in float (size g.input().out.size(), C-order): the output
+// node's values. Used where the input is not pixels (ONNX conformance tests).
+std::vector<float> ann_forward_values(const Graph& g, std::vector<float> input,
+                                      std::vector<std::vector<float>>* acts = nullptr);
 
 int argmax(const float* v, int n);   // ties -> lowest index
 int argmax(const double* v, int n);

@@ -156,6 +156,10 @@ class Quantizer {
       }
       case OpKind::AvgPool:
       case OpKind::GlobalAvgPool: {
+        if (!n.uniform_divisor())
+          fail(id, "integer mode folds pooling into the next layer as a sum over the full "
+                   "window; windows with their own divisor (count_include_pad=0 on a padded "
+                   "border, ceil_mode) have no integer form");
         const Value& in = view_of(n.inputs[0], id);
         v.kind = Value::View;
         for (const Segment& s : in.segs) v.segs.push_back({add_sumpool(id, s.tensor), s.channels});
@@ -378,6 +382,7 @@ QNet quantize(const Graph& g, const Config& cfg) {
   if (!cfg.neuron.has_integer_mode())
     throw Error(fmt::format("method '{}' has no integer mode (float only; the hardware "
                             "implements sdm, opt, burst and if)", method_name(cfg.neuron.method)));
+  g.check_convertible();
   QNet q = Quantizer(g, cfg).run();
   check_stored_widths(q);  // the golden model holds exactly what the ROMs will hold
   return q;

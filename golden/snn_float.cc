@@ -5,6 +5,7 @@
 namespace sdm {
 
 FloatSnn::FloatSnn(const Graph& g, const NeuronSpec& spec, int T, bool dense) : g_(g), dense_(dense) {
+  g.check_convertible();
   clip_nodes_ = g.clip_nodes();
   layer_of_.assign(g.nodes.size(), -1);
   static_.assign(g.nodes.size(), 0);

@@ -6,7 +6,7 @@ set -euo pipefail
 DEB_PKGS=(cmake g++ make ninja-build verilator yosys nextpnr-ice40 fpga-icestorm
   fpga-icestorm-chipdb iverilog libgtest-dev libbenchmark-dev libeigen3-dev
   libsystemc-dev nlohmann-json3-dev libcli11-dev libfmt-dev libonnx-dev
-  libprotobuf-dev protobuf-compiler python3-torch python3-numpy python3-matplotlib
+  libprotobuf-dev protobuf-compiler libonnx-testdata python3-torch python3-numpy python3-matplotlib
   python3-onnx python3-pip python3-sklearn chromium)
 
 # PyPI tools, pinned so that every report names the same versions.

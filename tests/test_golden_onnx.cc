@@ -1,0 +1,185 @@
+// The ONNX importer on what current PyTorch writes: the shared torch 2.11 fixtures (legacy
+// and dynamo exporters, external data, clip written five ways) must convert with the ANN
+// logits PyTorch computed, and each kind of export that used to be refused or computed
+// silently wrong has its own regression case, exported here by Debian's torch 1.13.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "data/npy.h"
+#include "golden/error.h"
+#include "golden/eval.h"
+#include "golden/onnx_import.h"
+#include "golden/ops.h"
+#include "golden/qnet.h"
+
+using namespace sdm;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kShared = fs::path(SDM_SOURCE_DIR) / ".." / "shared" / "fixtures" / "onnx-torch2";
+
+// Max |ours - theirs| over every logit of every clip, and the argmax agreement.
+struct Agreement {
+  double max_abs = 0;
+  long argmax_equal = 0, n = 0;
+};
+
+Agreement compare_logits(const Graph& g, const npy::NpyArray& clips, const std::vector<float>& ref) {
+  ClipSet set;
+  set.data = clips.data<uint8_t>();
+  set.n = clips.shape.at(0);
+  set.clip_size = long(clips.numel() / set.n);
+  const auto ours = ann_logits(g, set, 2);
+  const int k = g.num_classes();
+  EXPECT_EQ(long(ref.size()), set.n * k);
+  Agreement a;
+  for (long i = 0; i < set.n; ++i) {
+    for (int c = 0; c < k; ++c)
+      a.max_abs = std::max(a.max_abs, double(std::fabs(ours[size_t(i)][size_t(c)] - ref[size_t(i * k + c)])));
+    a.argmax_equal += argmax(ours[size_t(i)].data(), k) == argmax(ref.data() + i * k, k);
+    ++a.n;
+  }
+  return a;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Every model of the shared torch 2.11 fixtures converts and its ANN computes PyTorch's
+// logits (1e-4). These stand for kinds: external data, helper subgraphs on constants,
+// Relu->Min / Max->Min / Clip / Hardtanh clips, dynamic batch.
+TEST(OnnxTorch2, EveryFixtureConvertsWithPyTorchsLogits) {
+  ASSERT_TRUE(fs::exists(kShared / "index.json")) << kShared;
+  std::ifstream f(kShared / "index.json");
+  const auto index = nlohmann::json::parse(f);
+  const auto clips = npy::load((kShared / "clips.npy").string());
+  int converted = 0;
+  for (const auto& [name, info] : index.at("models").items()) {
+    SCOPED_TRACE(name);
+    Graph g;
+    ASSERT_NO_THROW(g = import_onnx((kShared / (name + ".onnx")).string()));
+    const auto ref = npy::load_f32((kShared / info.at("expected_logits").get<std::string>()).string());
+    const Agreement a = compare_logits(g, clips, ref);
+    EXPECT_LE(a.max_abs, 1e-4);
+    EXPECT_EQ(a.argmax_equal, a.n);
+    // And the SNN path takes it: integer conversion of the default setting.
+    Config cfg;
+    EXPECT_NO_THROW(quantize(g, cfg));
+    ++converted;
+  }
+  EXPECT_EQ(converted, 20);
+}
+
+// External data: a missing or short data file is one line naming the tensor and file.
+TEST(OnnxTorch2, ExternalDataErrorsNameTensorAndFile) {
+  const fs::path dir = fs::temp_directory_path() / "sdm_extdata_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kShared / "clamp_dynamo.onnx", dir / "clamp_dynamo.onnx");
+  // Missing file.
+  std::string e = error_of([&] { import_onnx((dir / "clamp_dynamo.onnx").string()); });
+  EXPECT_NE(e.find("clamp_dynamo.onnx.data"), std::string::npos) << e;
+  EXPECT_NE(e.find("tensor '"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  // Short file.
+  {
+    std::ifstream in(kShared / "clamp_dynamo.onnx.data", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream out(dir / "clamp_dynamo.onnx.data", std::ios::binary);
+    out.write(bytes.data(), long(bytes.size() / 2));
+  }
+  e = error_of([&] { import_onnx((dir / "clamp_dynamo.onnx").string()); });
+  EXPECT_NE(e.find("has "), std::string::npos) << e;
+  EXPECT_NE(e.find("clamp_dynamo.onnx.data"), std::string::npos) << e;
+  // The same bytes from memory, with no folder to resolve against.
+  std::ifstream in(dir / "clamp_dynamo.onnx", std::ios::binary);
+  std::string model((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  e = error_of([&] { import_onnx_bytes(model, "mem"); });
+  EXPECT_NE(e.find("external data"), std::string::npos) << e;
+  fs::remove_all(dir);
+}
+
+namespace {
+
+std::string fx(const std::string& name) { return std::string(SDM_FIXTURE_DIR) + "/" + name; }
+
+// The ANN of fixture `name` (tests/fixtures/make_onnx_fixtures.py) against PyTorch.
+Agreement torch_agreement(const std::string& name, Graph* out = nullptr) {
+  Graph g = import_onnx(fx(name + ".onnx"));
+  const auto clips = npy::load(fx(name + "/clips.npy"));
+  const auto ref = npy::load_f32(fx(name + "/logits.npy"));
+  Agreement a = compare_logits(g, clips, ref);
+  if (out) *out = std::move(g);
+  return a;
+}
+
+}  // namespace
+
+// Each kind that was refused (clip forms, helper nodes without constant folding, opset 9
+// attribute clips, squeeze() heads, external data) or computed silently wrong (auto_pad
+// SAME, count_include_pad=0, ceil_mode) now computes PyTorch's logits.
+TEST(OnnxKinds, ExportsOfEveryKindComputePyTorchsLogits) {
+  for (const char* name : {"relumin", "maxmin", "minmax", "clamp_nofold", "clamp_opset9",
+                           "avgpool_exclude_pad", "avgpool_ceil", "external_data",
+                           "conv_same_upper", "squeeze_head"}) {
+    SCOPED_TRACE(name);
+    Agreement a;
+    ASSERT_NO_THROW(a = torch_agreement(name));
+    EXPECT_LE(a.max_abs, 1e-4);
+    EXPECT_EQ(a.argmax_equal, a.n);
+  }
+}
+
+// Clip written as Relu->Min etc. becomes one spiking layer per activation, including the
+// fully connected one (Linear -> clip -> Linear), in float and integer mode.
+TEST(OnnxKinds, ClipFormsBecomeSpikingLayersIncludingFc) {
+  for (const char* name : {"relumin", "maxmin", "minmax", "clamp_nofold"}) {
+    SCOPED_TRACE(name);
+    Graph g = import_onnx(fx(std::string(name) + ".onnx"));
+    const auto clips = g.clip_nodes();
+    ASSERT_EQ(clips.size(), 3u);
+    EXPECT_FLOAT_EQ(g.nodes[size_t(clips[0])].lambda, 1.2f);
+    EXPECT_FLOAT_EQ(g.nodes[size_t(clips[1])].lambda, 0.9f);
+    EXPECT_FLOAT_EQ(g.nodes[size_t(clips[2])].lambda, 0.8f);
+    EXPECT_EQ(g.nodes[size_t(g.nodes[size_t(clips[2])].inputs[0])].kind, OpKind::Linear);
+    Config cfg;
+    EXPECT_NO_THROW(quantize(g, cfg));
+  }
+}
+
+// Pooling whose windows have their own divisor is exact in float and refused, in one
+// line, by integer mode (whose sum pool divides every window by the full kernel).
+TEST(OnnxKinds, PartialWindowPoolingIsFloatOnly) {
+  for (const char* name : {"avgpool_exclude_pad", "avgpool_ceil"}) {
+    SCOPED_TRACE(name);
+    Graph g = import_onnx(fx(std::string(name) + ".onnx"));
+    const std::string e = error_of([&] { quantize(g, Config{}); });
+    EXPECT_NE(e.find("own divisor"), std::string::npos) << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos);
+  }
+}
+
+// One-sided clips and data-path integer casts are refused naming what is missing.
+TEST(OnnxKinds, OneSidedClipAndIntegerCastAreOneLineErrors) {
+  std::string e = error_of([] { import_onnx(fx("unsupported.onnx")); });
+  EXPECT_NE(e.find("node '"), std::string::npos) << e;
+  EXPECT_NE(e.find("MaxPool"), std::string::npos) << e;
+  e = error_of([] { import_onnx(fx("int_cast.onnx")); });
+  EXPECT_NE(e.find("INT64"), std::string::npos) << e;
+  EXPECT_NE(e.find("(Cast)"), std::string::npos) << e;
+}
