@@ -346,6 +346,17 @@ int dtype_of_to(const onnx::NodeProto& n) {
 
 }  // namespace
 
+void dropout_is_identity(const onnx::NodeProto& n, const ConstTensor* ratio,
+                         const ConstTensor* training_mode) {
+  const bool training = (training_mode && training_mode->numel() == 1 && training_mode->data[0] != 0) ||
+                        (attr(n, "is_test") && attr(n, "is_test")->i() == 0);
+  double r = 0.5;
+  if (ratio && ratio->numel() == 1) r = ratio->data[0];
+  else if (const auto* a = attr(n, "ratio")) r = a->f();
+  if (training && r != 0)
+    fail(n, fmt::format("training-mode dropout (ratio {}) is random; export the model in eval mode", r));
+}
+
 long ConstTensor::numel() const {
   long p = product(dims);
   return p < 0 ? 0 : p;
@@ -506,6 +517,7 @@ bool fold_node(const onnx::NodeProto& n, const std::vector<const ConstTensor*>& 
   constexpr int kBool = TP::BOOL;
 
   if (op == "Identity" || op == "Dropout") {
+    if (op == "Dropout") dropout_is_identity(n, in.size() > 1 ? in[1] : nullptr, in.size() > 2 ? in[2] : nullptr);
     out.push_back(x0());
     if (op == "Dropout" && n.output_size() > 1) {  // mask: all true in inference
       ConstTensor m = make(kBool, x0().dims, n);
@@ -540,6 +552,8 @@ bool fold_node(const onnx::NodeProto& n, const std::vector<const ConstTensor*>& 
     }
   } else if (op == "Cast" || op == "CastLike") {
     const int to = op == "Cast" ? dtype_of_to(n) : need(n, in, 1).dtype;
+    if (!is_float_dtype(to) && !is_int_dtype(to))
+      fail(n, fmt::format("cast to {} is not supported", dtype_name(to)));
     ConstTensor o = x0();
     o.dtype = to;
     for (double& v : o.data) v = round_to_dtype(v, to);

@@ -47,6 +47,11 @@ ConstTensor decode_tensor(const onnx::TensorProto& t, const std::string& where);
 // cast for in-range values, saturates NaN/inf to 0). Used after every folded op.
 double round_to_dtype(double v, int dtype);
 
+// Throws sdm::Error naming the node unless Dropout node `n` is the identity: inference
+// mode, or a ratio of 0 (`ratio` / `training_mode` are its optional inputs, or null).
+void dropout_is_identity(const onnx::NodeProto& n, const ConstTensor* ratio,
+                         const ConstTensor* training_mode);
+
 // Evaluates node `n` on constant inputs (`in[i]` null for an omitted optional input).
 // Returns false if the op is not one this folder evaluates (the importer then maps or
 // refuses it); throws sdm::Error (one line, naming the node) on invalid attributes or

@@ -492,6 +492,9 @@ class Importer {
   }
 
   void import_identity(const onnx::NodeProto& n) {
+    if (n.op_type() == "Dropout")
+      dropout_is_identity(n, has_input(n, 1) ? &const_in(n, 1) : nullptr,
+                          has_input(n, 2) ? &const_in(n, 2) : nullptr);
     Value v = value(n, 0);
     Value out = v;
     alias(n, out);
