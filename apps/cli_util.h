@@ -72,6 +72,18 @@ inline void check_model_data_outputs(const std::string& model, const std::string
   check_outputs_not_inputs(inputs, outputs);
 }
 
+// --freq: "auto" -> 0, else a positive number of MHz; anything else is a one-line error.
+inline double parse_freq(const std::string& s) {
+  if (s == "auto") return 0;
+  try {
+    size_t used = 0;
+    double v = std::stod(s, &used);
+    if (used == s.size() && v > 0 && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(fmt::format("--freq '{}' is neither auto nor a positive number of MHz", s));
+}
+
 // The golden model's view of a loaded data split (no copy of the clips).
 inline ClipSet clip_set(const Dataset& d) {
   ClipSet cs;

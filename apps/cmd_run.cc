@@ -448,7 +448,8 @@ void run_main(RunOpts o) {
   // ---- 6. synthesis ----
   nlohmann::json synth = nlohmann::json::array();
   for (const auto& b : boards) {
-    const std::string key = hex(fnv(fmt::format("v{} {} {}", kCacheVersion, rtl_key, b)));
+    // "clock": results before the auto clock (clock_mhz, attempts) are not reused.
+    const std::string key = hex(fnv(fmt::format("v{} {} {} clock", kCacheVersion, rtl_key, b)));
     const std::string file = out + "/synth-" + b + ".json";
     if (cache.hit("synth_" + b, key, {file})) {
       pg.cached("synth_" + b, "synthesis " + b);

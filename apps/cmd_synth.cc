@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "apps/cli_util.h"
 #include "apps/commands.h"
 #include "fpga/fixture.h"
 #include "fpga/flow.h"
@@ -42,19 +43,28 @@ std::string generate(const std::string& net, int lanes, const std::string& out) 
 
 struct SynthArgs {
   std::string dir, board = "icebreaker", json, tools = "yowasp", weights, net;
-  double freq = 0;
-  int baud = 115200, seed = 1, fit_lo = 1, fit_hi = 64;
+  std::string freq = "auto";
+  double auto_from = 0;
+  bool allow_timing_fail = false;
+  int baud = 3000000, seed = 1, fit_lo = 1, fit_hi = 64;
   bool fit = false, patch = false;
 };
 
 std::string summary(const sdm::fpga::SynthResult& r) {
   if (!r.fits) return fmt::format("{}: does NOT fit ({})\n", r.board, r.overflow);
-  return fmt::format(
-      "{}: fits; LUT {}/{}  FF {}/{}  BRAM {}/{}  SPRAM {}/{}  DSP {}/{}\n"
-      "{}: Fmax {:.2f} MHz, target {:.3f} MHz: {}\nbitstream {}\n",
-      r.board, r.lut.used, r.lut.avail, r.ff.used, r.ff.avail, r.bram.used, r.bram.avail,
-      r.spram.used, r.spram.avail, r.dsp.used, r.dsp.avail, r.board, r.fmax_mhz, r.target_mhz,
-      r.meets_timing ? "timing met" : "TIMING FAILED", r.bitstream);
+  std::string s = fmt::format("{}: fits; LUT {}/{}  FF {}/{}  BRAM {}/{}  SPRAM {}/{}  DSP {}/{}\n",
+                              r.board, r.lut.used, r.lut.avail, r.ff.used, r.ff.avail, r.bram.used,
+                              r.bram.avail, r.spram.used, r.spram.avail, r.dsp.used, r.dsp.avail);
+  for (size_t i = 0; i + 1 < r.attempts.size(); ++i)
+    s += fmt::format("{}: attempt {}: clock {:.3f} MHz, Fmax {:.2f} MHz: timing failed\n", r.board,
+                     i + 1, r.attempts[i].clock_mhz, r.attempts[i].fmax_mhz);
+  s += fmt::format("{}: clock {:.3f} MHz ({}), Fmax {:.2f} MHz: {}\nbitstream {}\n", r.board,
+                   r.clock_mhz, r.freq_mode, r.fmax_mhz,
+                   r.meets_timing ? "timing met"
+                                  : (r.timing_fail_allowed ? "TIMING FAILED (--allow-timing-fail)"
+                                                           : "TIMING FAILED"),
+                   r.bitstream.empty() ? "none" : r.bitstream);
+  return s;
 }
 
 void reg(CLI::App& app) {
@@ -62,7 +72,14 @@ void reg(CLI::App& app) {
   auto* sub = app.add_subcommand("synth", "Yosys + nextpnr + pack: bitstream, utilization, Fmax");
   sub->add_option("dir", a->dir, "accelerator folder (signature.json, *.v, *.hex)")->required();
   sub->add_option("--board", a->board, "icebreaker | hx8k | ulx3s | orangecrab")->capture_default_str();
-  sub->add_option("--freq", a->freq, "design clock in MHz (default: the board's)");
+  sub->add_option("--freq", a->freq,
+                  "design clock: auto (the board's target, lowered to what the placement meets) "
+                  "or MHz (an error if it fails timing)")
+      ->capture_default_str();
+  sub->add_option("--auto-from", a->auto_from,
+                  "with --freq auto: first try at most this many MHz instead of the board's target");
+  sub->add_flag("--allow-timing-fail", a->allow_timing_fail,
+                "with an explicit --freq: write the bitstream even if Fmax is below it (flagged)");
   sub->add_option("--tools", a->tools, "yowasp (PyPI, preferred) | debian")->capture_default_str();
   sub->add_option("--baud", a->baud, "UART baud rate of the board link")->capture_default_str();
   sub->add_option("--seed", a->seed, "nextpnr placement seed")->capture_default_str();
@@ -82,7 +99,13 @@ void reg(CLI::App& app) {
     using namespace sdm::fpga;
     SynthOptions o;
     o.board = a->board;
-    o.freq_mhz = a->freq;
+    o.freq_mhz = sdm::cli::parse_freq(a->freq);
+    o.auto_from_mhz = a->auto_from;
+    o.allow_timing_fail = a->allow_timing_fail;
+    if (a->allow_timing_fail && o.freq_mhz <= 0)
+      throw sdm::Error("--allow-timing-fail needs an explicit --freq MHz (auto never fails timing)");
+    if (a->auto_from < 0 || (a->auto_from > 0 && o.freq_mhz > 0))
+      throw sdm::Error(fmt::format("--auto-from {} needs --freq auto and a positive MHz", a->auto_from));
     o.tools = parse_tools(a->tools);
     o.baud = a->baud;
     o.seed = a->seed;

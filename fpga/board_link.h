@@ -79,7 +79,7 @@ std::vector<uint8_t> load_clip(const std::string& path, long index, size_t clip_
 struct BoardRunOptions {
   std::string port, clip;
   long index = 0;
-  int baud = 115200;
+  int baud = 3000000;  // synth's default
   int timeout_ms = 5000;
 };
 struct BoardRun {

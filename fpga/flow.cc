@@ -24,6 +24,7 @@
 #define SDM_RTL_DIR "rtl"
 #endif
 
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -447,8 +448,13 @@ json SynthResult::to_json() const {
             {"dsp", dsp.used},
             {"dsp_avail", dsp.avail},
             {"fmax_mhz", std::round(fmax_mhz * 100) / 100},
-            {"target_mhz", std::round(target_mhz * 1000) / 1000},
+            {"clock_mhz", std::round(clock_mhz * 10000) / 10000},
+            {"target_mhz", std::round(target_mhz * 10000) / 10000},
             {"meets_timing", meets_timing},
+            {"freq_mode", freq_mode},
+            {"timing_fail_allowed", timing_fail_allowed},
+            {"baud", baud},
+            {"uart_error_pct", std::isfinite(uart_error) ? std::round(uart_error * 1e5) / 1e3 : -1.0},
             {"bitstream", bitstream},
             {"tool_versions", tool_versions},
             {"overflow", overflow},
@@ -460,6 +466,14 @@ json SynthResult::to_json() const {
   json c = json::object();
   for (const auto& [k, u] : cells) c[k] = {{"used", u.used}, {"available", u.avail}};
   j["cells"] = c;
+  json at = json::array();
+  for (const auto& a : attempts)
+    at.push_back({{"clock_mhz", std::round(a.clock_mhz * 10000) / 10000},
+                  {"fmax_mhz", std::round(a.fmax_mhz * 100) / 100},
+                  {"meets_timing", a.meets_timing},
+                  {"synth_seconds", std::round(a.synth_seconds * 10) / 10},
+                  {"pnr_seconds", std::round(a.pnr_seconds * 10) / 10}});
+  j["attempts"] = at;
   return j;
 }
 
@@ -477,7 +491,18 @@ SynthResult result_from_json(const json& j) {
   r.dsp = {j.value("dsp", 0), j.value("dsp_avail", 0)};
   r.fmax_mhz = j.value("fmax_mhz", 0.0);
   r.target_mhz = j.value("target_mhz", 0.0);
+  r.clock_mhz = j.value("clock_mhz", r.target_mhz);
+  r.pll_mhz = r.clock_mhz;
   r.meets_timing = j.value("meets_timing", false);
+  r.freq_mode = j.value("freq_mode", "");
+  r.timing_fail_allowed = j.value("timing_fail_allowed", false);
+  r.baud = j.value("baud", 0);
+  r.uart_error = j.value("uart_error_pct", 0.0) / 100;
+  if (j.contains("attempts"))
+    for (const auto& a : j["attempts"])
+      r.attempts.push_back({a.value("clock_mhz", 0.0), a.value("fmax_mhz", 0.0),
+                            a.value("meets_timing", false), a.value("synth_seconds", 0.0),
+                            a.value("pnr_seconds", 0.0)});
   r.bitstream = j.value("bitstream", "");
   r.overflow = j.value("overflow", "");
   r.lanes = j.value("lanes", 0);
@@ -524,6 +549,42 @@ std::string patch_and_pack(const ToolSet& t, const Board& b, const std::string& 
 
 }  // namespace
 
+double uart_bit_error(double clk_mhz, int baud) {
+  if (baud <= 0 || clk_mhz <= 0) return INFINITY;
+  // The integers board_top sees: CLK_HZ = llround(clock), ClksPerBit = round(CLK_HZ / BAUD).
+  double r = static_cast<double>(std::llround(clk_mhz * 1e6)) / baud;
+  long long n = std::llround(r);
+  if (n < 4) return INFINITY;  // rtl/uart_rx.v needs 4 clocks per bit
+  return std::fabs(static_cast<double>(n) - r) / r;
+}
+
+std::vector<double> board_clocks(const Board& b) {
+  std::vector<double> v = b.family == Family::ice40 ? ice40_pll_outputs(b.osc_mhz)
+                                                    : ecp5_pll_outputs(b.osc_mhz);
+  v.push_back(b.osc_mhz);
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end(), [](double x, double y) { return std::fabs(x - y) < 1e-6; }),
+          v.end());
+  return v;
+}
+
+double auto_clock(const Board& b, double max_mhz, int baud) {
+  double best = 0;
+  for (double f : board_clocks(b))
+    if (f <= max_mhz + 1e-9 && uart_bit_error(f, baud) <= kUartMaxError + 1e-12) best = f;
+  return best;
+}
+
+namespace {
+std::string attempts_text(const std::vector<SynthAttempt>& a) {
+  std::string s;
+  for (const auto& t : a)
+    s += fmt::format("{}{:.3f} MHz -> Fmax {:.2f} MHz", s.empty() ? "" : ", ", t.clock_mhz,
+                     t.fmax_mhz);
+  return s;
+}
+}  // namespace
+
 SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   const Board& b = find_board(opt.board);
   if (!fs::is_directory(dir_in)) throw Error(fmt::format("'{}' is not a folder", dir_in));
@@ -532,8 +593,33 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   ToolSet t = find_tools(opt.tools, b.family);
   if (opt.baud < 1200 || opt.baud > 12000000)
     throw Error(fmt::format("baud {} outside 1200..12000000", opt.baud));
-  double want = opt.freq_mhz > 0 ? opt.freq_mhz : b.default_mhz;
-  if (!(want > 0 && want <= 400)) throw Error(fmt::format("--freq {} MHz is out of range", want));
+  const bool auto_freq = opt.freq_mhz <= 0;
+  if (!auto_freq && !(opt.freq_mhz <= 400))
+    throw Error(fmt::format("--freq {} MHz is out of range", opt.freq_mhz));
+  if (opt.max_attempts < 1) throw Error(fmt::format("max_attempts {} < 1", opt.max_attempts));
+
+  // First clock: explicit = what the PLL makes nearest to --freq (or the oscillator itself);
+  // auto = the highest UART-compatible clock at or below the target.
+  double clk = 0;
+  if (auto_freq) {
+    double limit = opt.auto_from_mhz > 0 ? opt.auto_from_mhz : b.default_mhz;
+    clk = auto_clock(b, limit, opt.baud);
+    if (clk <= 0)
+      throw Error(fmt::format("no clock at or below {} MHz on {} has a UART bit period within "
+                              "{:.0f} % of whole cycles at {} baud",
+                              limit, b.name, kUartMaxError * 100, opt.baud));
+  } else if (std::fabs(opt.freq_mhz - b.osc_mhz) < 1e-6) {
+    clk = b.osc_mhz;
+  } else {
+    clk = b.family == Family::ice40 ? ice40_pll(b.osc_mhz, opt.freq_mhz).fout_mhz
+                                    : ecp5_pll(b.osc_mhz, opt.freq_mhz).fout_mhz;
+    double e = uart_bit_error(clk, opt.baud);
+    if (e > kUartMaxError + 1e-12)
+      throw Error(fmt::format(
+          "--freq {} MHz ({:.4f} MHz from the PLL) gives a UART bit period of {:.2f} clock cycles "
+          "at {} baud, {:.1f} % from a whole number (limit {:.0f} %): pick another --freq or --baud",
+          opt.freq_mhz, clk, clk * 1e6 / opt.baud, opt.baud, e * 100, kUartMaxError * 100));
+  }
 
   Paths p;
   p.build = opt.build_dir.empty() ? fs::path(dir) / ("build-" + b.name) : fs::path(opt.build_dir);
@@ -543,6 +629,10 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   fs::create_directories(p.src);
   for (const auto& e : fs::directory_iterator(p.src)) fs::remove_all(e.path());
   fs::remove(p.log);
+  // A bitstream left by an earlier build must not pass for this one's (e.g. after a
+  // timing failure, which writes none).
+  for (const char* f : {"design.bin", "design.bit", "result.json", "arch.json"})
+    fs::remove(p.build / f);
 
   SynthResult r;
   r.board = b.name;
@@ -550,6 +640,8 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   r.build_dir = p.build.string();
   r.lanes = sig.lanes;
   r.tools = opt.tools == Tools::yowasp ? "yowasp" : "debian";
+  r.freq_mode = auto_freq ? "auto" : "explicit";
+  r.baud = opt.baud;
   progress(opt, fmt::format("[synth] {}: tool versions", b.name));
   r.tool_versions = tool_versions(t);
 
@@ -563,177 +655,238 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
                patchable_rom(text, ice40) ? randomize_hex(text, seed * 7919) : text);
     ++seed;
   }
-
-  // Clock: PLL from the oscillator unless the target is the oscillator itself.
-  std::vector<std::pair<std::string, long long>> params;
-  bool use_pll = std::fabs(want - b.osc_mhz) > 1e-6;
-  double clk = b.osc_mhz;
-  if (b.family == Family::ice40) {
-    Ice40Pll pll;
-    if (use_pll) {
-      pll = ice40_pll(b.osc_mhz, want);
-      clk = pll.fout_mhz;
-    }
-    params = {{"USE_PLL", use_pll}, {"PLL_PAD", b.pll_pad},   {"DIVR", pll.divr},
-              {"DIVF", pll.divf},   {"DIVQ", pll.divq},       {"FILTER_RANGE", pll.filter_range}};
-  } else {
-    Ecp5Pll pll;
-    if (use_pll) {
-      pll = ecp5_pll(b.osc_mhz, want);
-      clk = pll.fout_mhz;
-    }
-    params = {{"USE_PLL", use_pll},          {"CLKI_DIV", pll.clki_div},
-              {"CLKFB_DIV", pll.clkfb_div}, {"CLKOP_DIV", pll.clkop_div},
-              {"CLKOP_CPHASE", pll.clkop_cphase}};
-  }
-  r.pll_mhz = clk;
-  r.target_mhz = clk;
-  params.push_back({"CLK_HZ", std::llround(clk * 1e6)});
-  params.push_back({"BAUD", opt.baud});
-  params.push_back({"NUM_CLASSES", sig.num_classes});
-  params.push_back({"CLASS_W", sig.class_width});
-  params.push_back({"LOGIT_W", sig.logit_width});
-  params.push_back({"CLIP_BYTES", sig.clip_bytes});
-  params.push_back({"NUM_LEDS", static_cast<long long>(b.led_pins.size())});
-  params.push_back({"LED_INVERT", b.led_invert});
-
-  std::string top = wrapper_module(b);
-  std::string ys = "# generated by sdmforge synth\n";
-  // relative to the script's directory (see run_tool: YoWASP and absolute paths)
-  std::string rtl = fs::absolute(rtl_dir()).lexically_relative(fs::absolute(p.src)).string();
-  for (const char* f : {"uart_rx.v", "uart_tx.v", "board_top.v", "board_leds.v", "board_reset.v"})
-    ys += fmt::format("read_verilog {}/{}\n", rtl, f);
-  ys += fmt::format("read_verilog {}/{}.v\n", rtl, top);
-  for (const auto& f : sig.files) ys += fmt::format("read_verilog {}\n", f);
-  ys += "chparam";
-  for (const auto& [k, v] : params) ys += fmt::format(" -set {} {}", k, v);
-  ys += " " + top + "\n";
-  if (b.family == Family::ice40)
-    // UP5K: SB_MAC16 for products, SB_SPRAM256KA for large single-port memories.
-    ys += fmt::format("synth_ice40 -top {}{}\n", top, b.dsp ? " -dsp -spram" : "");
-  else
-    ys += fmt::format("synth_ecp5 -top {}\n", top);
-  if (opt.tools == Tools::yowasp) ys += "delete t:$scopeinfo\n";  // older nextpnr rejects it
-  ys += "tee -o ../yosys_stat.txt stat\nwrite_json ../design.json\n";
-  write_text((p.src / "design.ys").string(), ys);
   write_text((p.build / constraints_file_name(b)).string(), constraints(b));
+  const bool ice = ice40;
+  const std::string placed = (p.build / (ice ? "placed.asc" : "placed.config")).string();
 
-  progress(opt, fmt::format("[synth] {}: yosys ({})", b.name, r.tools));
-  auto t0 = std::chrono::steady_clock::now();
-  std::string ylog = (p.build / "yosys.log").string();
-  fs::remove(ylog);
-  int rc = run_tool({t.yosys, "-q", "-l", ylog, "-s", "design.ys"}, p.src.string(), p.log.string());
-  r.synth_seconds = seconds_since(t0);
-  if (rc != 0) {
-    std::string why;
-    std::ifstream yl(ylog);
-    for (std::string line; std::getline(yl, line);)
-      if (line.rfind("ERROR", 0) == 0) why = ": " + line;
-    throw Error(fmt::format("yosys failed (exit {}){}; see {}", rc, why, ylog));
-  }
-  auto netlist = count_netlist_cells(read_text((p.build / "design.json").string()));
-
-  progress(opt, fmt::format("[synth] {}: nextpnr at {:.3f} MHz", b.name, clk));
-  std::string plog = (p.build / "nextpnr.log").string();
-  fs::remove(plog);
-  bool ice = b.family == Family::ice40;
-  std::string placed = (p.build / (ice ? "placed.asc" : "placed.config")).string();
-  std::string report = (p.build / "report.json").string();
-  fs::remove(report);
-  std::vector<std::string> pnr = {t.nextpnr,
-                                  "--" + b.device,
-                                  "--package",
-                                  b.package,
-                                  "--json",
-                                  (p.build / "design.json").string(),
-                                  ice ? "--pcf" : "--lpf",
-                                  (p.build / constraints_file_name(b)).string(),
-                                  ice ? "--asc" : "--textcfg",
-                                  placed,
-                                  "--freq",
-                                  fmt::format("{:.3f}", clk),
-                                  "--timing-allow-fail",
-                                  "--report",
-                                  report,
-                                  "--seed",
-                                  std::to_string(opt.seed),
-                                  "--log",
-                                  plog};
-  t0 = std::chrono::steady_clock::now();
-  rc = run_tool(pnr, p.build.string(), p.log.string());
-  r.pnr_seconds = seconds_since(t0);
-  std::string plog_text = fs::exists(plog) ? read_text(plog) : "";
-
-  PnrReport rep;
-  if (fs::exists(report)) rep = parse_nextpnr_report(read_text(report));
-  r.cells = rep.cells;
-  auto cell = [&](const char* k) {
-    auto it = rep.cells.find(k);
-    return it == rep.cells.end() ? Usage{} : it->second;
-  };
-  auto count = [&](const std::string& prefix) {
-    int n = 0;
-    for (const auto& [k, v] : netlist)
-      if (k.rfind(prefix, 0) == 0) n += v;
-    return n;
-  };
-  if (ice) {
-    Usage lc = cell("ICESTORM_LC");
-    r.lut = {count("SB_LUT4"), lc.avail};
-    r.ff = {count("SB_DFF"), lc.avail};
-    r.bram = cell("ICESTORM_RAM");
-    r.spram = cell("ICESTORM_SPRAM");
-    r.dsp = cell("ICESTORM_DSP");
-    if (rep.cells.empty()) {  // nextpnr stopped before writing a report
-      r.lut.used = count("SB_LUT4");
-      r.bram.used = count("SB_RAM40_4K");
-      r.spram.used = count("SB_SPRAM256KA");
-      r.dsp.used = count("SB_MAC16");
+  // One Yosys + nextpnr pass at clock `clk` (the wrapper's PLL settings and CLK_HZ change
+  // the netlist, so Yosys runs again too). Fills r's utilization and timing; returns
+  // nextpnr's exit code.
+  auto place = [&](double clk_req) -> int {
+    std::vector<std::pair<std::string, long long>> params;
+    bool use_pll = std::fabs(clk_req - b.osc_mhz) > 1e-6;
+    double clk = b.osc_mhz;
+    if (b.family == Family::ice40) {
+      Ice40Pll pll;
+      if (use_pll) {
+        pll = ice40_pll(b.osc_mhz, clk_req);
+        clk = pll.fout_mhz;
+      }
+      params = {{"USE_PLL", use_pll}, {"PLL_PAD", b.pll_pad},   {"DIVR", pll.divr},
+                {"DIVF", pll.divf},   {"DIVQ", pll.divq},       {"FILTER_RANGE", pll.filter_range}};
+    } else {
+      Ecp5Pll pll;
+      if (use_pll) {
+        pll = ecp5_pll(b.osc_mhz, clk_req);
+        clk = pll.fout_mhz;
+      }
+      params = {{"USE_PLL", use_pll},          {"CLKI_DIV", pll.clki_div},
+                {"CLKFB_DIV", pll.clkfb_div}, {"CLKOP_DIV", pll.clkop_div},
+                {"CLKOP_CPHASE", pll.clkop_cphase}};
     }
-  } else {
-    r.lut = rep.cells.count("TRELLIS_COMB") ? cell("TRELLIS_COMB") : Usage{count("LUT4"), 0};
-    r.ff = rep.cells.count("TRELLIS_FF") ? cell("TRELLIS_FF") : Usage{count("TRELLIS_FF"), 0};
-    r.bram = rep.cells.count("DP16KD") ? cell("DP16KD") : Usage{count("DP16KD"), 0};
-    r.dsp = rep.cells.count("MULT18X18D") ? cell("MULT18X18D") : Usage{count("MULT18X18D"), 0};
-  }
+    r.pll_mhz = r.target_mhz = r.clock_mhz = clk;
+    r.uart_error = uart_bit_error(clk, opt.baud);
+    params.push_back({"CLK_HZ", std::llround(clk * 1e6)});
+    params.push_back({"BAUD", opt.baud});
+    // A frame idle this long between two bytes is aborted: 20 ms whatever the baud rate, so
+    // a host's USB scheduling gaps at 3 Mbaud do not abort clips (2000 bit times minimum).
+    params.push_back({"IDLE_BITS", std::max(2000, opt.baud / 50)});
+    params.push_back({"NUM_CLASSES", sig.num_classes});
+    params.push_back({"CLASS_W", sig.class_width});
+    params.push_back({"LOGIT_W", sig.logit_width});
+    params.push_back({"CLIP_BYTES", sig.clip_bytes});
+    params.push_back({"NUM_LEDS", static_cast<long long>(b.led_pins.size())});
+    params.push_back({"LED_INVERT", b.led_invert});
 
-  if (rc != 0) {
-    r.fits = false;
-    r.overflow = parse_nextpnr_overflow(plog_text);
-    for (const auto& [k, u] : rep.cells)
-      if (u.used > u.avail && r.overflow.find(k) == std::string::npos)
-        r.overflow += fmt::format("{}{}: {} used, {} available", r.overflow.empty() ? "" : "; ",
-                                  k, u.used, u.avail);
-    if (r.overflow.empty())
-      throw Error(fmt::format("{} failed (exit {}) without a resource overflow; see {}", t.nextpnr,
-                              rc, plog));
+    std::string top = wrapper_module(b);
+    std::string ys = "# generated by sdmforge synth\n";
+    // relative to the script's directory (see run_tool: YoWASP and absolute paths)
+    std::string rtl = fs::absolute(rtl_dir()).lexically_relative(fs::absolute(p.src)).string();
+    for (const char* f : {"uart_rx.v", "uart_tx.v", "board_top.v", "board_leds.v", "board_reset.v"})
+      ys += fmt::format("read_verilog {}/{}\n", rtl, f);
+    ys += fmt::format("read_verilog {}/{}.v\n", rtl, top);
+    for (const auto& f : sig.files) ys += fmt::format("read_verilog {}\n", f);
+    ys += "chparam";
+    for (const auto& [k, v] : params) ys += fmt::format(" -set {} {}", k, v);
+    ys += " " + top + "\n";
+    if (b.family == Family::ice40)
+      // UP5K: SB_MAC16 for products, SB_SPRAM256KA for large single-port memories.
+      ys += fmt::format("synth_ice40 -top {}{}\n", top, b.dsp ? " -dsp -spram" : "");
+    else
+      ys += fmt::format("synth_ecp5 -top {}\n", top);
+    if (opt.tools == Tools::yowasp) ys += "delete t:$scopeinfo\n";  // older nextpnr rejects it
+    ys += "tee -o ../yosys_stat.txt stat\nwrite_json ../design.json\n";
+    write_text((p.src / "design.ys").string(), ys);
+
+    SynthAttempt at;
+    at.clock_mhz = clk;
+    progress(opt, fmt::format("[synth] {}: yosys ({})", b.name, r.tools));
+    auto t0 = std::chrono::steady_clock::now();
+    std::string ylog = (p.build / "yosys.log").string();
+    fs::remove(ylog);
+    int rc = run_tool({t.yosys, "-q", "-l", ylog, "-s", "design.ys"}, p.src.string(), p.log.string());
+    at.synth_seconds = seconds_since(t0);
+    r.synth_seconds += at.synth_seconds;
+    if (rc != 0) {
+      std::string why;
+      std::ifstream yl(ylog);
+      for (std::string line; std::getline(yl, line);)
+        if (line.rfind("ERROR", 0) == 0) why = ": " + line;
+      throw Error(fmt::format("yosys failed (exit {}){}; see {}", rc, why, ylog));
+    }
+    auto netlist = count_netlist_cells(read_text((p.build / "design.json").string()));
+
+    progress(opt, fmt::format("[synth] {}: nextpnr at {:.3f} MHz", b.name, clk));
+    std::string plog = (p.build / "nextpnr.log").string();
+    fs::remove(plog);
+    fs::remove(placed);
+    std::string report = (p.build / "report.json").string();
+    fs::remove(report);
+    std::vector<std::string> pnr = {t.nextpnr,
+                                    "--" + b.device,
+                                    "--package",
+                                    b.package,
+                                    "--json",
+                                    (p.build / "design.json").string(),
+                                    ice ? "--pcf" : "--lpf",
+                                    (p.build / constraints_file_name(b)).string(),
+                                    ice ? "--asc" : "--textcfg",
+                                    placed,
+                                    "--freq",
+                                    fmt::format("{:.3f}", clk),
+                                    "--timing-allow-fail",
+                                    "--report",
+                                    report,
+                                    "--seed",
+                                    std::to_string(opt.seed),
+                                    "--log",
+                                    plog};
+    t0 = std::chrono::steady_clock::now();
+    rc = run_tool(pnr, p.build.string(), p.log.string());
+    at.pnr_seconds = seconds_since(t0);
+    r.pnr_seconds += at.pnr_seconds;
+    std::string plog_text = fs::exists(plog) ? read_text(plog) : "";
+
+    PnrReport rep;
+    if (fs::exists(report)) rep = parse_nextpnr_report(read_text(report));
+    r.cells = rep.cells;
+    auto cell = [&](const char* k) {
+      auto it = rep.cells.find(k);
+      return it == rep.cells.end() ? Usage{} : it->second;
+    };
+    auto count = [&](const std::string& prefix) {
+      int n = 0;
+      for (const auto& [k, v] : netlist)
+        if (k.rfind(prefix, 0) == 0) n += v;
+      return n;
+    };
+    if (ice) {
+      Usage lc = cell("ICESTORM_LC");
+      r.lut = {count("SB_LUT4"), lc.avail};
+      r.ff = {count("SB_DFF"), lc.avail};
+      r.bram = cell("ICESTORM_RAM");
+      r.spram = cell("ICESTORM_SPRAM");
+      r.dsp = cell("ICESTORM_DSP");
+      if (rep.cells.empty()) {  // nextpnr stopped before writing a report
+        r.lut.used = count("SB_LUT4");
+        r.bram.used = count("SB_RAM40_4K");
+        r.spram.used = count("SB_SPRAM256KA");
+        r.dsp.used = count("SB_MAC16");
+      }
+    } else {
+      r.lut = rep.cells.count("TRELLIS_COMB") ? cell("TRELLIS_COMB") : Usage{count("LUT4"), 0};
+      r.ff = rep.cells.count("TRELLIS_FF") ? cell("TRELLIS_FF") : Usage{count("TRELLIS_FF"), 0};
+      r.bram = rep.cells.count("DP16KD") ? cell("DP16KD") : Usage{count("DP16KD"), 0};
+      r.dsp = rep.cells.count("MULT18X18D") ? cell("MULT18X18D") : Usage{count("MULT18X18D"), 0};
+    }
+
+    if (rc != 0) {
+      r.fits = false;
+      r.overflow = parse_nextpnr_overflow(plog_text);
+      for (const auto& [k, u] : rep.cells)
+        if (u.used > u.avail && r.overflow.find(k) == std::string::npos)
+          r.overflow += fmt::format("{}{}: {} used, {} available", r.overflow.empty() ? "" : "; ",
+                                    k, u.used, u.avail);
+      if (r.overflow.empty())
+        throw Error(fmt::format("{} failed (exit {}) without a resource overflow; see {}",
+                                t.nextpnr, rc, plog));
+      r.attempts.push_back(at);
+      return rc;
+    }
+    r.fits = true;
+
+    // Timing: every constrained clock must reach its constraint.
+    r.meets_timing = !rep.fmax.empty();
+    r.fmax_mhz = 0;
+    bool first = true;
+    for (const auto& [net, f] : rep.fmax) {
+      double c = rep.target.count(net) ? rep.target[net] : clk;
+      if (f + 1e-9 < c) r.meets_timing = false;
+      if (first || f < r.fmax_mhz) r.fmax_mhz = f;
+      first = false;
+    }
+    at.fmax_mhz = r.fmax_mhz;
+    at.meets_timing = r.meets_timing;
+    r.attempts.push_back(at);
+    return 0;
+  };
+
+  auto write_result = [&] {
     write_text((p.build / "result.json").string(), r.to_json().dump(2) + "\n");
-    return r;
-  }
-  r.fits = true;
-
-  // Timing: every constrained clock must reach its constraint.
-  r.meets_timing = !rep.fmax.empty();
-  r.fmax_mhz = 0;
-  bool first = true;
-  for (const auto& [net, f] : rep.fmax) {
-    double c = rep.target.count(net) ? rep.target[net] : clk;
-    if (f + 1e-9 < c) r.meets_timing = false;
-    if (first || f < r.fmax_mhz) r.fmax_mhz = f;
-    first = false;
+  };
+  for (;;) {
+    if (place(clk) != 0) {  // does not fit: a result, at any clock
+      write_result();
+      return r;
+    }
+    if (r.meets_timing) break;
+    if (!auto_freq) {
+      if (opt.allow_timing_fail) {
+        r.timing_fail_allowed = true;
+        progress(opt, fmt::format("[synth] {}: TIMING FAILED at {:.3f} MHz (Fmax {:.2f} MHz); "
+                                  "bitstream written as asked (--allow-timing-fail)",
+                                  b.name, r.clock_mhz, r.fmax_mhz));
+        break;
+      }
+      if (opt.timing_fail_is_result) {
+        write_result();
+        return r;
+      }
+      throw Error(fmt::format(
+          "--freq {} MHz fails timing on {}: nextpnr reports Fmax {:.2f} MHz for this placement "
+          "(clock {:.3f} MHz); no bitstream written (use --freq auto, a lower --freq, or "
+          "--allow-timing-fail); see {}",
+          opt.freq_mhz, b.name, r.fmax_mhz, r.clock_mhz, (p.build / "nextpnr.log").string()));
+    }
+    // auto: the highest clock at or below this placement's Fmax (strictly below the clock
+    // that failed) that the PLL makes and the UART tolerates.
+    double next = auto_clock(b, std::min(r.fmax_mhz, r.clock_mhz - 1e-6), opt.baud);
+    if (next <= 0 || static_cast<int>(r.attempts.size()) >= opt.max_attempts)
+      throw Error(fmt::format("no clock met timing on {} after {} placement(s) ({}); no bitstream "
+                              "written; see {}",
+                              b.name, r.attempts.size(), attempts_text(r.attempts),
+                              (p.build / "nextpnr.log").string()));
+    progress(opt, fmt::format("[synth] {}: Fmax {:.2f} MHz < {:.3f} MHz: placing again at {:.3f} MHz",
+                              b.name, r.fmax_mhz, r.clock_mhz, next));
+    clk = next;
   }
 
   progress(opt, fmt::format("[synth] {}: ROM contents and bitstream", b.name));
   r.bitstream = patch_and_pack(t, b, dir, p, placed);
   write_text((p.build / "arch.json").string(), architecture(dir).dump(2) + "\n");
-  write_text((p.build / "result.json").string(), r.to_json().dump(2) + "\n");
+  write_result();
   return r;
 }
 
-FitResult fit_lanes(const Regenerate& regenerate, const SynthOptions& opt, int lo, int hi) {
+FitResult fit_lanes(const Regenerate& regenerate, const SynthOptions& opt_in, int lo, int hi) {
   if (!regenerate)
     throw Error("--fit needs the RTL generator to regenerate lanes (no generator registered)");
   if (lo < 1 || hi < lo) throw Error(fmt::format("lane range {}..{} is empty", lo, hi));
+  // One fixed clock for every try: "meets the clock" must mean the same clock.
+  SynthOptions opt = opt_in;
+  if (opt.freq_mhz <= 0) opt.freq_mhz = find_board(opt.board).default_mhz;
+  opt.timing_fail_is_result = true;
+  opt.allow_timing_fail = false;
   FitResult f;
   for (int lanes = lo; lanes <= hi; lanes *= 2) {
     std::string d = regenerate(lanes);
@@ -791,6 +944,9 @@ SynthResult patch_weights(const std::string& dir_in, const SynthOptions& opt) {
         diff, p.build.string()));
   ToolSet t = find_tools(opt.tools, b.family);
   SynthResult r = result_from_json(json::parse(read_text(res.string())));
+  if (!r.fits || (!r.meets_timing && !r.timing_fail_allowed))
+    throw Error(fmt::format("the build in '{}' wrote no bitstream ({}); rebuild without --patch",
+                            p.build.string(), r.fits ? "timing failed" : "does not fit"));
   progress(opt, fmt::format("[synth] {}: patching ROMs into the placed design", b.name));
   auto t0 = std::chrono::steady_clock::now();
   r.bitstream = patch_and_pack(t, b, dir, p, placed.string());

@@ -2,9 +2,9 @@
 // Yosys -> nextpnr -> bitstream, with utilization, Fmax and tool versions parsed from the
 // tools' own outputs. Every tool runs as a subprocess; its log goes to DIR/build-<board>/.
 //
-//   sdm::fpga::SynthOptions o;  o.board = "icebreaker";  o.freq_mhz = 30;
+//   sdm::fpga::SynthOptions o;  o.board = "icebreaker";  // freq_mhz 0: auto clock
 //   sdm::fpga::SynthResult r = sdm::fpga::synthesize("out/rtl", o);
-//   write r.to_json() into the report; r.fits / r.meets_timing / r.overflow say what failed.
+//   write r.to_json() into the report; r.clock_mhz is what the bitstream runs at.
 #pragma once
 
 #include <functional>
@@ -61,14 +61,47 @@ std::string parse_nextpnr_overflow(const std::string& log_text);
 // Cell counts by type in a Yosys JSON netlist (top module).
 std::map<std::string, int> count_netlist_cells(const std::string& json_text);
 
+// The board link's UART: board_top divides the clock by round(CLK_HZ / BAUD). The relative
+// error of that bit period, |round(r) - r| / r with r = CLK_HZ / BAUD (CLK_HZ the integer
+// Hz the wrapper gets). Receiver and sender drift by this much per bit, so over a 10-bit
+// frame 2 % moves the last sample a fifth of a bit: kUartMaxError is the limit `--freq auto`
+// keeps to, and an explicit --freq beyond it is refused. Infinite below 4 clocks per bit.
+double uart_bit_error(double clk_mhz, int baud);
+constexpr double kUartMaxError = 0.02;
+
+// Every clock the board's clock path can make: its oscillator and the PLL outputs
+// (fpga/pll.h), MHz ascending.
+std::vector<double> board_clocks(const Board& b);
+// The highest board clock <= max_mhz whose UART bit error at `baud` is <= kUartMaxError;
+// 0 when there is none.
+double auto_clock(const Board& b, double max_mhz, int baud);
+
 struct SynthOptions {
   std::string board = "icebreaker";
-  double freq_mhz = 0;  // design clock; 0 = the board's default
+  // Design clock in MHz. 0 = auto: place at the board's target (or auto_from_mhz), and
+  // while nextpnr reports Fmax below the clock, place again at the highest clock
+  // auto_clock() allows at or below that Fmax (at most max_attempts placements).
+  // > 0 = explicit: the nearest clock the PLL makes; failing timing is an sdm::Error
+  // naming the clock and the Fmax, and no bitstream is written, unless allow_timing_fail.
+  double freq_mhz = 0;
+  double auto_from_mhz = 0;   // auto: upper limit of the first attempt; 0 = board target
+  int max_attempts = 4;       // auto: placements before giving up (sdm::Error)
+  bool allow_timing_fail = false;  // explicit: write the bitstream anyway, flagged
+  // Explicit clock that fails timing: return the result (meets_timing = false, no
+  // bitstream) instead of throwing. For the lane search, which treats it as "too big".
+  bool timing_fail_is_result = false;
   Tools tools = Tools::yowasp;
-  int baud = 115200;
+  int baud = 3000000;  // the FTDI rate of the iCEBreaker and ULX3S; rtl/uart_rx.v votes 3 samples per bit
   int seed = 1;
   std::string build_dir;  // default DIR/build-<board>
   std::function<void(const std::string&)> progress;  // one line per step, may be empty
+};
+
+// One placement of a synthesize() call.
+struct SynthAttempt {
+  double clock_mhz = 0, fmax_mhz = 0;
+  bool meets_timing = false;
+  double synth_seconds = 0, pnr_seconds = 0;
 };
 
 struct SynthResult {
@@ -76,22 +109,33 @@ struct SynthResult {
   bool fits = false, meets_timing = false;
   Usage lut, ff, bram, spram, dsp;
   double fmax_mhz = 0, target_mhz = 0, pll_mhz = 0;
+  // The clock the bitstream runs at (the last attempt's PLL output); clock_mhz <= fmax_mhz
+  // unless timing_fail_allowed.
+  double clock_mhz = 0;
+  std::string freq_mode;  // "auto" | "explicit"
+  bool timing_fail_allowed = false;  // explicit --freq failed timing, bitstream written anyway
+  int baud = 0;
+  double uart_error = 0;  // uart_bit_error(clock_mhz, baud)
+  std::vector<SynthAttempt> attempts;
   std::string overflow;  // "" when it fits
   std::map<std::string, std::string> tool_versions;
   std::map<std::string, Usage> cells;
   int lanes = 0;
-  double synth_seconds = 0, pnr_seconds = 0;
+  double synth_seconds = 0, pnr_seconds = 0;  // summed over the attempts
   std::string tools;
   nlohmann::json to_json() const;
 };
 
-// Full flow for one folder and board. Throws sdm::Error for bad input or a failing tool
-// (naming the tool and its log); a design that does not fit is a result (fits = false),
-// not an exception. On iCE40 and ECP5 the ROMs are built with random contents and then
-// patched with the real .hex files, so patch_weights() can later swap them in seconds.
+// Full flow for one folder and board. Throws sdm::Error for bad input, a failing tool
+// (naming the tool and its log) or a clock that fails timing (see SynthOptions::freq_mhz);
+// a design that does not fit is a result (fits = false), not an exception. Any bitstream
+// of an earlier build in the build folder is deleted first, so a failed run leaves none.
+// On iCE40 and ECP5 the ROMs are built with random contents and then patched with the
+// real .hex files, so patch_weights() can later swap them in seconds.
 SynthResult synthesize(const std::string& dir, const SynthOptions& opt);
 
-// Largest lane count that fits and meets the clock: tries lanes = lo, 2lo, 4lo, ... hi,
+// Largest lane count that fits and meets the clock (opt.freq_mhz, else the board's target,
+// fixed for every try): tries lanes = lo, 2lo, 4lo, ... hi,
 // calling regenerate(lanes) to get a folder for each (it returns the folder path).
 struct FitResult {
   int best_lanes = 0;  // 0 when not even `lo` fits

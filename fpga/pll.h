@@ -2,6 +2,8 @@
 // exhaustive search over the divider ranges and the frequency limits of each PLL.
 #pragma once
 
+#include <vector>
+
 namespace sdm::fpga {
 
 // iCE40 SB_PLL40_* in SIMPLE feedback mode:
@@ -25,5 +27,10 @@ struct Ecp5Pll {
   double fin_mhz = 0, fvco_mhz = 0, fout_mhz = 0;
 };
 Ecp5Pll ecp5_pll(double fin_mhz, double fout_mhz);
+
+// Every f_out (MHz, ascending, distinct to 1 Hz) the PLL can make from fin_mhz within the
+// limits above: the clocks `synth --freq auto` may choose from. Empty when fin is out of range.
+std::vector<double> ice40_pll_outputs(double fin_mhz);
+std::vector<double> ecp5_pll_outputs(double fin_mhz);
 
 }  // namespace sdm::fpga

@@ -301,6 +301,26 @@ def section_cosim(s, out):
             "overhead.</p>".format(rtl["lanes"]) + "".join(parts))
 
 
+def clock_of(j):
+    """The clock the bitstream runs at (older results: the target, which was the PLL clock)."""
+    return j.get("clock_mhz", j.get("target_mhz", 0))
+
+
+def clock_text(j):
+    """'clock C MHz (Fmax F MHz)', every placement attempt, and a red flag for a clock above Fmax."""
+    t = "clock {:.3f} MHz, Fmax {:.2f} MHz".format(clock_of(j), j["fmax_mhz"])
+    tries = j.get("attempts") or []
+    if len(tries) > 1:
+        t += "<br><small>{} placements: {}</small>".format(len(tries), "; ".join(
+            "{:.3f} MHz → Fmax {:.2f}{}".format(a["clock_mhz"], a["fmax_mhz"], "" if a["meets_timing"] else " ✗")
+            for a in tries))
+    if j.get("timing_fail_allowed"):
+        t += '<br><span class="bad">TIMING FAILED: the bitstream runs above its Fmax (--allow-timing-fail)</span>'
+    elif not j.get("meets_timing"):
+        t += '<br><span class="bad">timing failed: no bitstream</span>'
+    return t
+
+
 def section_synth(s, out):
     rows = []
     versions = {}
@@ -314,8 +334,7 @@ def section_synth(s, out):
             return "{} / {}".format(j.get(k, 0), a) if a else str(j.get(k, 0))
         fits = '<span class="good">yes</span>' if j["fits"] else '<span class="bad">no: {}</span>'.format(esc(j.get("overflow", "")))
         if j["fits"]:
-            timing = "{:.1f} MHz (target {:.1f}{})".format(j["fmax_mhz"], j["target_mhz"],
-                                                          "" if j.get("meets_timing") else ", FAILED")
+            timing = clock_text(j)
         else:
             timing = "– (no placement)"
         rows.append([esc(j["board"]) + "<br><small>{}</small>".format(esc(j.get("device", ""))), fits,
@@ -328,19 +347,21 @@ def section_synth(s, out):
     pc = s["rtl"]["predicted_cycles"]["per_clip"]
     lat = []
     for j in s.get("synth", []):
-        if j.get("fits") and j.get("target_mhz"):
-            f = min(j["fmax_mhz"], j["target_mhz"]) if j.get("meets_timing") else j["fmax_mhz"]
-            if f > 0:
-                lat.append("latency {}: {:.1f} ms per clip at {:.1f} MHz{}".format(
-                    esc(j["board"]), pc / (f * 1e3), f, "" if j.get("meets_timing") else " (its Fmax; the target is not met)"))
+        f = clock_of(j)
+        if j.get("fits") and f and j.get("bitstream"):
+            lat.append("latency {}: {:.1f} ms per clip at the {:.3f} MHz clock the bitstream runs at{}".format(
+                esc(j["board"]), pc / (f * 1e3), f,
+                ' (<span class="bad">above its Fmax</span>)' if j.get("timing_fail_allowed") else ""))
     nofit = [j["board"] for j in s.get("synth", []) if "fits" in j and not j["fits"]]
     if nofit:
         lat.append("does not fit on {}: try fewer lanes (<code>sdmforge run --lanes N</code>) or search the "
                    "largest that fits with <code>sdmforge synth rtl --board B --fit</code>".format(esc(", ".join(nofit))))
     vt = "".join("<li><code>{}</code>: {}</li>".format(esc(k), esc(v)) for k, v in sorted(versions.items()))
     return ("<p>Yosys + nextpnr on the generated accelerator inside the board wrapper (UART link, PLL, "
-            "LEDs). Utilization is used / available.</p>"
-            + table(["board", "fits", "LUT", "FF", "BRAM", "SPRAM", "DSP", "Fmax", "synth + P&R (s)"], rows, "num")
+            "LEDs). Utilization is used / available. The clock is the one the bitstream runs at: "
+            "<code>synth --freq auto</code> places at the board's target and, while nextpnr's Fmax is "
+            "below it, places again at the highest PLL clock at or below that Fmax.</p>"
+            + table(["board", "fits", "LUT", "FF", "BRAM", "SPRAM", "DSP", "clock and Fmax", "synth + P&R (s)"], rows, "num")
             + ("<p>" + "; ".join(lat) + "</p>" if lat else "")
             + ("<p>Tool versions:</p><ul class='notes'>{}</ul>".format(vt) if vt else ""))
 
@@ -465,11 +486,14 @@ def main():
         ("energy SNN / ANN", "{:.3f}".format(e["ratio"])),
         ("co-sim", "skipped" if not c else ("FAILED" if c.get("error") else
                                             "{} clips, {} mismatches".format(c["clips"], c["mismatches"]))),
-        ("FPGA", ", ".join("{} {:.0f} MHz".format(j["board"], j["fmax_mhz"]) if j["fits"]
-                           else "{}: does not fit".format(j["board"]) for j in synth_all) or "–"),
+        ("FPGA", ", ".join(("{} clock {:.1f} MHz (Fmax {:.1f}){}".format(
+            j["board"], clock_of(j), j["fmax_mhz"], ", TIMING FAILED" if j.get("timing_fail_allowed") else "")
+                            if j["fits"] else "{}: does not fit".format(j["board"])) for j in synth_all) or "–"),
     ]
-    cards = "".join('<div class="card"><div class="k">{}</div><div class="v">{}</div></div>'.format(esc(k), esc(v))
-                    for k, v in headline)
+    # A bitstream clocked above its Fmax (synth --allow-timing-fail) turns the FPGA card red.
+    red = {"FPGA"} if any(j.get("timing_fail_allowed") for j in synth_all) else set()
+    cards = "".join('<div class="card"><div class="k">{}</div><div class="v{}">{}</div></div>'.format(
+        esc(k), " bad" if k in red else "", esc(v)) for k, v in headline)
     sections = [
         ("settings", "Settings", section_settings(s)),
         ("table1", "Accuracy vs time-steps (Table I)", section_table1(s, out)),

@@ -9,7 +9,8 @@ module board_ice40 #(
   parameter integer DIVF         = 0,
   parameter integer DIVQ         = 0,
   parameter integer FILTER_RANGE = 1,
-  parameter integer BAUD         = 115200,
+  parameter integer BAUD         = 3000000,
+  parameter integer IDLE_BITS    = 60000,  // mid-frame idle that aborts a frame (20 ms at 3 Mbaud)
   parameter integer NUM_CLASSES  = 4,
   parameter integer CLASS_W      = 2,
   parameter integer LOGIT_W      = 24,
@@ -65,6 +66,7 @@ module board_ice40 #(
   board_top #(
     .CLK_HZ     (CLK_HZ),
     .BAUD       (BAUD),
+    .IDLE_BITS  (IDLE_BITS),
     .NUM_CLASSES(NUM_CLASSES),
     .CLASS_W    (CLASS_W),
     .LOGIT_W    (LOGIT_W),

@@ -2,6 +2,8 @@
 // board table, signature reading, host-side framing and clip loading.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -55,6 +57,50 @@ TEST(FpgaPll, Ecp5MatchesEcppll) {
   EXPECT_EQ(c.clkfb_div, 8);
   EXPECT_EQ(c.clkop_div, 15);
   EXPECT_THROW(ecp5_pll(25, 500), sdm::Error);
+}
+
+// Every listed PLL output is made exactly by the PLL search (independent: icepll's rule
+// f_out = 12 / (DIVR+1) * (DIVF+1) / 2^DIVQ is re-evaluated from the returned dividers).
+TEST(FpgaPll, OutputListIsExact) {
+  auto ice = ice40_pll_outputs(12);
+  ASSERT_GT(ice.size(), 100u);
+  EXPECT_GE(ice.front(), 16);
+  EXPECT_LE(ice.back(), 275);
+  for (double f : {27.75, 30.0, 24.0}) EXPECT_NE(std::find(ice.begin(), ice.end(), f), ice.end()) << f;
+  for (size_t i = 0; i < ice.size(); i += 7) {
+    Ice40Pll p = ice40_pll(12, ice[i]);
+    EXPECT_NEAR(12.0 / (p.divr + 1) * (p.divf + 1) / (1 << p.divq), ice[i], 1e-6);
+  }
+  auto ecp = ecp5_pll_outputs(25);
+  ASSERT_GT(ecp.size(), 100u);
+  for (size_t i = 0; i < ecp.size(); i += 11) {
+    Ecp5Pll p = ecp5_pll(25, ecp[i]);
+    EXPECT_NEAR(25.0 / p.clki_div * p.clkfb_div, ecp[i], 1e-6);
+  }
+}
+
+// The UART rule of --freq auto (issue 16): a 27.75 MHz clock at 3 Mbaud is 9.25 clocks per
+// bit, rounded to 9 by board_top: 2.7 % off, rejected; 30 and 24 MHz are whole numbers.
+TEST(FpgaClock, UartBitErrorAndAutoClock) {
+  EXPECT_NEAR(uart_bit_error(27.75, 3000000), 0.25 / 9.25, 1e-9);
+  EXPECT_GT(uart_bit_error(27.75, 3000000), kUartMaxError);
+  EXPECT_EQ(uart_bit_error(30, 3000000), 0);
+  EXPECT_EQ(uart_bit_error(24, 3000000), 0);
+  EXPECT_NEAR(uart_bit_error(30, 115200), std::fabs(260 - 30e6 / 115200) / (30e6 / 115200), 1e-12);
+  EXPECT_TRUE(std::isinf(uart_bit_error(9, 3000000)));  // 3 clocks per bit: below uart_rx's 4
+  const Board& ib = find_board("icebreaker");
+  EXPECT_EQ(auto_clock(ib, 30, 3000000), 30.0);
+  double c = auto_clock(ib, 27.75, 3000000);
+  EXPECT_LT(c, 27.75);  // 27.75 is a PLL output, but the link would break
+  // highest 9-clocks-per-bit clock within 2 %: 9 * 3 MHz / 0.98 = 27.55 MHz
+  EXPECT_GT(c, 27.0);
+  EXPECT_LE(c, 27.0 / 0.98 + 1e-9);
+  EXPECT_LE(uart_bit_error(c, 3000000), kUartMaxError);
+  auto all = board_clocks(ib);
+  EXPECT_NE(std::find(all.begin(), all.end(), c), all.end());
+  EXPECT_NE(std::find(all.begin(), all.end(), 12.0), all.end());  // the oscillator itself
+  EXPECT_EQ(auto_clock(ib, 15, 3000000), 12.0);  // below the PLL's 16 MHz: the oscillator
+  EXPECT_EQ(auto_clock(ib, 11, 3000000), 0.0);   // nothing
 }
 
 // A --report written by nextpnr-ice40 0.11 (trimmed).
