@@ -132,7 +132,7 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
   return p;
 }
 
-// Mirrors the controller FSM of accel_gen.cc state by state (docs/architecture.md):
+// Mirrors the controller FSM of accel_controller.cc state by state (docs/architecture.md):
 // per output group: for each computed step S synapse cycles + kDrain drain + 1 output
 // (a static neuron stage computes once and feeds the neuron T times, kNeuronStepGap cycles
 // apart), 2 cycles neuron

@@ -1,0 +1,225 @@
+// Address generator: decodes the controller's loop counters into, per datapath row, the
+// loop bounds, the tensor-bank read address and the weight-ROM address (row decode, td_*),
+// and per stage the loop bounds, the write-back address and the bias address (stage
+// decode, sd_*); then registers the read addresses (pipeline stage 0) with the control
+// that travels with each read (ReadCtl).
+#include <fmt/core.h>
+
+#include "rtl_gen/accel_blocks.h"
+
+namespace sdm::accel {
+
+using namespace vast;
+
+AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
+  const AccelWidths& w = c.w;
+  const QNet& q = c.q;
+  const HwPlan& p = c.p;
+  VerilogFile& f = c.f;
+  Module* m = c.m;
+  const int Ln = w.Ln, T = w.T, TIDW = w.TIDW, RW = w.RW, CW = w.CW, AX = w.AX, WX = w.WX;
+  AddrGenPorts ag;
+  // a reg driven by one of the decode blocks below
+  auto comb_reg = [&](const char* name, int wd) { return m->AddReg(name, Type::Bits(wd)); };
+
+  // ---- row decode: bounds, input coordinate, addresses ---------------------------------
+  ag.td_last_dw = comb_reg("td_last_dw", 1);
+  ag.td_last_dh = comb_reg("td_last_dh", 1);
+  ag.td_last_dt = comb_reg("td_last_dt", 1);
+  ag.td_last_ci = comb_reg("td_last_ci", 1);
+  ag.td_inr = comb_reg("td_in_range", 1);
+  ag.td_src = comb_reg("td_src", TIDW);
+  ag.td_addr = comb_reg("td_bank_addr", AX);
+  ag.td_waddr = comb_reg("td_waddr", WX);
+  // Synapse index within the current row: a row walks (ci, dt, dh, dw) in weight-ROM order,
+  // one synapse per S_SYN cycle from all-zero counters, so its weight address is the row's
+  // base plus this counter. Replaces (cg*CI + ci)*KK + (dt*KH + dh)*KW + dw, whose chained
+  // constant multiplies were the UP5K critical path (44.5 ns).
+  ag.row_off = c.reg("row_off", WX);
+  ag.td_wbase = comb_reg("td_wbase", WX);
+  if (w.any_diag) {
+    ag.td_diag = comb_reg("td_diag", Ln);
+    ag.td_dsel = comb_reg("td_diag_row", 1);
+  }
+  {
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(ag.td_last_dw, c.L(1, 1));
+    b->Blocking(ag.td_last_dh, c.L(1, 1));
+    b->Blocking(ag.td_last_dt, c.L(1, 1));
+    b->Blocking(ag.td_last_ci, c.L(1, 1));
+    b->Blocking(ag.td_inr, c.L(1, 0));
+    b->Blocking(ag.td_src, c.L(TIDW, 0));
+    b->Blocking(ag.td_addr, c.L(AX, 0));
+    b->Blocking(ag.td_waddr, c.L(WX, 0));
+    b->Blocking(ag.td_wbase, c.L(WX, 0));
+    if (w.any_diag) {
+      b->Blocking(ag.td_diag, c.L(Ln, 0));
+      b->Blocking(ag.td_dsel, c.L(1, 0));
+    }
+    Case* cs = b->AddCase(ctl.rr.q);
+    auto sc = [&](const Expr* e) { return f.Signed(f.ZeroExtend(e, CW)); };
+    for (int r = 0; r < w.NR; ++r) {
+      const HwTerm& t = p.terms[r];
+      const HwStage& s = p.stages[t.stage];
+      const Shape& is = q.tensors[t.src].shape;
+      Block* it = cs->AddItem({c.L(RW, r)});
+      it->AddComment(fmt::format("row {}: stage {} ({}) reads tensor {} ({})", r, t.stage, s.name, t.src,
+                                 q.tensors[t.src].name));
+      it->Blocking(ag.td_last_dw, f.Eq(ctl.dw.q, c.L(w.KWW, t.kernel[2] - 1)));
+      it->Blocking(ag.td_last_dh, f.Eq(ctl.dh.q, c.L(w.KHW, t.kernel[1] - 1)));
+      it->Blocking(ag.td_last_dt, f.Eq(ctl.dt.q, c.L(w.KTW, t.kernel[0] - 1)));
+      it->Blocking(ag.td_last_ci, f.Eq(ctl.ci.q, c.L(w.CIW, t.ci - 1)));
+      it->Blocking(ag.td_src, c.L(TIDW, t.src));
+      // input coordinate = out * stride - pad + kernel offset
+      const Expr* fi = f.Add(f.Sub(c.mulc(sc(ctl.fo.q), t.stride[0], true), c.SL(CW, t.pad_lo[0])), sc(ctl.dt.q));
+      const Expr* hi = f.Add(f.Sub(c.mulc(sc(ctl.ho.q), t.stride[1], true), c.SL(CW, t.pad_lo[1])), sc(ctl.dh.q));
+      const Expr* wi = f.Add(f.Sub(c.mulc(sc(ctl.wo.q), t.stride[2], true), c.SL(CW, t.pad_lo[2])), sc(ctl.dw.q));
+      auto inr = [&](const Expr* x, int n) { return f.LogicalAnd(f.Ge(x, c.SL(CW, 0)), f.Lt(x, c.SL(CW, n))); };
+      it->Blocking(ag.td_inr, f.LogicalAnd(f.LogicalAnd(inr(fi, is.f), inr(hi, is.h)), inr(wi, is.w)));
+      auto u = [&](const Expr* x) { return c.resize_u(f.Unsigned(x), AX); };
+      const Expr* addr = f.Add(
+          c.mulc(f.Add(c.mulc(f.Add(c.mulc(c.resize_u(ctl.ci.q, AX), is.f, false), u(fi)), is.h, false), u(hi)),
+                 is.w, false),
+          u(wi));
+      // bank word: base + neuron (packed steps) or base + neuron*T + t (one value per word)
+      const QTensor& sq = q.tensors[t.src];
+      const bool sp = p.split[t.src];
+      const Expr* baddr = f.Add(c.L(AX, p.bank_base[t.src]),
+                                sp ? f.Add(c.mulc(addr, sq.per_step ? T : 1, false), c.resize_u(ctl.tt.q, AX)) : addr);
+      it->Blocking(ag.td_addr, baddr);
+      if (t.diag_ones) {
+        // sum pool: lane l adds input channel cg*L + l with weight 1 (nothing stored)
+        const int DW = std::max(w.CHW, w.CIW) + 1;
+        std::vector<const Expr*> hits;
+        for (int l = Ln - 1; l >= 0; --l)
+          hits.push_back(
+              f.Eq(c.resize_u(ctl.ci.q, DW), f.Add(c.mulc(c.resize_u(ctl.cg.q, DW), Ln, false), c.L(DW, l))));
+        it->Blocking(ag.td_diag, Ln == 1 ? hits[0] : f.Concat(hits));
+        it->Blocking(ag.td_dsel, c.L(1, 1));
+        continue;
+      }
+      const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
+      // row base of channel group cg (a constant table, not a multiply) + synapse index
+      Case* gb = it->AddCase(ctl.cg.q);
+      for (int gi = 0; gi < s.groups; ++gi)
+        gb->AddItem({c.L(w.GW, gi)})->Blocking(ag.td_wbase, c.L(WX, t.wbase + long(gi) * t.ci * KK));
+      it->Blocking(ag.td_waddr, f.Add(ag.td_wbase, ag.row_off.q));
+    }
+  }
+  {
+    const Expr* row_last = f.LogicalAnd(f.LogicalAnd(ag.td_last_dw, ag.td_last_dh),
+                                        f.LogicalAnd(ag.td_last_dt, ag.td_last_ci));
+    m->AddAlwaysComb()->Blocking(ag.row_off.d, f.Ternary(f.LogicalAnd(ctl.in_syn, f.LogicalNot(row_last)),
+                                                         f.Add(ag.row_off.q, c.L(WX, 1)), c.L(WX, 0)));
+  }
+
+  // ---- stage decode -----------------------------------------------------------------------
+  const int STW = w.STW, AWID = w.AWID, CHW = w.CHW;
+  ag.sd_mode = comb_reg("sd_mode", 2);
+  ag.sd_static = comb_reg("sd_static", 1);
+  ag.sd_last_r = comb_reg("sd_last_r", 1);
+  ag.sd_first_r = comb_reg("sd_first_r", RW);
+  ag.sd_next_r = comb_reg("sd_next_r", RW);
+  ag.sd_last_cg = comb_reg("sd_last_cg", 1);
+  ag.sd_last_wo = comb_reg("sd_last_wo", 1);
+  ag.sd_last_ho = comb_reg("sd_last_ho", 1);
+  ag.sd_last_fo = comb_reg("sd_last_fo", 1);
+  ag.sd_last_stage = comb_reg("sd_last_stage", 1);
+  ag.sd_last_wb = comb_reg("sd_last_wb", 1);
+  ag.sd_out = comb_reg("sd_out", TIDW);
+  if (w.any_split) ag.sd_split = comb_reg("sd_split", 1);
+  ag.sd_oaddr = comb_reg("sd_out_addr", AWID);
+  ag.sd_baddr = comb_reg("sd_bias_addr", w.BAW);
+  ag.ch = m->AddWireAssign("wb_channel", f.Add(c.mulc(c.resize_u(ctl.cg.q, CHW), Ln, false), c.resize_u(ctl.wb.q, CHW)));
+  {
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(ag.sd_mode, c.L(2, 0));
+    b->Blocking(ag.sd_static, c.L(1, 0));
+    b->Blocking(ag.sd_last_r, c.L(1, 1));
+    b->Blocking(ag.sd_first_r, c.L(RW, 0));
+    b->Blocking(ag.sd_next_r, c.L(RW, 0));
+    b->Blocking(ag.sd_last_cg, c.L(1, 1));
+    b->Blocking(ag.sd_last_wo, c.L(1, 1));
+    b->Blocking(ag.sd_last_ho, c.L(1, 1));
+    b->Blocking(ag.sd_last_fo, c.L(1, 1));
+    b->Blocking(ag.sd_last_stage, c.L(1, 1));
+    b->Blocking(ag.sd_last_wb, c.L(1, 1));
+    b->Blocking(ag.sd_out, c.L(TIDW, 0));
+    if (w.any_split) b->Blocking(ag.sd_split, c.L(1, 0));
+    b->Blocking(ag.sd_oaddr, c.L(AWID, 0));
+    b->Blocking(ag.sd_baddr, c.L(w.BAW, 0));
+    Case* cs = b->AddCase(ctl.stage.q);
+    for (int si = 0; si < w.NS; ++si) {
+      const HwStage& s = p.stages[si];
+      Block* it = cs->AddItem({c.L(STW, si)});
+      it->AddComment(fmt::format("stage {}: {} ({}), out tensor {} {}", si, s.name,
+                                 s.mode == HwStage::Neuron ? "neuron" : s.mode == HwStage::Sum ? "sum pool" : "readout",
+                                 s.out, s.out_shape.str()));
+      it->Blocking(ag.sd_mode, c.L(2, s.mode));
+      it->Blocking(ag.sd_static, c.L(1, s.static_input ? 1 : 0));
+      it->Blocking(ag.sd_last_r, f.Eq(ctl.rr.q, c.L(RW, s.first_term + s.num_terms - 1)));
+      it->Blocking(ag.sd_first_r, c.L(RW, s.first_term));
+      it->Blocking(ag.sd_next_r, c.L(RW, si + 1 < w.NS ? p.stages[si + 1].first_term : 0));
+      it->Blocking(ag.sd_last_cg, f.Eq(ctl.cg.q, c.L(w.GW, s.groups - 1)));
+      it->Blocking(ag.sd_last_wo, f.Eq(ctl.wo.q, c.L(w.WW, s.out_shape.w - 1)));
+      it->Blocking(ag.sd_last_ho, f.Eq(ctl.ho.q, c.L(w.HW, s.out_shape.h - 1)));
+      it->Blocking(ag.sd_last_fo, f.Eq(ctl.fo.q, c.L(w.FW, s.out_shape.f - 1)));
+      it->Blocking(ag.sd_last_stage, c.L(1, si == w.NS - 1 ? 1 : 0));
+      it->Blocking(ag.sd_last_wb, f.LogicalOr(f.Eq(ctl.wb.q, c.L(w.LNW, Ln - 1)), f.Eq(ag.ch, c.L(CHW, s.co - 1))));
+      it->Blocking(ag.sd_out, c.L(TIDW, s.out));
+      if (w.any_split) it->Blocking(ag.sd_split, c.L(1, s.mode != HwStage::Readout && p.split[s.out] ? 1 : 0));
+      const Shape& os = s.out_shape;
+      it->Blocking(ag.sd_oaddr,
+                   f.Add(c.mulc(f.Add(c.mulc(f.Add(c.mulc(c.resize_u(ag.ch, AWID), os.f, false),
+                                                   c.resize_u(ctl.fo.q, AWID)),
+                                             os.h, false),
+                                      c.resize_u(ctl.ho.q, AWID)),
+                                os.w, false),
+                         c.resize_u(ctl.wo.q, AWID)));
+      it->Blocking(ag.sd_baddr, f.Add(c.L(w.BAW, s.bias_base), c.resize_u(ctl.cg.q, w.BAW)));
+    }
+  }
+  return ag;
+}
+
+namespace {
+ReadCtl read_ctl(BuildCtx& c, const std::string& pre, const Expr* valid, const Expr* inr, const Expr* src,
+                 const Expr* t, const Expr* diag, const Expr* dsel) {
+  ReadCtl r;
+  r.valid = c.delay(pre + "_valid", 1, valid);
+  r.inr = c.delay(pre + "_in_range", 1, inr);
+  r.src = c.delay(pre + "_src", c.w.TIDW, src);
+  if (c.w.any_packed_read) r.t = c.delay(pre + "_t", c.w.TW, t);
+  if (c.w.any_diag) {
+    r.diag = c.delay(pre + "_diag", c.w.Ln, diag);
+    r.dsel = c.delay(pre + "_diag_row", 1, dsel);
+  }
+  return r;
+}
+}  // namespace
+
+ReadCtl follow_read(BuildCtx& c, const std::string& pre, const ReadCtl& prev) {
+  const bool pr = c.w.any_packed_read, dg = c.w.any_diag;
+  return read_ctl(c, pre, prev.valid.q, prev.inr.q, prev.src.q, pr ? prev.t.q : nullptr, dg ? prev.diag.q : nullptr,
+                  dg ? prev.dsel.q : nullptr);
+}
+
+ReadStage0 build_read_address_stage(BuildCtx& c, const ControllerPorts& ctl, const AddrGenPorts& ag) {
+  const AccelWidths& w = c.w;
+  VerilogFile& f = c.f;
+  // pipeline stage 0: register the decoded addresses (keeps the address arithmetic out of
+  // the memory-read path)
+  ReadStage0 rs;
+  rs.bank_addr = c.reg("p0_bank_addr", w.BX);
+  rs.waddr = c.reg("p0_waddr", w.WAW);
+  c.m->AddAlwaysComb()->Blocking(rs.bank_addr.d, c.bits(ag.td_addr, w.BX - 1, 0));
+  c.m->AddAlwaysComb()->Blocking(rs.waddr.d, c.bits(ag.td_waddr, w.WAW - 1, 0));
+  const Expr* in_range = ag.td_inr;
+  if (w.AX > w.BX) in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(ag.td_addr, w.AX - 1, w.BX), c.L(w.AX - w.BX, 0)));
+  if (w.WX > w.WAW)
+    in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(ag.td_waddr, w.WX - 1, w.WAW), c.L(w.WX - w.WAW, 0)));
+  rs.ctl = read_ctl(c, "p0", ctl.in_syn, in_range, ag.td_src, ctl.tt.q, ag.td_diag, ag.td_dsel);
+  return rs;
+}
+
+}  // namespace sdm::accel

@@ -1,0 +1,206 @@
+// The builders of `sdm_accel` (docs/architecture.md, "Block diagram"): one per RTL block,
+// each in its own file, each taking the validated plan (through BuildCtx) and the ports of
+// the blocks it reads, and returning its own ports. generate_accelerator (accel_gen.cc)
+// only wires them, in the order of the read pipeline (address -> memory read -> read
+// register -> operand select -> multiply -> accumulate -> neuron -> write-back); a block
+// with registers in several pipeline stages has one function per stage.
+//
+// Internal to rtl_gen: nothing outside the generator includes this header.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rtl_gen/accel_gen.h"
+#include "rtl_gen/vast.h"
+
+namespace sdm::accel {
+
+using vast::Block;
+using vast::Expr;
+using vast::LogicRef;
+using vast::Module;
+using vast::Register;
+using vast::VerilogFile;
+
+int clog2(long n);  // bits to index n items (>= 1)
+int ubits(long v);  // bits to hold 0..v (>= 1)
+
+// Every width and derived constant of the design, computed once from the plan.
+struct AccelWidths {
+  int Ln = 1, T = 1, WB = 1, NS = 0, NR = 0, NT = 0, K = 1;
+  int STW = 1, RW = 1, TIDW = 1, FW = 1, HW = 1, WW = 1, GW = 1, TW = 1, CIW = 1;
+  int KTW = 1, KHW = 1, KWW = 1, CW = 1, AWID = 1, CHW = 1, LNW = 1;
+  int XW = 1, PRW = 1, ACC = 1, NW = 2, NPW = 1, NACC = 1, NF = 0, LW = 1, CLW = 1;
+  long WDEPTH = 512, BDEPTH = 1;  // ROM depths (weight ROM padded to whole block RAMs)
+  int WAW = 1, BAW = 1;
+  int TDW = 8;        // trace data width: the widest tensor word
+  int bmax = 2;       // lane slot width: the widest value a non-readout stage writes
+  int BX = 1;         // bank address bits (largest bank)
+  int AX = 1, WX = 1; // read address arithmetic widths (tensor bank, weight ROM)
+  int DRW = 1;        // drain counter
+  long clip = 1;      // pixels per clip
+  int PAW = 1;        // pixel address
+  bool any_diag = false, any_rom = false, any_split = false, any_packed_read = false;
+  std::vector<int> steps, wordw;  // per tensor: stored steps, bits of one word of all steps
+};
+AccelWidths accel_widths(const QNet& q, const HwPlan& p);
+
+// The module under construction and the helpers every builder uses.
+struct BuildCtx {
+  const QNet& q;
+  const HwPlan& p;
+  const AccelWidths& w;
+  VerilogFile f;
+  Module* m = nullptr;
+  LogicRef *clk = nullptr, *rst = nullptr;
+  int tmp_id = 0;  // numbering of helper wires (one sequence per module)
+
+  BuildCtx(const QNet& q_, const HwPlan& p_, const AccelWidths& w_) : q(q_), p(p_), w(w_) {}
+
+  const Expr* L(int wd, long v) { return f.Lit(wd, uint64_t(v)); }
+  const Expr* SL(int wd, long v) { return f.SLit(wd, v); }
+  Register reg(const std::string& name, int wd, long reset = 0, bool d_reg = true);
+  // A signed register with reset 0 and `d` a reg.
+  Register sreg(const std::string& name, int wd);
+  // A reference for `e` (selects and extensions need one): `e` itself or a new wire.
+  const Expr* ref(const Expr* e, const std::string& hint);
+  // two's-complement value `e` sign-extended to wd bits, as a signed expression
+  const Expr* sext(const Expr* e, int wd, const std::string& hint);
+  // e[hi:lo], or e itself when that is all of it (a 1-bit signal has no range to select)
+  const Expr* bits(const Expr* e, int hi, int lo);
+  // x times a non-negative constant, modulo 2^width(x), as shifts and adds: constant
+  // products must not become DSP multipliers (the UP5K has 8, the lanes need them).
+  const Expr* mulc(const Expr* x, long c, bool sgn);
+  // A pipeline register: q is `src` one cycle later.
+  Register delay(const std::string& name, int wd, const Expr* src);
+  // unsigned value `e` resized to wd bits (zero-extend or truncate)
+  const Expr* resize_u(const Expr* e, int wd);
+};
+
+// ---- top-level interface (accel_gen.cc) ---------------------------------------------
+struct AccelIo {
+  LogicRef *pix_valid, *pix_ready, *pix_data, *pix_last;
+  LogicRef *start, *busy, *done, *cls, *logits;
+  LogicRef *cnt_sel, *cnt_val;
+  LogicRef *tr_valid, *tr_tensor, *tr_addr, *tr_data, *tr_step;
+  LogicRef *tn_valid, *tn_stage, *tn_t, *tn_v, *tn_m;
+};
+
+// ---- controller (accel_controller.cc) -----------------------------------------------
+enum State { S_IDLE = 0, S_SYN, S_DRAIN, S_OUT, S_WAIT, S_WB, S_NEXT, S_DONE, S_ARG };
+constexpr int kStateW = 4;
+struct ControllerPorts {
+  Register state, stage, fo, ho, wo, cg, tt, rr, ci, dt, dh, dw, drain, wait, wb;
+  Register syn_first, out_gap, pix_addr, cls, done;
+  const Expr* in_syn = nullptr;  // state == S_SYN: one synapse issued this cycle
+  const Expr* ready = nullptr;   // idle or done: the pixel stream is accepted
+  const Expr* pix_hs = nullptr;  // pixel handshake
+  LogicRef* start = nullptr;     // run_start: tlast accepted or start_i while ready
+};
+const Expr* is_state(BuildCtx& c, const ControllerPorts& ctl, State s);
+// State and loop-counter registers, the stream handshake and busy/done/class outputs.
+ControllerPorts build_controller(BuildCtx& c, const AccelIo& io);
+
+// ---- address generator (accel_addrgen.cc) -------------------------------------------
+struct AddrGenPorts {
+  // row decode (per datapath row): loop bounds, read addresses, sum-pool diagonal
+  LogicRef *td_last_dw, *td_last_dh, *td_last_dt, *td_last_ci, *td_inr, *td_src;
+  LogicRef *td_addr, *td_waddr, *td_wbase;
+  LogicRef *td_diag = nullptr, *td_dsel = nullptr;
+  Register row_off;
+  // stage decode: mode, loop bounds, output (write-back) and bias addresses
+  LogicRef *sd_mode, *sd_static, *sd_last_r, *sd_first_r, *sd_next_r;
+  LogicRef *sd_last_cg, *sd_last_wo, *sd_last_ho, *sd_last_fo, *sd_last_stage, *sd_last_wb;
+  LogicRef *sd_out, *sd_split = nullptr, *sd_oaddr, *sd_baddr;
+  LogicRef* ch;  // write-back channel cg*L + wb
+};
+AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl);
+
+// A read's control travels with it down the pipeline, one register bundle per stage.
+struct ReadCtl {
+  Register valid, inr, src, t, diag, dsel;
+};
+// Pipeline stage 0: the registered read addresses and the read's control.
+struct ReadStage0 {
+  Register bank_addr, waddr;
+  ReadCtl ctl;
+};
+ReadStage0 build_read_address_stage(BuildCtx& c, const ControllerPorts& ctl, const AddrGenPorts& ag);
+// The next stage's copy of a read's control (prefix p1, p1b, ...).
+ReadCtl follow_read(BuildCtx& c, const std::string& pre, const ReadCtl& prev);
+
+// ---- weight and bias memories (accel_weight_mem.cc) ---------------------------------
+struct WeightMemPorts {
+  LogicRef *wrom, *brom;
+  LogicRef* bias_word;     // the bias word of the current (stage, group), L lanes
+  LogicRef* w_q = nullptr; // stage 1: ROM read register
+  Register w_qq{};         // stage 1b: registered once more
+};
+// ROM contents (weights.hex, bias.hex into `files`), the ROMs and the bias word.
+WeightMemPorts build_weight_bias_memories(BuildCtx& c, const AddrGenPorts& ag,
+                                          std::map<std::string, std::string>& files);
+void build_weight_read(BuildCtx& c, WeightMemPorts& wm, const ReadStage0& rs0);      // stage 1
+void build_weight_read_register(BuildCtx& c, WeightMemPorts& wm);                     // stage 1b
+
+// ---- tensor memories and banking (accel_tensor_mem.cc) ------------------------------
+struct TensorMemPorts {
+  std::vector<std::vector<LogicRef*>> slot;  // [lane][step]: the write-back buffer
+  std::vector<LogicRef*> sel_slot;           // [step]: lane wb's slot
+  Register wbt{};                            // step of a one-value-per-word write-back
+  std::vector<LogicRef*> rd;                 // per bank: read register (stage 1)
+  std::vector<Register> rdq;                 // per bank: registered once more (stage 1b)
+  std::vector<LogicRef*> tw_data;            // per tensor: the word it writes (nullptr: none)
+  nlohmann::json memmap;                     // signature.json `memories`
+};
+TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl,
+                                     const AddrGenPorts& ag, const ReadStage0& rs0);
+
+// ---- MAC array (accel_mac.cc) ---------------------------------------------------------
+struct MacPorts {
+  std::vector<Register> acc;  // per lane: bias + sum of products of the (group, step)
+};
+MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl& p1b,
+                         const TensorMemPorts& tm, const WeightMemPorts& wm);
+
+// ---- neuron array (accel_neurons.cc) --------------------------------------------------
+struct NeuronPorts {
+  std::vector<LogicRef*> n_o, v_o, m_o, nv;  // per lane: spike count, v, M, output valid
+};
+// The L sd_neuron instances (rtl/sd_neuron.v), their neuron taps on the trace port, and
+// the lane slots' writes (spike counts, pooled sums).
+NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl,
+                               const AddrGenPorts& ag, const MacPorts& mac, const TensorMemPorts& tm);
+
+// ---- readout and argmax (accel_readout.cc) --------------------------------------------
+struct ReadoutPorts {
+  std::vector<Register> logit;
+  Register arg_k{}, best_v{}, best_i{};  // K > 1 only
+  LogicRef* arg_cur = nullptr;
+};
+ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl, const AddrGenPorts& ag,
+                           const MacPorts& mac);
+
+// ---- trace port (accel_trace.cc) ------------------------------------------------------
+void build_trace_port(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl, const AddrGenPorts& ag,
+                      const TensorMemPorts& tm);
+
+// ---- counters (accel_counters.cc) -----------------------------------------------------
+struct CounterPorts {
+  std::vector<std::pair<std::string, Register>> counters;  // index = cnt_sel_i value
+};
+CounterPorts build_counters(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl, const NeuronPorts& nrn);
+
+// ---- controller FSM (accel_controller.cc) ---------------------------------------------
+void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, const AddrGenPorts& ag,
+                          const TensorMemPorts& tm, const ReadoutPorts& ro);
+
+// ---- signature.json (accel_signature.cc) ----------------------------------------------
+nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const CyclePrediction& pred,
+                               const TensorMemPorts& tm, const CounterPorts& cnt,
+                               const std::map<std::string, std::string>& files);
+
+}  // namespace sdm::accel

@@ -1,0 +1,198 @@
+// Controller: the state register, the loop counters of the schedule (stage, output
+// position, channel group, step, row, synapse), the pixel-stream handshake, and the FSM
+// that walks them (docs/architecture.md, "Schedule and cycles"; predict_cycles mirrors it
+// state by state).
+#include "rtl_gen/accel_blocks.h"
+
+namespace sdm::accel {
+
+using namespace vast;
+
+ControllerPorts build_controller(BuildCtx& c, const AccelIo& io) {
+  const AccelWidths& w = c.w;
+  VerilogFile& f = c.f;
+  Module* m = c.m;
+  ControllerPorts ctl;
+  ctl.state = c.reg("state", kStateW, S_IDLE);
+  ctl.stage = c.reg("stage", w.STW);
+  ctl.fo = c.reg("fo", w.FW), ctl.ho = c.reg("ho", w.HW), ctl.wo = c.reg("wo", w.WW), ctl.cg = c.reg("cg", w.GW);
+  ctl.tt = c.reg("t", w.TW), ctl.rr = c.reg("r", w.RW), ctl.ci = c.reg("ci", w.CIW);
+  ctl.dt = c.reg("dt", w.KTW), ctl.dh = c.reg("dh", w.KHW), ctl.dw = c.reg("dw", w.KWW);
+  ctl.drain = c.reg("drain", w.DRW), ctl.wait = c.reg("wait", 1), ctl.wb = c.reg("wb", w.LNW);
+  ctl.syn_first = c.reg("syn_first", 1);
+  // static neuron stage: the bubble cycle between two feeds of the same neuron (STEP_GAP 2)
+  ctl.out_gap = c.reg("out_gap", 1);
+  ctl.pix_addr = c.reg("pix_addr", w.PAW);
+  ctl.cls = c.reg("class", w.CLW), ctl.done = c.reg("done", 1);
+
+  ctl.in_syn = is_state(c, ctl, S_SYN);
+  ctl.ready = f.LogicalOr(is_state(c, ctl, S_IDLE), is_state(c, ctl, S_DONE));
+  m->AddAssign(io.pix_ready, ctl.ready);
+  ctl.pix_hs = f.LogicalAnd(io.pix_valid, ctl.ready);
+  ctl.start = m->AddWireAssign("run_start", f.LogicalOr(f.LogicalAnd(ctl.pix_hs, io.pix_last),
+                                                        f.LogicalAnd(io.start, ctl.ready)));
+  m->AddAssign(io.busy, f.LogicalNot(ctl.ready));
+  m->AddAssign(io.done, ctl.done.q);
+  m->AddAssign(io.cls, ctl.cls.q);
+  return ctl;
+}
+
+void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, const AddrGenPorts& ag,
+                          const TensorMemPorts& tm, const ReadoutPorts& ro) {
+  const AccelWidths& w = c.w;
+  VerilogFile& f = c.f;
+  Module* m = c.m;
+  const int T = w.T, K = w.K, TW = w.TW, CLW = w.CLW;
+  auto st = [&](State s) { return c.L(kStateW, s); };
+  // S_NEXT is entered only from S_WB / S_WAIT, where stage, cg, fo, ho and wo hold: the
+  // group's last-flags of the previous cycle are exact there, and registering them takes
+  // the stage decode off the S_NEXT -> counters / argmax-start path (UP5K critical path).
+  Register nx_last_cg = c.delay("nx_last_cg", 1, ag.sd_last_cg), nx_last_wo = c.delay("nx_last_wo", 1, ag.sd_last_wo);
+  Register nx_last_ho = c.delay("nx_last_ho", 1, ag.sd_last_ho), nx_last_fo = c.delay("nx_last_fo", 1, ag.sd_last_fo);
+  Register nx_last_stage = c.delay("nx_last_stage", 1, ag.sd_last_stage);
+
+  Block* b = m->AddAlwaysComb();
+  for (Register* r : {&ctl.state, &ctl.stage, &ctl.fo, &ctl.ho, &ctl.wo, &ctl.cg, &ctl.tt, &ctl.rr, &ctl.ci, &ctl.dt,
+                      &ctl.dh, &ctl.dw, &ctl.drain, &ctl.wait, &ctl.wb, &ctl.syn_first, &ctl.out_gap, &ctl.pix_addr,
+                      &ctl.cls, &ctl.done})
+    b->Blocking(r->d, r->q);
+  if (w.any_split) b->Blocking(tm.wbt.d, tm.wbt.q);
+  if (K > 1) {
+    b->Blocking(ro.arg_k.d, ro.arg_k.q);
+    b->Blocking(ro.best_i.d, ro.best_i.q);
+    b->Blocking(ro.best_v.d, ro.best_v.q);
+  }
+  // pixel stream
+  If* px = b->AddIf(ctl.pix_hs);
+  If* pl = px->then_block()->AddIf(io.pix_last);
+  pl->then_block()->Blocking(ctl.pix_addr.d, c.L(w.PAW, 0));
+  If* pe = pl->Else()->AddIf(f.Ne(ctl.pix_addr.q, c.L(w.PAW, w.clip - 1)));
+  pe->then_block()->Blocking(ctl.pix_addr.d, f.Add(ctl.pix_addr.q, c.L(w.PAW, 1)));
+  // Nested loop counters, innermost first: each wraps to 0 after its `last` flag and
+  // carries into the next; the outermost one increments unless last. Returns the block
+  // that runs when every counter was at its last value (the outermost set to outer_wrap).
+  auto advance = [&](Block* blk, std::vector<std::pair<Register*, const Expr*>> inner, Register* outer,
+                     const Expr* outer_last, const Expr* outer_wrap) {
+    for (auto& [r, last] : inner) {
+      If* i = blk->AddIf(f.LogicalNot(last));
+      const int rw = *r->q->width();
+      i->then_block()->Blocking(r->d, f.Add(r->q, c.L(rw, 1)));
+      blk = i->Else();
+      blk->Blocking(r->d, c.L(rw, 0));
+    }
+    If* i = blk->AddIf(f.LogicalNot(outer_last));
+    i->then_block()->Blocking(outer->d, f.Add(outer->q, c.L(*outer->q->width(), 1)));
+    Block* wrap = i->Else();
+    wrap->Blocking(outer->d, outer_wrap);
+    return wrap;
+  };
+  Case* cs = b->AddCase(ctl.state.q);
+  auto start_run = [&](Block* blk) {
+    If* s = blk->AddIf(ctl.start);
+    Block* sb = s->then_block();
+    sb->Blocking(ctl.state.d, st(S_SYN));
+    for (Register* r : {&ctl.stage, &ctl.fo, &ctl.ho, &ctl.wo, &ctl.cg, &ctl.tt, &ctl.rr, &ctl.ci, &ctl.dt, &ctl.dh,
+                        &ctl.dw, &ctl.wb})
+      sb->Blocking(r->d, c.L(*r->q->width(), 0));
+    sb->Blocking(ctl.syn_first.d, c.L(1, 1));
+    sb->Blocking(ctl.done.d, c.L(1, 0));
+  };
+  start_run(cs->AddItem({st(S_IDLE)}));
+  start_run(cs->AddItem({st(S_DONE)}));
+  {  // one synapse per cycle; the loop counters wrap to their start after the last
+    Block* s = cs->AddItem({st(S_SYN)});
+    s->Blocking(ctl.syn_first.d, c.L(1, 0));
+    Block* e5 = advance(s, {{&ctl.dw, ag.td_last_dw}, {&ctl.dh, ag.td_last_dh}, {&ctl.dt, ag.td_last_dt},
+                            {&ctl.ci, ag.td_last_ci}},
+                        &ctl.rr, ag.sd_last_r, ag.sd_first_r);
+    e5->Blocking(ctl.state.d, st(S_DRAIN));
+    e5->Blocking(ctl.drain.d, c.L(w.DRW, 0));
+  }
+  {  // kDrain cycles until the last product is in the accumulators
+    Block* s = cs->AddItem({st(S_DRAIN)});
+    s->Blocking(ctl.drain.d, f.Add(ctl.drain.q, c.L(w.DRW, 1)));
+    If* i = s->AddIf(f.Eq(ctl.drain.q, c.L(w.DRW, kDrain - 1)));
+    i->then_block()->Blocking(ctl.state.d, st(S_OUT));
+  }
+  {  // feed the neuron / store the sum / add to the logits, once per step
+    Block* s = cs->AddItem({st(S_OUT)});
+    const Expr* last_t = f.Eq(ctl.tt.q, c.L(TW, T - 1));
+    If* sn = s->AddIf(f.LogicalAnd(ag.sd_static, f.Eq(ag.sd_mode, c.L(2, HwStage::Neuron))));
+    // static current: the neuron steps T times on the same current, every other cycle
+    // (a bubble between two steps of one neuron: the neuron's STEP_GAP contract)
+    static_assert(kNeuronStepGap == 2, "the static-stage feed inserts exactly one bubble");
+    If* a = sn->then_block()->AddIf(last_t);
+    a->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
+    a->then_block()->Blocking(ctl.state.d, st(S_WAIT));
+    a->then_block()->Blocking(ctl.wait.d, c.L(1, 0));
+    Block* bubble = a->ElseIf(ctl.out_gap.q);
+    bubble->Blocking(ctl.out_gap.d, c.L(1, 0));
+    bubble->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
+    a->Else()->Blocking(ctl.out_gap.d, c.L(1, 1));
+    Block* dyn = sn->Else();
+    If* bq = dyn->AddIf(f.LogicalOr(ag.sd_static, last_t));
+    bq->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
+    bq->then_block()->Blocking(ctl.state.d, st(S_WAIT));
+    bq->then_block()->Blocking(ctl.wait.d, c.L(1, 0));
+    Block* more = bq->Else();
+    more->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
+    more->Blocking(ctl.state.d, st(S_SYN));
+    more->Blocking(ctl.syn_first.d, c.L(1, 1));
+  }
+  {  // neuron latency
+    Block* s = cs->AddItem({st(S_WAIT)});
+    s->Blocking(ctl.wait.d, c.L(1, 1));
+    If* i = s->AddIf(ctl.wait.q);
+    i->then_block()->Blocking(ctl.wb.d, c.L(w.LNW, 0));
+    i->then_block()->Blocking(ctl.state.d,
+                              f.Ternary(f.Eq(ag.sd_mode, c.L(2, HwStage::Readout)), st(S_NEXT), st(S_WB)));
+  }
+  {  // one word per cycle into the output tensor: per lane, per step if split
+    Block* s = cs->AddItem({st(S_WB)});
+    Block* lane_done = s;
+    if (w.any_split) {
+      If* sp = s->AddIf(f.LogicalAnd(ag.sd_split, f.Ne(tm.wbt.q, c.L(TW, T - 1))));
+      sp->then_block()->Blocking(tm.wbt.d, f.Add(tm.wbt.q, c.L(TW, 1)));
+      lane_done = sp->Else();
+      lane_done->Blocking(tm.wbt.d, c.L(TW, 0));
+    }
+    If* i = lane_done->AddIf(ag.sd_last_wb);
+    i->then_block()->Blocking(ctl.state.d, st(S_NEXT));
+    i->Else()->Blocking(ctl.wb.d, f.Add(ctl.wb.q, c.L(w.LNW, 1)));
+  }
+  {  // next output group: channel group, then column, row, frame, stage
+    Block* s = cs->AddItem({st(S_NEXT)});
+    s->Blocking(ctl.state.d, st(S_SYN));
+    s->Blocking(ctl.syn_first.d, c.L(1, 1));
+    Block* d3 = advance(s, {{&ctl.cg, nx_last_cg.q}, {&ctl.wo, nx_last_wo.q}, {&ctl.ho, nx_last_ho.q}}, &ctl.fo,
+                        nx_last_fo.q, c.L(w.FW, 0));
+    If* e = d3->AddIf(nx_last_stage.q);
+    e->then_block()->Blocking(ctl.syn_first.d, c.L(1, 0));
+    if (K > 1) {
+      e->then_block()->Blocking(ctl.state.d, st(S_ARG));
+      e->then_block()->Blocking(ro.arg_k.d, c.L(CLW, 1));
+      e->then_block()->Blocking(ro.best_i.d, c.L(CLW, 0));
+      e->then_block()->Blocking(ro.best_v.d, ro.logit[0].q);
+    } else {
+      e->then_block()->Blocking(ctl.state.d, st(S_DONE));
+      e->then_block()->Blocking(ctl.done.d, c.L(1, 1));
+      e->then_block()->Blocking(ctl.cls.d, c.L(CLW, 0));
+    }
+    e->Else()->Blocking(ctl.stage.d, f.Add(ctl.stage.q, c.L(w.STW, 1)));
+    e->Else()->Blocking(ctl.rr.d, ag.sd_next_r);
+  }
+  if (K > 1) {  // one logit per cycle; strict > keeps the lowest index on ties
+    Block* s = cs->AddItem({st(S_ARG)});
+    const Expr* gt = f.Gt(ro.arg_cur, ro.best_v.q);
+    If* better = s->AddIf(gt);
+    better->then_block()->Blocking(ro.best_v.d, ro.arg_cur);
+    better->then_block()->Blocking(ro.best_i.d, ro.arg_k.q);
+    If* fin = s->AddIf(f.Eq(ro.arg_k.q, c.L(CLW, K - 1)));
+    fin->then_block()->Blocking(ctl.state.d, st(S_DONE));
+    fin->then_block()->Blocking(ctl.done.d, c.L(1, 1));
+    fin->then_block()->Blocking(ctl.cls.d, f.Ternary(gt, ro.arg_k.q, ro.best_i.q));
+    fin->Else()->Blocking(ro.arg_k.d, f.Add(ro.arg_k.q, c.L(CLW, 1)));
+  }
+}
+
+}  // namespace sdm::accel

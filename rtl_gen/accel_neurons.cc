@@ -1,0 +1,109 @@
+// Neuron array: L instances of the hand-written sd_neuron (rtl/sd_neuron.v) shared by
+// every neuron stage (each stage's current shifted onto the common threshold 2^F), their
+// v/M taps on the trace port, and the lane slots' writes: spike counts two cycles after
+// the feed, or a sum pool's window sum at S_OUT.
+#include "rtl_gen/accel_blocks.h"
+
+namespace sdm::accel {
+
+using namespace vast;
+
+namespace {
+// The extern declaration instances are checked against (parameters and ports of
+// rtl/sd_neuron.v).
+Module* declare_sd_neuron(VerilogFile& f) {
+  Module* nrn = f.DeclareExternModule("sd_neuron");
+  auto* pa = nrn->AddParameter("ACC_W", f.Int(16));
+  auto* pw = nrn->AddParameter("PW", f.Int(18));
+  nrn->AddParameter("F", f.Int(7));
+  nrn->AddParameter("BETA", f.Int(5));
+  nrn->AddParameter("DUAL", f.Int(1));
+  nrn->AddParameter("INIT_HALF", f.Int(1));
+  auto* pn = nrn->AddParameter("N_W", f.Int(4));
+  nrn->AddParameter("STEP_GAP", f.Int(1));
+  nrn->AddInput("clk_i");
+  nrn->AddInput("rst_ni");
+  nrn->AddInput("valid_i");
+  nrn->AddInput("first_i");
+  nrn->AddInput("cur_i", Type::Param(pa, true));
+  nrn->AddOutput("valid_o");
+  nrn->AddOutput("n_o", Type::Param(pn, true));
+  nrn->AddOutput("v_o", Type::Param(pw, true));
+  nrn->AddOutput("m_o", Type::Param(pw, true));
+  return nrn;
+}
+}  // namespace
+
+NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl, const AddrGenPorts& ag,
+                               const MacPorts& mac, const TensorMemPorts& tm) {
+  const AccelWidths& w = c.w;
+  const HwPlan& p = c.p;
+  VerilogFile& f = c.f;
+  Module* m = c.m;
+  const int Ln = w.Ln, T = w.T, TW = w.TW, NW = w.NW, NPW = w.NPW, NACC = w.NACC, bmax = w.bmax, ACC = w.ACC;
+  Module* nrn = declare_sd_neuron(f);
+  NeuronPorts np;
+  const Expr* out_state = is_state(c, ctl, S_OUT);
+  LogicRef* nrn_valid = m->AddWireAssign(
+      "nrn_valid", f.LogicalAnd(f.LogicalAnd(out_state, f.Eq(ag.sd_mode, c.L(2, HwStage::Neuron))),
+                                f.LogicalNot(ctl.out_gap.q)));
+  LogicRef* nrn_first = m->AddWireAssign("nrn_first", f.Eq(ctl.tt.q, c.L(TW, 0)));
+  np.n_o.assign(size_t(Ln), nullptr);
+  np.v_o.assign(size_t(Ln), nullptr);
+  np.m_o.assign(size_t(Ln), nullptr);
+  np.nv.assign(size_t(Ln), nullptr);
+  for (int l = 0; l < Ln; ++l) {
+    LogicRef* cur = m->AddReg(vast::Name("nrn_cur_l", l), Type::SBits(NACC));
+    Block* b = m->AddAlwaysComb();
+    const Expr* ext = c.sext(mac.acc[l].q, NACC, "acc_ext");
+    b->Blocking(cur, ext);
+    Case* cs = b->AddCase(ctl.stage.q);
+    for (int si = 0; si < w.NS; ++si)
+      if (p.stages[si].shift > 0) cs->AddItem({c.L(w.STW, si)})->Blocking(cur, f.Shl(ext, f.Int(p.stages[si].shift)));
+    np.n_o[l] = m->AddWire(vast::Name("nrn_n_l", l), Type::SBits(NW));
+    np.v_o[l] = m->AddWire(vast::Name("nrn_v_l", l), Type::SBits(NPW));
+    np.m_o[l] = m->AddWire(vast::Name("nrn_m_l", l), Type::SBits(NPW));
+    np.nv[l] = m->AddWire(vast::Name("nrn_valid_l", l), Type::Bits(1));
+    const NeuronSpec& ns = p.cfg.neuron;
+    m->AddInstance(nrn, vast::Name("u_sd_neuron_l", l),
+                   {{"ACC_W", f.Int(NACC)}, {"PW", f.Int(NPW)}, {"F", f.Int(w.NF)},
+                    {"BETA", f.Int(ns.max_burst())}, {"DUAL", f.Int(ns.method == Method::SDM && ns.dual ? 1 : 0)},
+                    {"INIT_HALF", f.Int(ns.init_half() ? 1 : 0)}, {"N_W", f.Int(NW)},
+                    // Step t+1 of a neuron is fed after a whole synapse loop and the read
+                    // drain, never on the cycle after step t: the neuron may close its v
+                    // loop through its output register (two cycles, faster clock).
+                    {"STEP_GAP", f.Int(kNeuronStepGap)}},
+                   {{"clk_i", c.clk}, {"rst_ni", c.rst}, {"valid_i", nrn_valid}, {"first_i", nrn_first},
+                    {"cur_i", cur}, {"valid_o", np.nv[l]}, {"n_o", np.n_o[l]}, {"v_o", np.v_o[l]}, {"m_o", np.m_o[l]}});
+  }
+  // the step index travels with the neuron pipeline (latency 2)
+  Register nt1 = c.reg("nrn_t1", TW), nt2 = c.reg("nrn_t2", TW);
+  m->AddAlwaysComb()->Blocking(nt1.d, ctl.tt.q);
+  m->AddAlwaysComb()->Blocking(nt2.d, nt1.q);
+  {  // neuron taps of the trace port
+    std::vector<const Expr*> vs, ms;
+    for (int l = Ln - 1; l >= 0; --l) vs.push_back(np.v_o[l]), ms.push_back(np.m_o[l]);
+    m->AddAssign(io.tn_v, Ln == 1 ? f.Unsigned(np.v_o[0]) : f.Concat(vs));
+    m->AddAssign(io.tn_m, Ln == 1 ? f.Unsigned(np.m_o[0]) : f.Concat(ms));
+    m->AddAssign(io.tn_valid, np.nv[0]);
+    m->AddAssign(io.tn_stage, c.resize_u(ctl.stage.q, 8));
+    m->AddAssign(io.tn_t, c.resize_u(nt2.q, 8));
+  }
+  // slots: neuron spike counts (2 cycles after the feed) or pooled sums (at S_OUT)
+  LogicRef* sum_out =
+      m->AddWireAssign("sum_out", f.LogicalAnd(out_state, f.Eq(ag.sd_mode, c.L(2, HwStage::Sum))));
+  for (int l = 0; l < Ln; ++l) {
+    Block* b = m->AddAlwaysFf(c.clk);
+    for (int t = 0; t < T; ++t) {
+      If* i = b->AddIf(f.LogicalAnd(np.nv[l], f.Eq(nt2.q, c.L(TW, t))));
+      const Expr* nn = f.Unsigned(c.sext(np.n_o[l], std::max(bmax, NW), "n_ext"));
+      i->then_block()->Nonblocking(tm.slot[l][t], c.resize_u(nn, bmax));
+      i->ElseIf(f.LogicalAnd(sum_out, f.Eq(ctl.tt.q, c.L(TW, t))))
+          ->Nonblocking(tm.slot[l][t], bmax <= ACC ? f.Slice(mac.acc[l].q, bmax - 1, 0)
+                                                   : f.Unsigned(c.sext(mac.acc[l].q, bmax, "acc_slot")));
+    }
+  }
+  return np;
+}
+
+}  // namespace sdm::accel

@@ -1,0 +1,51 @@
+// Readout and argmax: the K logit accumulators (the readout stage's current of every step
+// added at S_OUT, class k from lane k mod L in group k / L) and the registers of the
+// sequential argmax the controller runs in S_ARG (one logit per cycle, ties -> lowest index).
+#include "rtl_gen/accel_blocks.h"
+
+namespace sdm::accel {
+
+using namespace vast;
+
+ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl, const AddrGenPorts& ag,
+                           const MacPorts& mac) {
+  const AccelWidths& w = c.w;
+  VerilogFile& f = c.f;
+  Module* m = c.m;
+  const int K = w.K, Ln = w.Ln, LW = w.LW, ACC = w.ACC, CLW = w.CLW;
+  ReadoutPorts ro;
+  // readout: logits accumulate the readout current of every step
+  ro.logit.assign(size_t(K), Register{});
+  LogicRef* ro_out = m->AddWireAssign(
+      "readout_out", f.LogicalAnd(is_state(c, ctl, S_OUT), f.Eq(ag.sd_mode, c.L(2, HwStage::Readout))));
+  for (int k = 0; k < K; ++k) {
+    ro.logit[k] = c.sreg(vast::Name("logit", k), LW);
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(ro.logit[k].d, ro.logit[k].q);
+    If* i = b->AddIf(ctl.start);
+    i->then_block()->Blocking(ro.logit[k].d, c.SL(LW, 0));
+    const Expr* a = mac.acc[k % Ln].q;
+    const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : f.Signed(f.Slice(a, LW - 1, 0));
+    i->ElseIf(f.LogicalAnd(ro_out, f.Eq(ctl.cg.q, c.L(w.GW, k / Ln))))->Blocking(ro.logit[k].d, f.Add(ro.logit[k].q, ae));
+  }
+  {
+    std::vector<const Expr*> parts;
+    for (int k = K - 1; k >= 0; --k) parts.push_back(ro.logit[k].q);
+    m->AddAssign(io.logits, K == 1 ? f.Unsigned(ro.logit[0].q) : f.Concat(parts));
+  }
+  // argmax (ties -> lowest index), sequential: one logit per cycle in S_ARG, so the
+  // comparison is one LW-bit compare, not a K-long chain (timing)
+  if (K > 1) {
+    ro.arg_k = c.reg("arg_k", CLW);
+    ro.best_i = c.reg("arg_best_i", CLW);
+    ro.best_v = c.sreg("arg_best_v", LW);
+    ro.arg_cur = m->AddReg("arg_cur", Type::SBits(LW));
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(ro.arg_cur, ro.logit[0].q);
+    Case* cs = b->AddCase(ro.arg_k.q);
+    for (int k = 1; k < K; ++k) cs->AddItem({c.L(CLW, k)})->Blocking(ro.arg_cur, ro.logit[k].q);
+  }
+  return ro;
+}
+
+}  // namespace sdm::accel

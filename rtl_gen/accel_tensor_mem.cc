@@ -1,0 +1,120 @@
+// Tensor memories and banking: the lane slots (the write-back buffer the neuron array
+// fills), one single-ported memory per bank of the plan (pixel stream and write-back in,
+// read pipeline out), and the bank read registers of pipeline stages 1 and 1b.
+#include "rtl_gen/accel_blocks.h"
+
+namespace sdm::accel {
+
+using namespace vast;
+
+TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl,
+                                     const AddrGenPorts& ag, const ReadStage0& rs0) {
+  const AccelWidths& w = c.w;
+  const QNet& q = c.q;
+  const HwPlan& p = c.p;
+  VerilogFile& f = c.f;
+  Module* m = c.m;
+  const int Ln = w.Ln, T = w.T, TW = w.TW, bmax = w.bmax;
+  TensorMemPorts tm;
+  // lane slots written by the output unit; the write-back reads lane wb (and step wb_t)
+  tm.slot.assign(size_t(Ln), std::vector<LogicRef*>(size_t(T)));
+  for (int l = 0; l < Ln; ++l)
+    for (int t = 0; t < T; ++t) tm.slot[l][t] = m->AddReg(vast::Name("slot_l", l, "t", t), Type::Bits(bmax));
+  tm.sel_slot.assign(size_t(T), nullptr);
+  for (int t = 0; t < T; ++t) {
+    tm.sel_slot[t] = m->AddReg(vast::Name("wb_slot_t", t), Type::Bits(bmax));
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(tm.sel_slot[t], tm.slot[0][t]);
+    if (Ln > 1) {
+      Case* cs = b->AddCase(ctl.wb.q);
+      for (int l = 1; l < Ln; ++l) cs->AddItem({c.L(w.LNW, l)})->Blocking(tm.sel_slot[t], tm.slot[l][t]);
+    }
+  }
+  if (w.any_split) tm.wbt = c.reg("wb_t", TW);
+
+  // tensor memory banks: single-ported (one address: the write-back's or the read's), so
+  // Yosys maps large ones to iCE40 SPRAM and the rest to EBR / ECP5 DP16KD
+  const int NB = int(p.banks.size());
+  tm.rd.assign(size_t(NB), nullptr);
+  tm.tw_data.assign(size_t(w.NT), nullptr);
+  tm.memmap = nlohmann::json::array();
+  for (int bi = 0; bi < NB; ++bi) {
+    const HwPlan::Bank& bk = p.banks[bi];
+    const int aw = clog2(bk.depth), W = bk.width;
+    std::string bname = vast::Name("bank", bi);
+    for (int ti : bk.tensors) bname = vast::Name(bname, "t", ti);
+    if (bname.size() > 40) bname = vast::Name("bank", bi, "shared");
+    LogicRef* mem = m->AddMemory(vast::Name("mem", bname), Type::Bits(W), int(bk.depth));
+    tm.rd[bi] = m->AddReg(vast::Name("rd", bname), Type::Bits(W));
+    LogicRef* we = m->AddReg(vast::Name("we", bname), Type::Bits(1));
+    LogicRef* wa = m->AddReg(vast::Name("wa", bname), Type::Bits(aw));
+    LogicRef* wd = m->AddReg(vast::Name("wd", bname), Type::Bits(W));
+    nlohmann::json members = nlohmann::json::array();
+    {
+      Block* b = m->AddAlwaysComb();
+      b->Blocking(we, c.L(1, 0));
+      b->Blocking(wa, c.L(aw, 0));
+      b->Blocking(wd, c.L(W, 0));
+      for (int ti : bk.tensors) {
+        const QTensor& qt = q.tensors[ti];
+        const int bits = qt.bits(), st = w.steps[ti];
+        const bool sp = p.split[ti];
+        members.push_back({{"tensor", ti}, {"name", qt.name}, {"base", p.bank_base[ti]},
+                           {"words", qt.shape.size() * (sp ? st : 1)}, {"layout", sp ? "value per word" : "steps per word"},
+                           {"value_bits", bits}, {"steps", st}, {"signed", qt.is_signed()},
+                           {"shape", {qt.shape.c, qt.shape.f, qt.shape.h, qt.shape.w}}});
+        if (ti == 0) {  // pixels from the input stream
+          If* i = b->AddIf(ctl.pix_hs);
+          i->then_block()->Blocking(we, c.L(1, 1));
+          i->then_block()->Blocking(wa, f.Add(c.L(aw, p.bank_base[0]), c.resize_u(ctl.pix_addr.q, aw)));
+          i->then_block()->Blocking(wd, c.resize_u(io.pix_data, W));
+          continue;
+        }
+        const Expr* data;
+        if (sp) {  // the value of step wb_t
+          data = c.bits(tm.sel_slot[0], bits - 1, 0);
+          for (int t = 1; t < st; ++t)
+            data = f.Ternary(f.Eq(tm.wbt.q, c.L(TW, t)), c.bits(tm.sel_slot[t], bits - 1, 0), data);
+        } else {
+          std::vector<const Expr*> parts;
+          for (int t = st - 1; t >= 0; --t) parts.push_back(c.bits(tm.sel_slot[t], bits - 1, 0));
+          data = parts.size() == 1 ? parts[0] : f.Concat(parts);
+        }
+        tm.tw_data[ti] = m->AddWireAssign(vast::Name("wdata_t", ti), data);
+        // modulo 2^aw: the word address of a valid write is below the bank depth
+        const Expr* word = sp ? f.Add(c.mulc(c.resize_u(ag.sd_oaddr, aw), st, false), c.resize_u(tm.wbt.q, aw))
+                              : c.resize_u(ag.sd_oaddr, aw);
+        If* i = b->AddIf(f.LogicalAnd(is_state(c, ctl, S_WB), f.Eq(ag.sd_out, c.L(w.TIDW, ti))));
+        i->then_block()->Blocking(we, c.L(1, 1));
+        i->then_block()->Blocking(wa, f.Add(c.L(aw, p.bank_base[ti]), word));
+        i->then_block()->Blocking(wd, c.resize_u(tm.tw_data[ti], W));
+      }
+    }
+    // Writes are registered and land one cycle late: the write-back address arithmetic
+    // (((ch*F + fo)*H + ho)*W + wo) then ends in a flop instead of at the block RAM's
+    // address pins (the ECP5 critical path). No read is in flight then: the last write-back
+    // lands in S_NEXT, the next read reaches the memory two cycles later; the last pixel
+    // lands in the first S_SYN cycle, its read one cycle later.
+    Register we_r = c.delay(vast::Name("we_r", bname), 1, we);
+    Register wa_r = c.delay(vast::Name("wa_r", bname), aw, wa);
+    Register wd_r = c.delay(vast::Name("wd_r", bname), W, wd);
+    LogicRef* addr =
+        m->AddWireAssign(vast::Name("addr", bname), f.Ternary(we_r.q, wa_r.q, c.resize_u(rs0.bank_addr.q, aw)));
+    // "no change" read port: the read register holds during a write (SPRAM semantics);
+    // the datapath never reads while the write-back runs.
+    Block* b = m->AddAlwaysFf(c.clk);
+    If* i = b->AddIf(we_r.q);
+    i->then_block()->Nonblocking(f.Index(mem, addr), wd_r.q);
+    i->Else()->Nonblocking(tm.rd[bi], f.Index(mem, addr));
+    tm.memmap.push_back({{"bank", bi}, {"memory", vast::Name("mem", bname)}, {"depth", bk.depth}, {"word_bits", W},
+                         {"bits", long(W) * bk.depth}, {"tensors", members}});
+  }
+
+  // pipeline stage 1b: the memory outputs are registered once more before any logic (block
+  // RAM clock-to-out is ~5.6 ns on the ECP5 and the banks sit far from the datapath)
+  tm.rdq.assign(size_t(NB), Register{});
+  for (int bi = 0; bi < NB; ++bi) tm.rdq[bi] = c.delay(vast::Name("rdq_bank", bi), *tm.rd[bi]->width(), tm.rd[bi]);
+  return tm;
+}
+
+}  // namespace sdm::accel

@@ -1,0 +1,85 @@
+// Weight and bias memories: the ROM contents (weights.hex, bias.hex), the two ROMs, the
+// bias word of the current (stage, group), and the weight read registers of pipeline
+// stages 1 and 1b.
+#include "rtl_gen/accel_blocks.h"
+
+namespace sdm::accel {
+
+using namespace vast;
+
+namespace {
+// One ROM word in hex, lane 0 in the least significant bits.
+std::string hex_word(const std::vector<int64_t>& lanes, int bits) {
+  const int total = bits * int(lanes.size());
+  const int digits = (total + 3) / 4;
+  std::string s(size_t(digits), '0');
+  for (int d = 0; d < digits; ++d) {
+    int v = 0;
+    for (int b = 0; b < 4; ++b) {
+      const int bit = d * 4 + b;
+      if (bit >= total) break;
+      const int lane = bit / bits, off = bit % bits;
+      const uint64_t u = uint64_t(lanes[size_t(lane)]);
+      v |= int((u >> off) & 1u) << b;
+    }
+    s[size_t(digits - 1 - d)] = "0123456789abcdef"[v];
+  }
+  return s;
+}
+}  // namespace
+
+WeightMemPorts build_weight_bias_memories(BuildCtx& c, const AddrGenPorts& ag,
+                                          std::map<std::string, std::string>& files) {
+  const AccelWidths& w = c.w;
+  const HwPlan& p = c.p;
+  const int Ln = w.Ln, WB = w.WB, ACC = w.ACC;
+  // weight ROM: one word per (row, group, input channel, kernel offset), lane 0 in the LSBs
+  std::string hex;
+  for (const HwTerm& t : p.terms) {
+    if (t.diag_ones) continue;  // computed in the datapath, not stored
+    const HwStage& s = p.stages[t.stage];
+    const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
+    for (int gi = 0; gi < s.groups; ++gi)
+      for (int ci = 0; ci < t.ci; ++ci)
+        for (long k = 0; k < KK; ++k) {
+          std::vector<int64_t> lanesv(size_t(Ln), 0);
+          for (int l = 0; l < Ln; ++l) {
+            const int o = gi * Ln + l;
+            if (o < s.co) lanesv[l] = t.weight[(size_t(o) * t.ci + ci) * KK + k];
+          }
+          hex += hex_word(lanesv, WB) + "\n";
+        }
+  }
+  for (long i = p.weight_words; i < w.WDEPTH; ++i) hex += hex_word(std::vector<int64_t>(size_t(Ln), 0), WB) + "\n";
+  files["weights.hex"] = hex;
+  std::string bh;
+  for (const HwStage& s : p.stages) {
+    const QStage& qs = c.q.stages[s.qstage];
+    for (int gi = 0; gi < s.groups; ++gi) {
+      std::vector<int64_t> lanesv(size_t(Ln), 0);
+      for (int l = 0; l < Ln; ++l) {
+        const int o = gi * Ln + l;
+        if (o < s.co && s.mode != HwStage::Sum) lanesv[l] = qs.bias[o];
+      }
+      bh += hex_word(lanesv, ACC) + "\n";
+    }
+  }
+  files["bias.hex"] = bh;
+  WeightMemPorts wm;
+  wm.wrom = c.m->AddMemory("weight_rom", Type::Bits(Ln * WB), int(w.WDEPTH), "weights.hex");
+  wm.brom = c.m->AddMemory("bias_rom", Type::Bits(Ln * ACC), int(w.BDEPTH), "bias.hex");
+  wm.bias_word = c.m->AddWireAssign("bias_word", c.f.Index(wm.brom, ag.sd_baddr));
+  return wm;
+}
+
+void build_weight_read(BuildCtx& c, WeightMemPorts& wm, const ReadStage0& rs0) {
+  wm.w_q = c.m->AddReg("weight_q", Type::Bits(c.w.Ln * c.w.WB));
+  Block* b = c.m->AddAlwaysFf(c.clk);
+  b->Nonblocking(wm.w_q, c.f.Index(wm.wrom, rs0.waddr.q));
+}
+
+void build_weight_read_register(BuildCtx& c, WeightMemPorts& wm) {
+  wm.w_qq = c.delay("weight_qq", c.w.Ln * c.w.WB, wm.w_q);
+}
+
+}  // namespace sdm::accel
