@@ -90,6 +90,7 @@ inline ClipSet clip_set(const Dataset& d) {
   cs.data = d.clips.data();
   cs.n = long(d.size());
   cs.clip_size = long(d.clip_size());
+  cs.shape = d.clip_shape;
   cs.labels = d.labels;
   return cs;
 }

@@ -70,6 +70,7 @@ void run_cam(const CamOpts& o) {
     if (T < 1 || T > 4096) throw Error(fmt::format("T = {} must be in 1..4096", T));
   const long Tmax = *std::max_element(Ts.begin(), Ts.end());
   Dataset d = load_dataset(o.data, 0);
+  check_clip_shape(d.clip_shape, g.input().out);  // the clip buffer must be the model's input
   for (long i : idx)
     if (i < 0 || i >= long(d.size()))
       throw Error(fmt::format("clip index {} is outside 0..{}", i, long(d.size()) - 1));

@@ -86,7 +86,17 @@ void run_info(const InfoArgs& a) {
   j["split_dir"] = ds.dir;
   j["clips"] = ds.size();
   j["clip_shape"] = ds.clip_shape;
-  j["kind"] = ds.is_video() ? "video (C,F,H,W)" : "image (C,H,W)";
+  // A .npy stores no axis names: say how the tools will read the clips, and point out a
+  // shape that looks channel-last rather than calling it (C,F,H,W).
+  j["kind"] = ds.is_video() ? "4-D clips, read as (C, F, H, W)" : "3-D clips, read as (C, H, W)";
+  const auto& cs = ds.clip_shape;
+  for (size_t k = 1; k < cs.size(); ++k)
+    if ((cs[k] == 1 || cs[k] == 3) && cs[0] != 1 && cs[0] != 3) {
+      j["warning"] = fmt::format(
+          "per-clip axis {} has {} entries and axis 0 has {}: axis {} looks like the channels, but "
+          "the tools read axis 0 as channels; transpose the clips to channels first", k, cs[k], cs[0], k);
+      break;
+    }
   j["num_classes"] = ds.num_classes;
   j["classes"] = ds.class_names;
   j["counts"] = counts;

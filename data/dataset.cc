@@ -67,8 +67,10 @@ Dataset load_dataset(const std::string& dir, size_t max_clips) {
   clips.expect("u1", {4, 5}, cpath);
   std::vector<int64_t> lshape;
   ds.labels = npy::load_i64(lpath, &lshape);
-  if (lshape.size() != 1)
-    throw Error(fmt::format("{}: expected a 1-D label array, got {} dimensions", lpath, lshape.size()));
+  // (N,) or an N x 1 column (what many tools write): the same N labels, exactly.
+  if (lshape.size() != 1 && !(lshape.size() == 2 && lshape[1] == 1))
+    throw Error(fmt::format("{}: expected N labels, shape (N,) or (N, 1), got {} dimensions", lpath,
+                            lshape.size()));
   int64_t n = clips.shape[0];
   if (n != lshape[0])
     throw Error(fmt::format("{}: {} labels but {} holds {} clips", lpath, lshape[0], cpath, n));
@@ -86,6 +88,11 @@ Dataset load_dataset(const std::string& dir, size_t max_clips) {
     if (!ds.class_names.empty() && l >= static_cast<int64_t>(ds.class_names.size()))
       throw Error(fmt::format("{}: label {} at index {} but classes.json names {} classes", lpath,
                               l, i, ds.class_names.size()));
+    // Without classes.json the class count is max label + 1: bound it before anything is
+    // sized from it (a label of 2^32 + 1 wrapped to an int; 2e9 made 2e9 class names).
+    if (l >= kMaxClasses)
+      throw Error(fmt::format("{}: label {} at index {} is outside 0..{} (the class limit)", lpath, l,
+                              i, kMaxClasses - 1));
     maxl = std::max(maxl, l);
   }
   ds.num_classes = ds.class_names.empty() ? static_cast<int>(maxl + 1)

@@ -1,6 +1,6 @@
 // A data split as the golden model, co-simulation and evaluation read it: clips.npy
 // (uint8, N×C×F×H×W for 3D models or N×C×H×W for 2D models, C order) and labels.npy
-// (int64, shape N). See docs/data.md.
+// (int64 or int32, shape N or N×1, values 0..kMaxClasses-1). See docs/data.md.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,9 @@
 #include <vector>
 
 namespace sdm {
+
+// Largest number of classes a data set may have (labels 0..kMaxClasses-1).
+constexpr int64_t kMaxClasses = 65536;
 
 struct Dataset {
   std::string dir;                 // the split folder actually read

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "golden/error.h"
+#include "golden/fileio.h"
 
 static_assert(sizeof(float) == 4, "float must be IEEE binary32");
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -198,12 +199,16 @@ NpyArray parse(const uint8_t* d, size_t size, const std::string& name) {
   a.dtype = canonical_dtype(hd.descr, name);
   a.shape = hd.shape;
   size_t payload = size - off - hlen;
-  // Overflow-safe element count.
-  unsigned __int128 n = 1;
+  // Overflow-safe element count. The product of the non-zero dimensions must fit int64
+  // too: code downstream multiplies trailing dimensions (a clip's size) even when N = 0.
+  unsigned __int128 n = 1, nonzero = 1;
   for (int64_t dim : a.shape) {
-    n *= static_cast<unsigned __int128>(dim);
-    if (n > (unsigned __int128)(size) + 1) break;
+    if (dim == 0) n = 0;
+    else if ((nonzero *= static_cast<unsigned __int128>(dim)) > (unsigned __int128)INT64_MAX)
+      throw Error(fmt::format("{}: shape {} has more elements than an int64 counts", name,
+                              a.shape_str()));
   }
+  if (n) n = nonzero;
   unsigned __int128 need = n * a.itemsize();
   if (need > payload) {
     std::string needs = n > (unsigned __int128)size ? std::string("more bytes than the file has")
@@ -219,16 +224,9 @@ NpyArray parse(const uint8_t* d, size_t size, const std::string& name) {
 }
 
 NpyArray load(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot open '{}'", path));
-  f.seekg(0, std::ios::end);
-  std::streamoff len = f.tellg();
-  if (len < 0) throw Error(fmt::format("cannot read '{}'", path));
-  f.seekg(0, std::ios::beg);
-  std::vector<uint8_t> buf(static_cast<size_t>(len));
-  if (len > 0 && !f.read(reinterpret_cast<char*>(buf.data()), len))
-    throw Error(fmt::format("cannot read '{}'", path));
-  return parse(buf.data(), buf.size(), path);
+  // Magic first, then exactly the file's size: never stream an unbounded input.
+  const std::string buf = read_file_checked(path, "\x93NUMPY", ".npy file");
+  return parse(reinterpret_cast<const uint8_t*>(buf.data()), buf.size(), path);
 }
 
 std::vector<uint8_t> serialize(const NpyArray& a) {

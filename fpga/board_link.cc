@@ -9,12 +9,13 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
-#include <regex>
-#include <sstream>
+#include <filesystem>
 
 #include <fmt/core.h>
 
+#include "data/npy.h"
 #include "golden/error.h"
+#include "golden/fileio.h"
 
 namespace sdm::fpga {
 
@@ -158,40 +159,41 @@ BoardLink::BoardLink(const std::string& port, int baud, int timeout_ms)
   if (timeout_ms < 1) throw Error(fmt::format("timeout {} ms must be positive", timeout_ms));
 }
 
-std::vector<uint8_t> BoardLink::read_frame(char expect, size_t payload_len) {
+std::vector<uint8_t> read_board_frame(const ByteSource& read, char expect, size_t payload_len,
+                                      const std::string& port) {
   // Hunt for the sync byte; anything else before it is line noise.
   for (int skipped = 0;; ++skipped) {
     if (skipped > 4096)
-      throw Error(fmt::format("no reply frame on '{}' (4096 bytes without sync 0x5A)", port_.path()));
-    auto b = port_.read_exact(1, timeout_ms_, fmt::format("the '{}' reply", expect));
-    if (b[0] == kSyncBoard) break;
+      throw Error(fmt::format("no reply frame on '{}' (4096 bytes without sync 0x5A)", port));
+    auto b = read(1, fmt::format("the '{}' reply", expect));
+    if (b.at(0) == kSyncBoard) break;
   }
-  auto t = port_.read_exact(1, timeout_ms_, "the reply type");
-  char type = static_cast<char>(t[0]);
+  auto t = read(1, "the reply type");
+  char type = static_cast<char>(t.at(0));
   if (type == 'E') {
-    auto rest = port_.read_exact(2, timeout_ms_, "the error frame");
-    if (static_cast<uint8_t>('E' + rest[0]) != rest[1])
-      throw Error(fmt::format("bad checksum in error frame from '{}'", port_.path()));
+    auto rest = read(2, "the error frame");
+    if (static_cast<uint8_t>('E' + rest.at(0)) != rest.at(1))
+      throw Error(fmt::format("bad checksum in error frame from '{}'", port));
     throw Error(fmt::format("board reported error {}: {}", rest[0], board_error_name(rest[0])));
   }
   if (type != expect)
-    throw Error(fmt::format("bad reply frame from '{}': type 0x{:02x}, expected '{}'", port_.path(),
-                            t[0], expect));
-  auto p = port_.read_exact(payload_len + 1, timeout_ms_, fmt::format("the '{}' payload", expect));
+    throw Error(fmt::format("bad reply frame from '{}': type 0x{:02x}, expected '{}'", port, t[0],
+                            expect));
+  auto p = read(payload_len + 1, fmt::format("the '{}' payload", expect));
+  if (p.size() != payload_len + 1)
+    throw Error(fmt::format("short '{}' payload from '{}'", expect, port));
   std::vector<uint8_t> all = {t[0]};
   all.insert(all.end(), p.begin(), p.end() - 1);
   uint8_t want = sum8(all, 0, all.size());
   if (want != p.back())
     throw Error(fmt::format("bad checksum in '{}' reply from '{}': got 0x{:02x}, computed 0x{:02x}",
-                            expect, port_.path(), p.back(), want));
+                            expect, port, p.back(), want));
   p.pop_back();
   return p;
 }
 
-BoardInfo BoardLink::info() {
-  port_.drain_input();
-  port_.write_all(encode_info_request());
-  auto p = read_frame('I', 16);
+BoardInfo decode_info(const std::vector<uint8_t>& p) {
+  if (p.size() != 16) throw Error(fmt::format("'I' payload has {} bytes, expected 16", p.size()));
   BoardInfo i;
   i.version = p[0];
   i.num_classes = p[1];
@@ -203,9 +205,39 @@ BoardInfo BoardLink::info() {
   if (i.version != 1)
     throw Error(fmt::format("board speaks protocol version {}, this host version 1", i.version));
   if (i.num_classes < 1) throw Error("board reports 0 classes");
-  info_ = i;
-  have_info_ = true;
   return i;
+}
+
+size_t result_payload_size(const BoardInfo& info) {
+  return 1 + 4 * static_cast<size_t>(info.num_classes) + 4;
+}
+
+BoardResult decode_result(const std::vector<uint8_t>& p, const BoardInfo& info) {
+  if (p.size() != result_payload_size(info))
+    throw Error(fmt::format("'R' payload has {} bytes, expected {}", p.size(), result_payload_size(info)));
+  BoardResult r;
+  r.cls = p[0];
+  for (int k = 0; k < info.num_classes; ++k) r.logits.push_back(static_cast<int32_t>(get32(p, 1 + 4 * k)));
+  r.cycles = get32(p, 1 + 4 * size_t(info.num_classes));
+  if (r.cls >= info.num_classes)
+    throw Error(fmt::format("board returned class {} of {} classes", r.cls, info.num_classes));
+  r.accel_seconds = info.clk_hz ? double(r.cycles) / info.clk_hz : 0;
+  return r;
+}
+
+std::vector<uint8_t> BoardLink::read_frame(char expect, size_t payload_len) {
+  ByteSource src = [this](size_t n, const std::string& what) {
+    return port_.read_exact(n, timeout_ms_, what);
+  };
+  return read_board_frame(src, expect, payload_len, port_.path());
+}
+
+BoardInfo BoardLink::info() {
+  port_.drain_input();
+  port_.write_all(encode_info_request());
+  info_ = decode_info(read_frame('I', 16));
+  have_info_ = true;
+  return info_;
 }
 
 BoardResult BoardLink::run_clip(const std::vector<uint8_t>& clip) {
@@ -214,62 +246,49 @@ BoardResult BoardLink::run_clip(const std::vector<uint8_t>& clip) {
     throw Error(fmt::format("clip has {} bytes but the board expects {}", clip.size(),
                             info_.clip_bytes));
   auto frame = encode_clip_frame(clip);
-  size_t payload = 1 + 4 * static_cast<size_t>(info_.num_classes) + 4;
+  const size_t payload = result_payload_size(info_);
   auto t0 = std::chrono::steady_clock::now();
   port_.write_all(frame);
   auto p = read_frame('R', payload);
-  BoardResult r;
-  r.measured_seconds =
+  const double measured =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.cls = p[0];
-  for (int k = 0; k < info_.num_classes; ++k) r.logits.push_back(static_cast<int32_t>(get32(p, 1 + 4 * k)));
-  r.cycles = get32(p, 1 + 4 * info_.num_classes);
-  if (r.cls >= info_.num_classes)
-    throw Error(fmt::format("board returned class {} of {} classes", r.cls, info_.num_classes));
-  r.accel_seconds = info_.clk_hz ? double(r.cycles) / info_.clk_hz : 0;
+  BoardResult r = decode_result(p, info_);
+  r.measured_seconds = measured;
   r.uart_seconds = 10.0 * double(frame.size() + payload + 3) / baud_;
   return r;
 }
 
-std::vector<uint8_t> load_clip(const std::string& path, long index, size_t clip_bytes) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot read clip file '{}'", path));
-  std::vector<uint8_t> data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  bool npy = data.size() >= 10 && std::memcmp(data.data(), "\x93NUMPY", 6) == 0;
-  if (!npy) {
+std::vector<uint8_t> clip_from_bytes(const std::string& bytes, const std::string& path, long index,
+                                     size_t clip_bytes) {
+  const bool is_npy = bytes.size() >= 6 && std::memcmp(bytes.data(), "\x93NUMPY", 6) == 0;
+  if (!is_npy) {
     if (index != 0)
       throw Error(fmt::format("--index {} needs a .npy file; '{}' is raw bytes", index, path));
-    if (clip_bytes && data.size() != clip_bytes)
-      throw Error(fmt::format("'{}' has {} bytes, the board expects {}", path, data.size(), clip_bytes));
-    return data;
+    if (clip_bytes && bytes.size() != clip_bytes)
+      throw Error(fmt::format("'{}' has {} bytes, the board expects {}", path, bytes.size(), clip_bytes));
+    return {bytes.begin(), bytes.end()};
   }
-  int major = data[6];
-  size_t hlen = major == 1 ? (data[8] | data[9] << 8) : (get32(data, 8));
-  size_t start = (major == 1 ? 10 : 12) + hlen;
-  if (start > data.size()) throw Error(fmt::format("'{}': truncated .npy header", path));
-  std::string header(data.begin() + (major == 1 ? 10 : 12), data.begin() + start);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr':\s*'([^']*)')")) ||
-      (m[1] != "|u1" && m[1] != "<u1"))
-    throw Error(fmt::format("'{}': clips must be uint8 (descr '|u1'), header: {}", path, header));
-  if (std::regex_search(header, std::regex(R"('fortran_order':\s*True)")))
-    throw Error(fmt::format("'{}': Fortran-order arrays are not supported", path));
-  if (!std::regex_search(header, m, std::regex(R"('shape':\s*\(([^)]*)\))")))
-    throw Error(fmt::format("'{}': no shape in .npy header", path));
-  std::vector<size_t> shape;
-  std::stringstream ss(m[1].str());
-  for (std::string tok; std::getline(ss, tok, ',');)
-    if (tok.find_first_of("0123456789") != std::string::npos) shape.push_back(std::stoul(tok));
-  if (shape.size() < 2) throw Error(fmt::format("'{}': expected N x clip dims, got {} dims", path, shape.size()));
-  size_t per = 1;
-  for (size_t i = 1; i < shape.size(); ++i) per *= shape[i];
-  if (index < 0 || static_cast<size_t>(index) >= shape[0])
-    throw Error(fmt::format("--index {} out of range: '{}' holds {} clips", index, path, shape[0]));
+  // The project's one .npy reader: header, dtype, order and sizes are checked there.
+  npy::NpyArray a = npy::parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path);
+  if (a.dtype != "u1")
+    throw Error(fmt::format("'{}': clips must be uint8 (dtype 'u1'), got '{}'", path, a.dtype));
+  if (a.ndim() < 2)
+    throw Error(fmt::format("'{}': expected N x clip dims, got shape {}", path, a.shape_str()));
+  const int64_t n = a.shape[0];
+  if (index < 0 || index >= n)
+    throw Error(fmt::format("--index {} out of range: '{}' holds {} clips", index, path, n));
+  const size_t per = a.bytes.size() / size_t(n);  // n >= 1 here; the reader checked the size
   if (clip_bytes && per != clip_bytes)
     throw Error(fmt::format("'{}': a clip has {} bytes, the board expects {}", path, per, clip_bytes));
-  if (start + shape[0] * per > data.size()) throw Error(fmt::format("'{}': truncated data", path));
-  auto b = data.begin() + static_cast<long>(start + index * per);
+  auto b = a.bytes.begin() + static_cast<long>(size_t(index) * per);
   return {b, b + static_cast<long>(per)};
+}
+
+std::vector<uint8_t> load_clip(const std::string& path, long index, size_t clip_bytes) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(fmt::format("cannot read clip file '{}'", path));
+  return clip_from_bytes(read_file_checked(path, "", "clip file"), path, index, clip_bytes);
 }
 
 BoardRun run_board(const BoardRunOptions& o) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,21 @@ struct BoardResult {
   double measured_seconds = 0; // wall time from sending the clip to the verified reply
 };
 
+// Reads exactly n bytes or throws sdm::Error (what = context for the message).
+using ByteSource = std::function<std::vector<uint8_t>(size_t n, const std::string& what)>;
+
+// The board -> host frame parser, independent of the port so it can be fuzzed: hunts for
+// the sync byte (at most 4096 bytes of line noise), checks the type ('E' frames become
+// "board reported error N: ..."), reads payload_len bytes and the checksum. Returns the
+// payload. `port` names the source in messages.
+std::vector<uint8_t> read_board_frame(const ByteSource& read, char expect_type,
+                                      size_t payload_len, const std::string& port);
+// Decode an 'I' payload (16 bytes) / an 'R' payload (1 + 4K + 4 bytes for K = info's
+// classes), checking protocol version, class count and class index.
+BoardInfo decode_info(const std::vector<uint8_t>& payload);
+size_t result_payload_size(const BoardInfo& info);
+BoardResult decode_result(const std::vector<uint8_t>& payload, const BoardInfo& info);
+
 // A serial port in raw 8N1 mode (termios). Errors are sdm::Error naming the port.
 class SerialPort {
  public:
@@ -62,17 +78,20 @@ class BoardLink {
   BoardResult run_clip(const std::vector<uint8_t>& clip);  // asks info() first if needed
 
  private:
-  // Reads one board frame: hunts for the sync byte, checks type, length and checksum.
-  std::vector<uint8_t> read_frame(char expect_type, size_t payload_len);
+  std::vector<uint8_t> read_frame(char expect_type, size_t payload_len);  // read_board_frame
   SerialPort port_;
   int baud_, timeout_ms_;
   BoardInfo info_;
   bool have_info_ = false;
 };
 
-// A clip from FILE: a .npy of uint8 clips (N x ...; picks `index`) or a raw .bin of
-// exactly clip_bytes bytes (clip_bytes 0 = any length). Errors name the file and value.
+// A clip from FILE: a .npy of uint8 clips (N x ...; picks `index`; read by the project's
+// one .npy reader, data/npy.h) or a raw .bin of exactly clip_bytes bytes (clip_bytes 0 =
+// any length). Errors name the file and value.
 std::vector<uint8_t> load_clip(const std::string& path, long index, size_t clip_bytes);
+// The same from the file's bytes (what load_clip does after reading; fuzzed).
+std::vector<uint8_t> clip_from_bytes(const std::string& bytes, const std::string& path, long index,
+                                     size_t clip_bytes);
 
 // What `sdmforge board` does: ask the board for its parameters, load the clip (checking
 // its size against the board's), run it, verify the reply.

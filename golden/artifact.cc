@@ -3,6 +3,8 @@
 // are both stored so `eval` can re-quantize and `rtl` uses exactly what was converted.
 #include "golden/artifact.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -66,10 +68,110 @@ class BlobReader {
 
 json shape_json(const Shape& s) { return json::array({s.c, s.f, s.h, s.w}); }
 Shape shape_from(const json& j) {
+  if (!j.is_array() || j.size() != 4) throw Error(fmt::format("bad tensor shape {}", j.dump()));
   Shape s{j.at(0).get<int>(), j.at(1).get<int>(), j.at(2).get<int>(), j.at(3).get<int>()};
-  if (s.c <= 0 || s.f <= 0 || s.h <= 0 || s.w <= 0 || s.size() > (1L << 31))
-    throw Error(fmt::format("bad tensor shape {}", s.str()));
+  check_shape(s, "tensor");
   return s;
+}
+
+// Largest |value| any stored integer range may claim: far above real networks (the
+// quantizer caps accumulators at 40 bits), low enough that bounds cannot overflow int64.
+constexpr int64_t kMaxRange = int64_t{1} << 40;
+
+int bits_for_magnitude(__int128 m) {  // signed width holding [-m, m]
+  int b = 1;
+  while (b < 127 && (__int128(1) << (b - 1)) - 1 < m) ++b;
+  return b;
+}
+
+// The quantized network's contents, checked before anything indexes with them: a file
+// whose CRC is valid but whose manifest lies (stride 0, a tensor id out of range, a stage
+// reading a tensor nobody wrote, a range lo > hi, widths the integer model cannot hold)
+// is a one-line error, not a crash.
+void validate_qnet(const QNet& q, const Graph& g) {
+  auto fail = [](const std::string& why) { throw Error(why); };
+  if (q.tensors.empty()) fail("quantized network has no tensors");
+  const QTensor& px = q.tensors[0];
+  if (px.shape != g.input().out || px.per_step || px.lo != 0 || px.hi != 255)
+    fail(fmt::format("tensor 0 must be the constant uint8 pixel input {}, got {} [{}, {}]",
+                     g.input().out.str(), px.shape.str(), px.lo, px.hi));
+  for (const QTensor& t : q.tensors) {
+    if (t.lo > t.hi || t.lo < -kMaxRange || t.hi > kMaxRange)
+      fail(fmt::format("tensor '{}': range [{}, {}] is empty or wider than 2^40", t.name, t.lo, t.hi));
+    for (double u : t.unit)
+      if (!std::isfinite(u) || !(u > 0)) fail(fmt::format("tensor '{}': unit {} is not finite and > 0", t.name, u));
+  }
+  std::vector<bool> written(q.tensors.size(), false);
+  written[0] = true;
+  auto read = [&](const QStage& s, int id) {
+    if (!written[size_t(id)])
+      fail(fmt::format("stage '{}' reads tensor {} before any stage writes it", s.name, id));
+    return q.tensors[size_t(id)];
+  };
+  for (size_t k = 0; k < q.stages.size(); ++k) {
+    const QStage& s = q.stages[k];
+    const std::string what = fmt::format("stage '{}'", s.name);
+    if (written[size_t(s.out)]) fail(fmt::format("{}: tensor {} is written twice", what, s.out));
+    if ((s.kind == QStage::Readout) != (k + 1 == q.stages.size()))
+      fail(fmt::format("{}: the readout must be the last stage, and only it", what));
+    const QTensor& os = q.tensors[size_t(s.out)];
+    for (int a = 0; a < 3; ++a)  // stored for every stage: nonsense is refused even where unused
+      if (s.kernel[a] < 1 || s.stride[a] < 1 || s.pad_lo[a] < 0 || s.pad_hi[a] < 0)
+        fail(fmt::format("{}: bad window on axis {}: kernel {} stride {}", what, a, s.kernel[a], s.stride[a]));
+    if (s.kind == QStage::SumPool) {
+      const QTensor is = read(s, s.src);
+      check_window(is.shape, os.shape, s.kernel, s.stride, s.pad_lo, s.pad_hi, what);
+      const int64_t K = int64_t(s.kernel[0]) * s.kernel[1] * s.kernel[2];
+      if (os.shape.c != is.shape.c || os.per_step != is.per_step || os.lo != is.lo * K ||
+          os.hi != is.hi * K || std::max(-os.lo, os.hi) > INT32_MAX)
+        fail(fmt::format("{}: output tensor does not hold the window sum of its input", what));
+      written[size_t(s.out)] = true;
+      continue;
+    }
+    if (long(s.bias.size()) != os.shape.c) fail(fmt::format("{}: bias count", what));
+    if (!std::isfinite(s.theta) || !(s.theta > 0)) fail(fmt::format("{}: threshold {}", what, s.theta));
+    // The readout's F may be negative (its weights are scaled down to fit the ROM).
+    const int Fmin = s.kind == QStage::Readout ? -30 : 0;
+    if (s.F < Fmin || s.F > 30) fail(fmt::format("{}: F = {} outside {}..30", what, s.F, Fmin));
+    std::vector<__int128> bound(size_t(os.shape.c), 0);
+    for (size_t c = 0; c < bound.size(); ++c) {
+      if (s.bias[c] < -kMaxRange || s.bias[c] > kMaxRange)
+        fail(fmt::format("{}: bias {} is wider than 2^40", what, s.bias[c]));
+      bound[c] = s.bias[c] < 0 ? -__int128(s.bias[c]) : s.bias[c];
+    }
+    bool all_static = true;
+    for (const QTerm& t : s.terms) {
+      const QTensor is = read(s, t.src);
+      all_static = all_static && !is.per_step;
+      const __int128 xmax = std::max(-is.lo, is.hi);
+      if (t.kind == QTerm::Conv) {
+        check_window(is.shape, os.shape, t.kernel, t.stride, t.pad_lo, t.pad_hi, what);
+        const long row = long(t.weight.size()) / os.shape.c;
+        for (size_t o = 0; o < bound.size(); ++o)
+          for (long j = 0; j < row; ++j) bound[o] += std::llabs(t.weight[o * size_t(row) + size_t(j)]) * xmax;
+      } else {
+        if (is.shape.plane() != os.shape.plane() || is.shape.f != os.shape.f || is.shape.h != os.shape.h)
+          fail(fmt::format("{}: identity term from {} into {}", what, is.shape.str(), os.shape.str()));
+        for (size_t c = 0; c < t.scale.size(); ++c)
+          bound[c + size_t(t.out_offset)] += std::llabs(t.scale[c]) * xmax;
+      }
+    }
+    if (s.static_input != all_static) fail(fmt::format("{}: static_input flag contradicts its sources", what));
+    __int128 m = 0;
+    for (__int128 b : bound) m = std::max(m, b);
+    if (m > kMaxRange || s.acc_bits < bits_for_magnitude(m) || s.acc_bits > 40)
+      fail(fmt::format("{}: accumulator width {} cannot hold its largest current", what, s.acc_bits));
+    if (s.kind == QStage::Neuron) {
+      const IntRule& r = s.rule;
+      if (r.F != s.F || r.beta < 1 || r.beta > 65535 || os.lo != (r.dual ? -1 : 0) ||
+          os.hi != r.beta || !os.per_step)
+        fail(fmt::format("{}: spike tensor range [{}, {}] does not match its rule (beta {}, dual {})",
+                         what, os.lo, os.hi, r.beta, r.dual));
+    } else if (os.shape != Shape{g.num_classes(), 1, 1, 1}) {
+      fail(fmt::format("{}: readout {} for a model of {} classes", what, os.shape.str(), g.num_classes()));
+    }
+    written[size_t(s.out)] = true;
+  }
 }
 OpKind op_from(const std::string& s) {
   for (OpKind k : {OpKind::Input, OpKind::Conv, OpKind::AvgPool, OpKind::GlobalAvgPool,
@@ -188,6 +290,7 @@ Artifact parse_artifact(const std::string& bytes, const std::string& label) {
     if (m.at("format") != "sdmforge-snn") throw bad("manifest is not an sdmforge-snn manifest");
     BlobReader blob(bytes.data() + blob_at, blen, label);
     a.cfg = m.at("config").get<Config>();
+    a.cfg.validate();
     const json& g = m.at("graph");
     a.graph.name = g.at("name");
     a.graph.input_scale = g.at("input_scale");
@@ -270,6 +373,9 @@ Artifact parse_artifact(const std::string& bytes, const std::string& label) {
           t.weight = blob.get<int32_t>(jt.at("weight"));
           t.scale = blob.get<int32_t>(jt.at("scale"));
           const Shape& is = a.qnet.tensors[t.src].shape;
+          // Geometry first: the weight count below multiplies the kernel sizes.
+          if (t.kind == QTerm::Conv)
+            check_window(is, os, t.kernel, t.stride, t.pad_lo, t.pad_hi, "stage '" + s.name + "'");
           const long expect = t.kind == QTerm::Conv
                                   ? long(os.c) * is.c * t.kernel[0] * t.kernel[1] * t.kernel[2]
                                   : is.c;
@@ -283,6 +389,7 @@ Artifact parse_artifact(const std::string& bytes, const std::string& label) {
       }
       if (a.qnet.stages.empty() || a.qnet.stages.back().kind != QStage::Readout)
         throw bad("quantized network has no readout stage");
+      validate_qnet(a.qnet, a.graph);
       try {
         check_stored_widths(a.qnet);
       } catch (const Error& e) {
@@ -291,6 +398,10 @@ Artifact parse_artifact(const std::string& bytes, const std::string& label) {
     }
   } catch (const nlohmann::json::exception& e) {
     throw bad(fmt::format("malformed manifest: {}", e.what()));
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    if (msg.rfind("'" + label + "'", 0) == 0) throw;
+    throw bad(msg);
   }
   return a;
 }
@@ -300,11 +411,8 @@ void save_artifact(const Artifact& a, const std::string& path) {
 }
 
 Artifact load_artifact(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot open artifact '{}'", path));
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_artifact(ss.str(), path);
+  // Magic first, then exactly the file's size (`eval /dev/zero` must not read forever).
+  return parse_artifact(read_file_checked(path, std::string(kMagic, 8), "sdmforge SNN artifact"), path);
 }
 
 Artifact make_artifact(const Graph& g, const Config& cfg) {

@@ -237,7 +237,8 @@ MeasuredEnergy measure_energy(const Graph& g, const ClipSet& data, const Config&
   req.weight_bits = cfg.weight_bits;
   req.threads = threads;
   EvalResult r = evaluate(g, data, req);
-  if (r.rows.empty()) throw Error("energy: the evaluation returned no rows");
+  if (r.rows.empty())
+    throw Error(r.notes.empty() ? std::string("energy: the evaluation returned no rows") : "energy: " + r.notes.front());
   const EvalRow& row = r.rows.front();
   Config qc = cfg;
   if (!qc.neuron.has_integer_mode()) {  // structure only: any integer method has the same terms

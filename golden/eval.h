@@ -19,6 +19,7 @@ struct ClipSet {
   const uint8_t* data = nullptr;
   long n = 0;
   long clip_size = 0;
+  std::vector<int64_t> shape;  // per clip, (C, F, H, W) or (C, H, W); empty: size only
   std::vector<int64_t> labels;
   const uint8_t* clip(long i) const { return data + i * clip_size; }
 };
@@ -58,7 +59,7 @@ struct EvalResult {
   double ann_top1 = 0;
   long n = 0;
   std::vector<EvalRow> rows;
-  std::vector<std::string> notes;  // e.g. "rts: float only"
+  std::vector<std::string> notes;  // e.g. "rts: float only", "sdm ...: no integer mode: <why>"
   double seconds = 0;
   double events_per_s = 0;  // integer synaptic events per second (int mode rows)
 };

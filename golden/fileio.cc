@@ -52,12 +52,6 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
   }
 }
 
-std::string read_file_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot read '{}'", path));
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+std::string read_file_bytes(const std::string& path) { return read_file_checked(path, "", "file"); }
 
 }  // namespace sdm

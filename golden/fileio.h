@@ -4,8 +4,15 @@
 // write leaves the previous file (or no file), never a truncated one.
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include <fmt/core.h>
+
+#include "golden/error.h"
 
 namespace sdm {
 
@@ -19,7 +26,39 @@ void check_outputs_not_inputs(const std::vector<std::string>& inputs,
 // path on failure (the temporary file is removed).
 void write_file_atomic(const std::string& path, const std::string& bytes);
 
-// The whole file; throws sdm::Error naming the path.
+// The whole file; throws sdm::Error naming the path. Bounded like read_file_checked.
 std::string read_file_bytes(const std::string& path);
+
+// Bounded whole-file read for the loaders (.npy, NET.sdm): a loader must never read until
+// memory runs out (`eval /dev/zero` used to stream zeros forever before the magic was
+// looked at). So the magic is checked on the first bytes, and only a regular file is then
+// read, exactly as many bytes as the file system says it holds. `magic` (may be empty)
+// must be the file's first bytes, else "'<path>': not a <kind> (bad magic)". Throws
+// sdm::Error for a missing file, a non-regular file (device, FIFO, folder) or a short
+// read. Inline: sdm_data (the .npy reader) uses it without linking the golden model.
+inline std::string read_file_checked(const std::string& path, const std::string& magic,
+                                     const std::string& kind) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    throw Error(fmt::format("'{}' is a folder, not a {}", path, kind));
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot open {} '{}'", kind, path));
+  if (!magic.empty()) {
+    std::string head(magic.size(), '\0');
+    f.read(head.data(), std::streamsize(head.size()));
+    if (size_t(f.gcount()) != head.size() || head != magic)
+      throw Error(fmt::format("'{}': not a {} (bad magic)", path, kind));
+  }
+  if (!fs::is_regular_file(path, ec))
+    throw Error(fmt::format("'{}' is not a regular file", path));
+  const uintmax_t size = fs::file_size(path, ec);
+  if (ec) throw Error(fmt::format("cannot read the size of '{}': {}", path, ec.message()));
+  std::string bytes(size_t(size), '\0');
+  f.seekg(0);
+  if (size > 0 && !f.read(bytes.data(), std::streamsize(size)))
+    throw Error(fmt::format("cannot read '{}' ({} bytes expected)", path, size));
+  return bytes;
+}
 
 }  // namespace sdm

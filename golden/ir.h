@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,21 @@ struct Graph {
   // floor is not 0 (SPEC: activations are clip(a, 0, lambda)).
   void check_convertible() const;
 };
+
+// Throws sdm::Error naming `what` unless every dimension is in 1..2^24 and the shape
+// holds at most 2^31 elements.
+void check_shape(const Shape& s, const std::string& what);
+// Throws sdm::Error naming `what` unless kernel, stride are in 1..4096, pads in 0..4096,
+// and `out` has the window's output size on every axis (f, h, w) of `in`.
+void check_window(const Shape& in, const Shape& out, const std::array<int, 3>& kernel,
+                  const std::array<int, 3>& stride, const std::array<int, 3>& pad_lo,
+                  const std::array<int, 3>& pad_hi, const std::string& what);
+
+// Checks one clip's array shape (per clip, without N) against a model input: (C, F, H, W)
+// for a video model, or (C, H, W) for a 2D model (F = 1). Compared by shape, not element
+// count, so a channel-last (F, H, W, C) or (F, C, H, W) array of the right size is an
+// error naming both shapes.
+void check_clip_shape(const std::vector<int64_t>& clip_shape, const Shape& input);
 
 // Output size of a sliding window along one axis.
 inline int window_out(int in, int k, int s, int plo, int phi) {

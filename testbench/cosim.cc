@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -12,6 +13,8 @@
 
 namespace sdm {
 namespace {
+
+namespace fs = std::filesystem;
 
 bool exists(const std::string& p) {
   struct stat st;
@@ -28,9 +31,20 @@ std::string shq(const std::string& s) {
   return r + "'";
 }
 
+// A relative folder means relative to this process's working directory (what a caller
+// using subprocess(cwd=...) or chdir expects), never to $PWD, which a parent shell may
+// have left pointing elsewhere; absolute also because the commands below `cd` first.
+std::string absolute_path(const std::string& p) {
+  std::error_code ec;
+  fs::path a = fs::absolute(p, ec);
+  if (ec) throw Error(fmt::format("cannot resolve '{}': {}", p, ec.message()));
+  return a.lexically_normal().string();
+}
+
 }  // namespace
 
-std::string build_cosim(const std::string& dir, bool quiet) {
+std::string build_cosim(const std::string& dir_arg, bool quiet) {
+  const std::string dir = absolute_path(dir_arg);
   if (!exists(dir + "/sdm_accel.v") || !exists(dir + "/net.sdm"))
     throw Error(fmt::format("'{}' is not a design folder from `sdmforge rtl` (no sdm_accel.v / net.sdm)", dir));
   const std::string obj = dir + "/obj_dir";
@@ -70,18 +84,18 @@ CosimResult run_cosim(const CosimOptions& o) {
       throw Error(fmt::format("--first {} is outside the {} clips of '{}' (0..{})", o.first, n, o.data, long(n) - 1));
   }
   const auto t0 = std::chrono::steady_clock::now();
-  const std::string exe = build_cosim(o.design_dir, o.quiet);
+  const std::string design = absolute_path(o.design_dir), data = absolute_path(o.data);
+  const std::string exe = build_cosim(design, o.quiet);
   const auto t1 = std::chrono::steady_clock::now();
-  const std::string out = o.design_dir + "/cosim.json";
+  const std::string out = design + "/cosim.json";
   std::remove(out.c_str());
   // The bench runs in the design folder so $readmemh finds the ROM files.
   const std::string cmd =
-      fmt::format("cd {} && {} --design . --data {} --clips {} --first {} --json cosim.json {} {}", shq(o.design_dir),
-                  shq(exe), shq(o.data[0] == '/' ? o.data : std::string(getenv("PWD") ? getenv("PWD") : ".") + "/" + o.data),
-                  o.clips, o.first, o.wave ? "--wave" : "", o.quiet ? "2>/dev/null" : "");
+      fmt::format("cd {} && {} --design . --data {} --clips {} --first {} --json cosim.json {} {}", shq(design),
+                  shq(exe), shq(data), o.clips, o.first, o.wave ? "--wave" : "", o.quiet ? "2>/dev/null" : "");
   const int rc = std::system(cmd.c_str());
   std::ifstream f(out);
-  if (!f) throw Error(fmt::format("co-simulation of '{}' produced no report (exit {})", o.design_dir, rc));
+  if (!f) throw Error(fmt::format("co-simulation of '{}' produced no report (exit {})", design, rc));
   CosimResult r;
   r.raw = nlohmann::json::parse(f);
   r.clips = r.raw.value("clips", 0);

@@ -97,6 +97,7 @@ class Bench {
 
   int run(json& report) {
     sdm::Dataset d = sdm::load_dataset(o_.data);
+    sdm::check_clip_shape(d.clip_shape, art_.graph.input().out);  // by shape, not size
     const long clip = long(d.clip_size());
     if (clip != sig_["clip_bytes"].get<long>())
       throw sdm::Error("data clips hold " + std::to_string(clip) + " bytes, the design expects " +

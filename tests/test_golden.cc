@@ -280,7 +280,7 @@ TEST(GoldenCli, ErrorPathsAreOneLine) {
   std::system(("echo garbage > " + tmp + "/junk.sdm").c_str());
   expect_one_line_error(cli + " eval " + tmp + "/junk.sdm --data " + fx("net2d"), "magic");
   expect_one_line_error(cli + " eval " + tmp + "/ok.sdm --data " + fx("net2d") + " --T 0", "T = 0");
-  expect_one_line_error(cli + " eval " + onnx + " --data " + fx("residual3d"), "clips hold");
+  expect_one_line_error(cli + " eval " + onnx + " --data " + fx("residual3d"), "clips have shape (1, 8, 12, 12)");
 }
 
 TEST(GoldenCli, EvalJsonHasEveryRowAndSetting) {
