@@ -183,3 +183,21 @@ TEST(OnnxKinds, OneSidedClipAndIntegerCastAreOneLineErrors) {
   EXPECT_NE(e.find("INT64"), std::string::npos) << e;
   EXPECT_NE(e.find("(Cast)"), std::string::npos) << e;
 }
+
+// Deeper networks of the same kinds: ResNet3D-18 (17 spiking layers, external data, opset
+// 17) and R(2+1)D-18 (factored convolutions, opset 13) agree with PyTorch's argmax on at
+// least 299 of 300 clips (issue 14's target), and their logits within 1e-3.
+TEST(OnnxKinds, DeepResNet3dAndR2plus1dAgreeWithPyTorch) {
+  for (const char* name : {"r3d18", "r2plus1d18"}) {
+    SCOPED_TRACE(name);
+    Graph g;
+    Agreement a;
+    ASSERT_NO_THROW(a = torch_agreement(name, &g));
+    EXPECT_EQ(a.n, 300);
+    EXPECT_GE(a.argmax_equal, 299);
+    EXPECT_LE(a.max_abs, 1e-3);
+    EXPECT_GE(g.clip_nodes().size(), 17u);
+    std::cout << name << ": " << g.clip_nodes().size() << " spiking layers, argmax " << a.argmax_equal
+              << "/" << a.n << ", max |logit diff| " << a.max_abs << "\n";
+  }
+}
