@@ -3,6 +3,7 @@
 // logits PyTorch computed, and each kind of export that used to be refused or computed
 // silently wrong has its own regression case, exported here by Debian's torch 1.13.
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -10,10 +11,12 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <onnx/onnx_pb.h>
 
 #include "data/npy.h"
 #include "golden/error.h"
 #include "golden/eval.h"
+#include "golden/onnx_fold.h"
 #include "golden/onnx_import.h"
 #include "golden/ops.h"
 #include "golden/qnet.h"
@@ -200,4 +203,118 @@ TEST(OnnxKinds, DeepResNet3dAndR2plus1dAgreeWithPyTorch) {
     std::cout << name << ": " << g.clip_nodes().size() << " spiking layers, argmax " << a.argmax_equal
               << "/" << a.n << ", max |logit diff| " << a.max_abs << "\n";
   }
+}
+
+namespace {
+
+onnx::ModelProto load_model(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  onnx::ModelProto m;
+  EXPECT_TRUE(m.ParseFromIstream(&f)) << path;
+  return m;
+}
+
+onnx::TensorProto* initializer(onnx::ModelProto& m, const std::string& name_part) {
+  for (auto& t : *m.mutable_graph()->mutable_initializer())
+    if (t.name().find(name_part) != std::string::npos) return &t;
+  ADD_FAILURE() << "no initializer named *" << name_part << "*";
+  return nullptr;
+}
+
+// Sets element 0 of a float initializer (raw or typed storage).
+void set_first(onnx::TensorProto* t, float v) {
+  if (!t->raw_data().empty()) {
+    std::string raw = t->raw_data();
+    std::memcpy(raw.data(), &v, 4);
+    t->set_raw_data(raw);
+  } else {
+    t->set_float_data(0, v);
+  }
+}
+
+std::string import_error(const onnx::ModelProto& m) {
+  return error_of([&] { import_onnx_bytes(m.SerializeAsString(), "m"); });
+}
+
+}  // namespace
+
+// Bad values inside a well-formed model: each is one line naming where it is (issue 17,
+// Kind 4 / 4b: a NaN weight converted, an Inf bias got an unrelated message, input-scale
+// metadata "abc" crashed in stof, NaN or 0 was accepted, negative dims crashed).
+TEST(OnnxKinds, BadValuesAreOneLineErrorsNamingThem) {
+  const onnx::ModelProto base = load_model(fx("net2d.onnx"));
+  {
+    onnx::ModelProto m = base;
+    set_first(initializer(m, "c1.weight"), NAN);
+    const std::string e = import_error(m);
+    EXPECT_NE(e.find("not finite"), std::string::npos) << e;
+    EXPECT_NE(e.find("weight"), std::string::npos) << e;
+  }
+  {
+    onnx::ModelProto m = base;
+    set_first(initializer(m, "fc2.bias"), INFINITY);
+    const std::string e = import_error(m);
+    EXPECT_NE(e.find("bias value inf"), std::string::npos) << e;
+  }
+  for (const char* v : {"abc", "nan", "0", "-1", "1e999", ""}) {
+    onnx::ModelProto m = base;
+    auto* p = m.add_metadata_props();
+    p->set_key("sdm_input_scale");
+    p->set_value(v);
+    const std::string e = import_error(m);
+    EXPECT_NE(e.find("sdm_input_scale"), std::string::npos) << v << ": " << e;
+  }
+  {
+    onnx::ModelProto m = base;
+    initializer(m, "c1.weight")->set_dims(0, -8);
+    EXPECT_NE(import_error(m).find("negative dimension -8"), std::string::npos) << import_error(m);
+    initializer(m, "c1.weight")->set_dims(0, int64_t(1) << 40);
+    EXPECT_NE(import_error(m).find("elements"), std::string::npos) << import_error(m);
+  }
+  {
+    onnx::ModelProto m = base;
+    auto* d = m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(2);
+    d->set_dim_value(-3);
+    EXPECT_NE(import_error(m).find("dimension 2 is -3"), std::string::npos) << import_error(m);
+    d->set_dim_value(int64_t(1) << 40);
+    EXPECT_NE(import_error(m).find("must be fixed"), std::string::npos) << import_error(m);
+  }
+  for (const auto& e : {import_error(base)}) EXPECT_EQ(e, "");  // the unmodified model imports
+}
+
+// float16 weights widen exactly; float64 ones that are not float32 values are refused
+// naming the tensor's type.
+TEST(OnnxKinds, Float16And64Initializers) {
+  onnx::ModelProto m = load_model(fx("net2d.onnx"));
+  onnx::TensorProto* w = initializer(m, "fc2.weight");
+  ConstTensor c = decode_tensor(*w, "t");
+  onnx::TensorProto half = *w, dbl = *w;
+  half.clear_raw_data();
+  half.clear_float_data();
+  half.set_data_type(onnx::TensorProto::FLOAT16);
+  dbl.clear_raw_data();
+  dbl.clear_float_data();
+  dbl.set_data_type(onnx::TensorProto::DOUBLE);
+  std::vector<float> expect;
+  for (double v : c.data) {
+    const double h = round_to_dtype(v, onnx::TensorProto::FLOAT16);
+    expect.push_back(float(h));
+    // float16 bits in int32_data: encode h exactly.
+    int e;
+    const double mant = std::frexp(std::fabs(h), &e);
+    uint16_t bits = h < 0 ? 0x8000 : 0;
+    if (h != 0) {
+      if (e - 1 >= -14) bits |= uint16_t(((e - 1 + 15) << 10) | (int(std::ldexp(mant, 11)) & 0x3ff));
+      else bits |= uint16_t(std::ldexp(std::fabs(h), 24));
+    }
+    half.add_int32_data(bits);
+    dbl.add_double_data(v + 1e-12);  // not a float32 value
+  }
+  *w = half;
+  Graph g = import_onnx_bytes(m.SerializeAsString(), "half");
+  EXPECT_EQ(g.nodes[size_t(g.output)].weight, expect);
+  *w = dbl;
+  const std::string e = import_error(m);
+  EXPECT_NE(e.find("DOUBLE"), std::string::npos) << e;
+  EXPECT_NE(e.find("not exactly a float32"), std::string::npos) << e;
 }
