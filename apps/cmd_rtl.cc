@@ -8,6 +8,7 @@
 #include "golden/error.h"
 #include "golden/fileio.h"
 #include "rtl_gen/accel_gen.h"
+#include "rtl_gen/core_file.h"
 
 namespace sdm::cli {
 namespace {
@@ -26,10 +27,12 @@ void run_rtl(const RtlOpts& o) {
   // an output too, so `rtl D/net.sdm -o D` is refused before anything is written.
   std::vector<std::string> outs = design_files(d, o.out);
   outs.push_back(o.out + "/net.sdm");
+  outs.push_back(o.out + "/sdm_accel.core");
   outs.push_back(o.json);
   check_outputs_not_inputs({o.net}, outs);
   write_design(d, o.out);
   save_artifact(a, o.out + "/net.sdm");  // byte-identical: the format round-trips exactly
+  write_fusesoc_core(o.out);  // FuseSoC CAPI2 core: lint and simulation targets
   const auto& pc = d.signature["predicted_cycles"];
   std::fprintf(stderr, "sdmforge: wrote %s/sdm_accel.v (%d lanes, %zu stages); predicted %ld cycles per clip "
                "(dense bound %ld)\n", o.out.c_str(), o.lanes, d.signature["stages"].size(),
@@ -39,7 +42,7 @@ void run_rtl(const RtlOpts& o) {
 
 void reg(CLI::App& app) {
   auto o = std::make_shared<RtlOpts>();
-  auto* c = app.add_subcommand("rtl", "Generate the accelerator RTL (Verilog, ROM files, signature.json)");
+  auto* c = app.add_subcommand("rtl", "Generate the accelerator RTL (Verilog, ROM files, signature.json, FuseSoC core)");
   c->add_option("net", o->net, "converted network NET.sdm")->required()->check(CLI::ExistingFile);
   c->add_option("-o,--out", o->out, "output folder")->required();
   c->add_option("--lanes", o->lanes, "datapath parallelism (output channels per cycle)")->capture_default_str();

@@ -34,7 +34,9 @@
 #include "golden/eval.h"
 #include "golden/fileio.h"
 #include "golden/onnx_import.h"
+#include "golden/paths.h"
 #include "rtl_gen/accel_gen.h"
+#include "rtl_gen/core_file.h"
 #include "testbench/cosim.h"
 
 namespace fs = std::filesystem;
@@ -66,10 +68,9 @@ std::string read_file(const std::string& path) { return read_file_bytes(path); }
 void write_file(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
 std::string file_key(const std::string& path) { return hex(fnv(read_file(path))); }
 
-std::string project_root() {
-  if (const char* e = std::getenv("SDMFORGE_ROOT")) return e;
-  return fs::path(SDM_RTL_DIR).parent_path().string();
-}
+// The bundled models and report scripts: an install's share/sdmforge or the source tree
+// (golden/paths.h; SDMFORGE_ROOT overrides).
+std::string project_root() { return data_paths().root; }
 
 bool on_path(const std::string& exe) {
   if (exe.find('/') != std::string::npos) return ::access(exe.c_str(), X_OK) == 0;
@@ -394,7 +395,7 @@ void run_main(RunOpts o) {
   const std::string rtl_dir = out + "/rtl";
   const std::string rtl_key = hex(fnv(fmt::format("v{} {} lanes {}", kCacheVersion, net_key, o.lanes)));
   nlohmann::json signature;
-  if (cache.hit("rtl", rtl_key, {rtl_dir + "/signature.json", rtl_dir + "/net.sdm"})) {
+  if (cache.hit("rtl", rtl_key, {rtl_dir + "/signature.json", rtl_dir + "/net.sdm", rtl_dir + "/sdm_accel.core"})) {
     pg.cached("rtl", "rtl");
   } else {
     pg.begin("rtl", fmt::format("rtl: generating the accelerator ({} lanes) in {}", o.lanes, rtl_dir), 1);
@@ -402,6 +403,7 @@ void run_main(RunOpts o) {
     GeneratedDesign d = generate_accelerator(art, o.lanes);
     fs::create_directories(rtl_dir);
     write_design(d, rtl_dir);
+    write_fusesoc_core(rtl_dir);
     fs::copy_file(net, rtl_dir + "/net.sdm", fs::copy_options::overwrite_existing);
     cache.store("rtl", rtl_key);
     pg.end();

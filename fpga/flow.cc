@@ -19,10 +19,7 @@
 
 #include "fpga/pll.h"
 #include "golden/error.h"
-
-#ifndef SDM_RTL_DIR
-#define SDM_RTL_DIR "rtl"
-#endif
+#include "golden/paths.h"
 
 
 namespace fs = std::filesystem;
@@ -62,7 +59,7 @@ std::string find_on_path(const std::string& name) {
 
 std::string rtl_dir() {
   const char* env = std::getenv("SDMFORGE_RTL_DIR");
-  return env && *env ? env : SDM_RTL_DIR;
+  return env && *env ? env : data_paths().root + "/rtl";
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {

@@ -10,6 +10,7 @@
 
 #include "data/dataset.h"
 #include "golden/error.h"
+#include "golden/paths.h"
 
 namespace sdm {
 namespace {
@@ -49,13 +50,15 @@ std::string build_cosim(const std::string& dir_arg, bool quiet) {
     throw Error(fmt::format("'{}' is not a design folder from `sdmforge rtl` (no sdm_accel.v / net.sdm)", dir));
   const std::string obj = dir + "/obj_dir";
   const std::string exe = obj + "/Vsdm_accel";
-  const std::string bench = std::string(SDM_SOURCE_DIR) + "/testbench/cosim_bench.cc";
+  // Bench, headers and libraries of this build tree or install (golden/paths.h).
+  const DataPaths& dp = data_paths();
+  const std::string bench = dp.root + "/testbench/cosim_bench.cc";
   double newest = std::max({mtime(dir + "/sdm_accel.v"), mtime(dir + "/sd_neuron.v"), mtime(bench),
-                            mtime(SDM_GOLDEN_LIB), mtime(SDM_DATA_LIB)});
+                            mtime(dp.golden_lib), mtime(dp.data_lib)});
   // The bench compiles against these headers: a change must rebuild it (a stale layout crashes).
   for (const char* h : {"golden/snn_int.h", "golden/qnet.h", "golden/artifact.h", "golden/config.h",
                         "golden/neuron.h", "golden/ir.h", "data/dataset.h"})
-    newest = std::max(newest, mtime(std::string(SDM_SOURCE_DIR) + "/" + h));
+    newest = std::max(newest, mtime(dp.include + "/" + h));
   if (exists(exe) && mtime(exe) >= newest) return exe;
   if (std::system("command -v verilator > /dev/null 2>&1") != 0)
     throw Error("verilator not found: run `bash scripts/setup.sh`");
@@ -67,8 +70,8 @@ std::string build_cosim(const std::string& dir_arg, bool quiet) {
       "-O3 --x-assign fast --x-initial fast --noassert "
       "-CFLAGS {} -LDFLAGS {} sdm_accel.v sd_neuron.v {} > {} 2>&1",
       shq(dir),
-      shq(fmt::format("-std=c++17 -O2 -I{} -DSDM_SOURCE_DIR=\\\"{}\\\"", SDM_SOURCE_DIR, SDM_SOURCE_DIR)),
-      shq(fmt::format("{} {} {} -lz -pthread", SDM_GOLDEN_LIB, SDM_DATA_LIB, SDM_FMT_LIB)), shq(bench),
+      shq(fmt::format("-std=c++17 -O2 -I{}", dp.include)),
+      shq(fmt::format("{} {} {} -lz -pthread", dp.golden_lib, dp.data_lib, SDM_FMT_LIB)), shq(bench),
       shq(log));
   if (std::system(cmd.c_str()) != 0 || !exists(exe))
     throw Error(fmt::format("verilating '{}' failed; see {}", dir, log));
