@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -38,16 +39,25 @@ template <class T>
 std::vector<T> split_num(const std::string& s, const char* what) {
   std::vector<T> r;
   for (const auto& p : split(s)) {
+    double v = 0;
+    bool ok = true;
     try {
       size_t used = 0;
-      double v = std::stod(p, &used);
-      if (used != p.size()) throw std::invalid_argument(p);
-      if (std::is_integral<T>::value && v != std::floor(v)) throw std::invalid_argument(p);
-      r.push_back(T(v));
+      v = std::stod(p, &used);
+      ok = used == p.size();
     } catch (const std::exception&) {
+      ok = false;
+    }
+    if (ok && std::is_integral<T>::value && v != std::floor(v)) ok = false;
+    if (!ok) {
       if (std::is_integral<T>::value) throw Error(fmt::format("{} '{}' is not an integer", what, p));
       throw Error(fmt::format("{} value '{}' is not a number", what, p));
     }
+    // the cast of a value T cannot hold is undefined: "1e20" must not become INT_MIN
+    if (!std::isfinite(v) || v < double(std::numeric_limits<T>::lowest()) ||
+        v > double(std::numeric_limits<T>::max()))
+      throw Error(fmt::format("{} = {} is out of range", what, p));
+    r.push_back(T(v));
   }
   return r;
 }

@@ -13,6 +13,7 @@
 
 #include "apps/cli_util.h"
 #include "apps/commands.h"
+#include "apps/config_flags.h"
 #include "data/dataset.h"
 #include "golden/error.h"
 #include "golden/onnx_import.h"
@@ -23,14 +24,12 @@ namespace sdm::cli {
 namespace {
 
 struct CamOpts {
-  std::string model, data, json, method = "sdm", clips = "0,1,2,3", Ts = "4,8,16";
-  double alpha = 0.2;
-  int beta = 5;
-  bool no_dual = false;
+  std::string model, data, json, clips = "0,1,2,3";
+  std::shared_ptr<ConfigFlags> flags;
 };
 
-// The final Linear must read the global average of the last spiking layer (optionally
-// through a GlobalAvgPool): then its weight row k is the CAM weight of channel c.
+// The final Linear must read the last spiking layer, through a GlobalAvgPool (weight row k
+// holds one CAM weight per channel) or flattened (one weight per channel and position).
 const Node& readout_linear(const Graph& g, int last_clip) {
   const Node& lin = g.nodes.at(g.output);
   if (lin.kind != OpKind::Linear || lin.inputs.size() != 1)
@@ -38,37 +37,35 @@ const Node& readout_linear(const Graph& g, int last_clip) {
   int src = lin.inputs[0];
   if (g.nodes[src].kind == OpKind::GlobalAvgPool) src = g.nodes[src].inputs.at(0);
   if (src != last_clip)
-    throw Error(fmt::format("cam: the final Linear does not read the global average of the last "
-                            "spiking layer '{}' (CAMs need that head)", g.nodes[last_clip].name));
+    throw Error(fmt::format("cam: the final Linear does not read the last spiking layer '{}' (through a "
+                            "global average or flattened; CAMs need that head)", g.nodes[last_clip].name));
   return lin;
 }
 
+// CAM_k over the positions p of layer shape s from activations a[c][p], scaled so that
+// mean_p CAM_k(p) + bias[k] = logit k for both heads: GAP (W[k][c]) and flatten
+// (W[k][c][p], times P because the flattened Linear sums over positions).
 std::vector<double> cam(const Node& lin, int k, const Shape& s, const std::vector<double>& a) {
   const long P = s.plane();
+  const size_t row = lin.weight.size() / size_t(lin.out.c);
+  const bool flat = row == size_t(s.c) * size_t(P) && P > 1;
   std::vector<double> m(size_t(P), 0.0);
-  for (int c = 0; c < s.c; ++c) {
-    const double w = lin.weight[size_t(k) * size_t(s.c) + size_t(c)];
-    for (long p = 0; p < P; ++p) m[size_t(p)] += w * a[size_t(c * P + p)];
-  }
+  for (int c = 0; c < s.c; ++c)
+    for (long p = 0; p < P; ++p) {
+      const double w = flat ? double(P) * lin.weight[size_t(k) * row + size_t(c * P + p)]
+                            : double(lin.weight[size_t(k) * row + size_t(c)]);
+      m[size_t(p)] += w * a[size_t(c * P + p)];
+    }
   return m;
 }
 
 void run_cam(const CamOpts& o) {
   check_model_data_outputs(o.model, o.data, {o.json});
   Graph g = import_onnx(o.model);
-  NeuronSpec spec;
-  spec.method = parse_method(o.method);
-  spec.alpha = o.alpha;
-  spec.beta = o.beta;
-  spec.dual = !o.no_dual;
-  spec.validate();
+  const NeuronSpec spec = o.flags->resolve().neuron;  // the shared limits
+  const std::vector<int> Ts = o.flags->Ts(nullptr);
   std::vector<long> idx = split_num<long>(o.clips, "clip index");
-  std::vector<long> Ts = split_num<long>(o.Ts, "T");
   if (idx.empty()) throw Error("--clips names no clip");
-  if (Ts.empty()) throw Error("--T names no time-step count");
-  for (long T : Ts)
-    if (T < 1 || T > 4096) throw Error(fmt::format("T = {} must be in 1..4096", T));
-  const long Tmax = *std::max_element(Ts.begin(), Ts.end());
   Dataset d = load_dataset(o.data, 0);
   check_clip_shape(d.clip_shape, g.input().out);  // the clip buffer must be the model's input
   for (long i : idx)
@@ -79,6 +76,12 @@ void run_cam(const CamOpts& o) {
   const int last = clips.back();
   const Node& lin = readout_linear(g, last);
   const Shape s = g.nodes[last].out;
+  {
+    const size_t row = lin.weight.size() / size_t(lin.out.c);
+    if (row != size_t(s.c) && row != size_t(s.size()))
+      throw Error(fmt::format("cam: the final Linear has {} inputs per class, not {} channels or {} values",
+                              row, s.c, s.size()));
+  }
 
   nlohmann::json out;
   out["model"] = o.model;
@@ -90,7 +93,6 @@ void run_cam(const CamOpts& o) {
   out["spec"] = spec.label();
   out["Ts"] = Ts;
   out["bias"] = lin.bias;  // mean(CAM_k) + bias[k] = ANN logit k (a check on the maps)
-  FloatSnn snn(g, spec, int(Tmax));
   for (long i : idx) {
     const unsigned char* px = d.clip(size_t(i));
     std::vector<std::vector<float>> acts;
@@ -104,14 +106,19 @@ void run_cam(const CamOpts& o) {
     c["class"] = k;
     c["ann"] = {{"pred", k}, {"logit", logits[size_t(k)]}, {"cam", cam(lin, k, s, a)}};
     nlohmann::json snn_maps = nlohmann::json::array();
-    const int L = snn.num_layers();
-    snn.run(px, int(Tmax), [&](int t) {
-      if (std::find(Ts.begin(), Ts.end(), long(t)) == Ts.end()) return;
-      std::vector<double> mean(snn.out_sum(L - 1));
-      for (double& v : mean) v /= t;
-      const std::vector<double>& ls = snn.logit_sum();
-      snn_maps.push_back({{"T", t}, {"pred", argmax(ls.data(), int(ls.size()))}, {"cam", cam(lin, k, s, mean)}});
-    });
+    // One simulation per T: a neuron rule may depend on T (rts shifts its threshold by
+    // theta / 2T), so the first t steps of a longer run are not a run of T = t.
+    for (int T : Ts) {
+      FloatSnn snn(g, spec, T);
+      const int L = snn.num_layers();
+      snn.run(px, T, [&](int t) {
+        if (t != T) return;
+        std::vector<double> mean(snn.out_sum(L - 1));
+        for (double& v : mean) v /= t;
+        const std::vector<double>& ls = snn.logit_sum();
+        snn_maps.push_back({{"T", t}, {"pred", argmax(ls.data(), int(ls.size()))}, {"cam", cam(lin, k, s, mean)}});
+      });
+    }
     c["snn"] = snn_maps;
     out["clips"].push_back(c);
   }
@@ -124,11 +131,7 @@ void reg(CLI::App& app) {
   c->add_option("model", o->model, "ONNX model exported by PyTorch")->required()->check(CLI::ExistingFile);
   c->add_option("--data", o->data, "split folder or dataset root (its test split)")->required();
   c->add_option("--clips", o->clips, "comma list of clip indices")->capture_default_str();
-  c->add_option("--T", o->Ts, "comma list of time-steps")->capture_default_str();
-  c->add_option("--method", o->method, "neuron method")->capture_default_str();
-  c->add_option("--alpha", o->alpha, "threshold scale (sdm)")->capture_default_str();
-  c->add_option("--beta", o->beta, "max burst (sdm, burst)")->capture_default_str();
-  c->add_flag("--no-dual", o->no_dual, "sdm without the negative threshold");
+  o->flags = std::make_shared<ConfigFlags>(c, ConfigFlags::kNeuron | ConfigFlags::kT, ConfigFlags::kT, 8, "4,8,16");
   c->add_option("--json", o->json, "write the JSON here (default stdout)");
   c->callback([o] { run_cam(*o); });
 }

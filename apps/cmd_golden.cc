@@ -9,6 +9,7 @@
 
 #include "apps/cli_util.h"
 #include "apps/commands.h"
+#include "apps/config_flags.h"
 #include "data/dataset.h"
 #include "golden/artifact.h"
 #include "golden/error.h"
@@ -41,23 +42,12 @@ LoadedModel load_model(const std::string& path) {
 }
 
 struct ConvertOpts {
-  std::string model, out, method = "sdm";
-  double alpha = 0.2;
-  int beta = 5, T = 4, weight_bits = 8, pot_bits = 0;
-  bool no_dual = false;
-  std::string json;
+  std::string model, out, json;
+  std::shared_ptr<ConfigFlags> flags;
 };
 
 void run_convert(const ConvertOpts& o) {
-  Config cfg;
-  cfg.neuron.method = parse_method(o.method);
-  cfg.neuron.alpha = o.alpha;
-  cfg.neuron.beta = o.beta;
-  cfg.neuron.dual = !o.no_dual;
-  cfg.T = o.T;
-  cfg.weight_bits = o.weight_bits;
-  cfg.pot_bits = o.pot_bits;
-  cfg.validate();  // before the import: bad flags fail fast, naming the value
+  const Config cfg = o.flags->resolve();  // before the import: bad flags fail fast, naming the value
   check_outputs_not_inputs({o.model}, {o.out, o.json});
   Graph g = import_onnx(o.model);
   Artifact a = make_artifact(g, cfg);
@@ -80,10 +70,10 @@ void run_convert(const ConvertOpts& o) {
 }
 
 struct EvalOpts {
-  std::string model, data, json, methods, Ts, alphas = "0.2", betas = "5", modes = "float,int";
-  bool no_dual = false, layer_error = false, quiet = false;
-  int weight_bits = 8, threads = 0;
+  std::string model, data, json, modes = "float,int";
+  bool layer_error = false, quiet = false;
   long limit = 0;
+  std::shared_ptr<ConfigFlags> flags;
 };
 
 void run_eval(const EvalOpts& o, const CLI::App* cmd) {
@@ -91,29 +81,21 @@ void run_eval(const EvalOpts& o, const CLI::App* cmd) {
     throw Error(fmt::format("--limit {} must be >= 1 (leave it out to evaluate every clip)", o.limit));
   check_model_data_outputs(o.model, o.data, {o.json});
   LoadedModel m = load_model(o.model);
+  // The artifact's settings unless a flag is given (docs/cli.md, precedence).
+  const Config* art = m.from_artifact ? &m.cfg : nullptr;
+  const Config base = o.flags->resolve(art);
   EvalRequest req;
-  req.weight_bits = o.weight_bits;
+  req.weight_bits = base.weight_bits;
   req.layer_error = o.layer_error;
-  req.threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  req.threads = o.flags->threads();
   req.progress = !o.quiet;
-  std::vector<std::string> methods = split(o.methods.empty() ? (m.from_artifact ? method_name(m.cfg.neuron.method) : "sdm") : o.methods);
-  req.Ts = split_num<int>(o.Ts.empty() ? (m.from_artifact ? std::to_string(m.cfg.T) : "1,2,4,8,16,32,64") : o.Ts, "T");
-  std::vector<double> alphas = split_num<double>(o.alphas, "alpha");
-  std::vector<int> betas = split_num<int>(o.betas, "beta");
-  if (m.from_artifact && o.alphas == "0.2" && o.betas == "5") {
-    alphas = {m.cfg.neuron.alpha};
-    betas = {m.cfg.neuron.beta};
-  }
-  for (int T : req.Ts)
-    if (T < 1) throw Error(fmt::format("T = {} must be >= 1", T));
-  for (double a : alphas)
-    if (!(a > 0 && a <= 1)) throw Error(fmt::format("alpha = {} is outside (0, 1]", a));
-  for (int b : betas)
-    if (b < 1) throw Error(fmt::format("beta = {} must be >= 1", b));
-  for (const auto& name : methods) {
+  req.Ts = o.flags->Ts(art);
+  const std::vector<double> alphas = o.flags->alphas(base);
+  const std::vector<int> betas = o.flags->betas(base);
+  for (const auto& name : o.flags->methods(base)) {
     NeuronSpec s;
     s.method = parse_method(name);
-    s.dual = !o.no_dual;
+    s.dual = base.neuron.dual;
     if (s.method == Method::SDM) {
       for (double a : alphas)
         for (int b : betas) {
@@ -191,13 +173,8 @@ void reg(CLI::App& app) {
     auto* c = app.add_subcommand("convert", "Convert a trained ANN (ONNX) into an SNN artifact");
     c->add_option("model", o->model, "ONNX model exported by PyTorch")->required()->check(CLI::ExistingFile);
     c->add_option("-o,--out", o->out, "output artifact (NET.sdm)")->required();
-    c->add_option("--method", o->method, "neuron method: sdm, opt, burst, if, rts, snm")->capture_default_str();
-    c->add_option("--alpha", o->alpha, "threshold scale alpha in (0, 1]")->capture_default_str();
-    c->add_option("--beta", o->beta, "max burst spikes per step (>= 1)")->capture_default_str();
-    c->add_option("--T", o->T, "time-steps")->capture_default_str();
-    c->add_flag("--no-dual", o->no_dual, "drop the negative threshold (ablation)");
-    c->add_option("--weight-bits", o->weight_bits, "signed weight width")->capture_default_str();
-    c->add_option("--pot-bits", o->pot_bits, "potential width (0 = sized from the overflow bound)")->capture_default_str();
+    o->flags = std::make_shared<ConfigFlags>(c, ConfigFlags::kNeuron | ConfigFlags::kT |
+                                                    ConfigFlags::kWeightBits | ConfigFlags::kPotBits);
     c->add_option("--json", o->json, "write a JSON summary");
     c->callback([o] { run_convert(*o); });
   }
@@ -206,16 +183,13 @@ void reg(CLI::App& app) {
     auto* c = app.add_subcommand("eval", "Accuracy of the ANN and of each SNN setting x T (float and integer)");
     c->add_option("model", o->model, "MODEL.onnx or NET.sdm")->required()->check(CLI::ExistingFile);
     c->add_option("--data", o->data, "split folder or dataset root (its test split)")->required();
-    c->add_option("--methods", o->methods, "comma list of if,opt,rts,burst,snm,sdm");
-    c->add_option("--T", o->Ts, "comma list of time-steps (default 1,2,4,8,16,32,64)");
-    c->add_option("--alpha", o->alphas, "comma list of alpha (sdm)")->capture_default_str();
-    c->add_option("--beta", o->betas, "comma list of beta (sdm, burst)")->capture_default_str();
-    c->add_flag("--no-dual", o->no_dual, "sdm without the negative threshold");
-    c->add_option("--weight-bits", o->weight_bits, "integer-mode weight width")->capture_default_str();
+    // An artifact's own method, alpha, beta, dual, T and weight bits unless given.
+    o->flags = std::make_shared<ConfigFlags>(
+        c, ConfigFlags::kNeuron | ConfigFlags::kT | ConfigFlags::kWeightBits | ConfigFlags::kThreads,
+        ConfigFlags::kMethod | ConfigFlags::kAlphaBeta | ConfigFlags::kT, 8, "1,2,4,8,16,32,64");
     c->add_option("--mode", o->modes, "float,int")->capture_default_str();
     c->add_flag("--layer-error", o->layer_error, "per-layer conversion error (Fig. 1)");
     c->add_option("--limit", o->limit, "evaluate only the first N clips (N >= 1; default: all)");
-    c->add_option("--threads", o->threads, "worker threads (default: all cores)");
     c->add_flag("-q,--quiet", o->quiet, "no progress or table on stderr");
     c->add_option("--json", o->json, "write the JSON here (default stdout)");
     c->callback([o, c] { run_eval(*o, c); });

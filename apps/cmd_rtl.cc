@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "apps/commands.h"
+#include "apps/config_flags.h"
 #include "golden/artifact.h"
 #include "golden/error.h"
 #include "golden/fileio.h"
@@ -15,14 +16,14 @@ namespace {
 
 struct RtlOpts {
   std::string net, out;
-  int lanes = 8;
+  std::shared_ptr<ConfigFlags> flags;
   std::string json;
 };
 
 void run_rtl(const RtlOpts& o) {
-  if (o.lanes < 1 || o.lanes > 64) throw Error(fmt::format("lanes = {} outside [1, 64]", o.lanes));
+  const int lanes = o.flags->lanes();
   Artifact a = load_artifact(o.net);
-  GeneratedDesign d = generate_accelerator(a, o.lanes);
+  GeneratedDesign d = generate_accelerator(a, lanes);
   // The artifact travels with its RTL (cosim, synth --weights and --fit read it): it is
   // an output too, so `rtl D/net.sdm -o D` is refused before anything is written.
   std::vector<std::string> outs = design_files(d, o.out);
@@ -35,7 +36,7 @@ void run_rtl(const RtlOpts& o) {
   write_fusesoc_core(o.out);  // FuseSoC CAPI2 core: lint and simulation targets
   const auto& pc = d.signature["predicted_cycles"];
   std::fprintf(stderr, "sdmforge: wrote %s/sdm_accel.v (%d lanes, %zu stages); predicted %ld cycles per clip "
-               "(dense bound %ld)\n", o.out.c_str(), o.lanes, d.signature["stages"].size(),
+               "(dense bound %ld)\n", o.out.c_str(), lanes, d.signature["stages"].size(),
                pc["per_clip"].get<long>(), pc["dense_bound"].get<long>());
   if (!o.json.empty()) write_output(o.json, d.signature.dump(2) + "\n");
 }
@@ -45,7 +46,7 @@ void reg(CLI::App& app) {
   auto* c = app.add_subcommand("rtl", "Generate the accelerator RTL (Verilog, ROM files, signature.json, FuseSoC core)");
   c->add_option("net", o->net, "converted network NET.sdm")->required()->check(CLI::ExistingFile);
   c->add_option("-o,--out", o->out, "output folder")->required();
-  c->add_option("--lanes", o->lanes, "datapath parallelism (output channels per cycle)")->capture_default_str();
+  o->flags = std::make_shared<ConfigFlags>(c, ConfigFlags::kLanes);  // output channels per cycle
   c->add_option("--json", o->json, "write the signature JSON here too");
   c->callback([o] { run_rtl(*o); });
 }

@@ -24,6 +24,7 @@
 
 #include "apps/cli_util.h"
 #include "apps/commands.h"
+#include "apps/config_flags.h"
 #include "data/dataset.h"
 #include "data/synth.h"
 #include "fpga/boards.h"
@@ -33,6 +34,7 @@
 #include "golden/error.h"
 #include "golden/eval.h"
 #include "golden/fileio.h"
+#include "golden/version.h"
 #include "golden/onnx_import.h"
 #include "golden/paths.h"
 #include "rtl_gen/accel_gen.h"
@@ -44,29 +46,21 @@ namespace fs = std::filesystem;
 namespace sdm::cli {
 namespace {
 
-// Bump when a stage's outputs change meaning, so old caches are not reused.
-constexpr int kCacheVersion = 1;
-
 struct RunOpts {
   std::string out = "sdmforge-run", model, data, boards, python = "/usr/bin/python3", json;
-  double alpha = 0.2;
-  int beta = 5, T = 4, lanes = 4, threads = 0;
+  double alpha = 0.2;    // these five are set from `flags` (one validated configuration)
+  int beta = 5, T = 4, lanes = 4, threads = 1;
   int clips = -1;        // cosim clips (-1: default for the mode)
   long eval_clips = -1;  // eval clips (-1: default for the mode)
   bool skip_synth = false, quick = false, force = false, no_report = false;
+  std::shared_ptr<ConfigFlags> flags;
 };
 
 // ---- small helpers -------------------------------------------------------------------
 
-uint64_t fnv(const std::string& s, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-std::string hex(uint64_t h) { return fmt::format("{:016x}", h); }
-
 std::string read_file(const std::string& path) { return read_file_bytes(path); }
 void write_file(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
-std::string file_key(const std::string& path) { return hex(fnv(read_file(path))); }
+std::string file_key(const std::string& path) { return content_hash(read_file(path)); }
 
 // The bundled models and report scripts: an install's share/sdmforge or the source tree
 // (golden/paths.h; SDMFORGE_ROOT overrides).
@@ -232,16 +226,17 @@ void run_main(RunOpts o) {
   const std::string root = project_root();
   if (o.model.empty()) o.model = root + "/models/default/model.onnx";
   if (!fs::exists(o.model)) throw Error(fmt::format("model '{}' not found", o.model));
-  if (o.lanes < 1 || o.lanes > 64) throw Error(fmt::format("lanes = {} outside [1, 64]", o.lanes));
   const long eval_clips = o.eval_clips >= 0 ? o.eval_clips : (o.quick ? 100 : 200);
   const int cosim_clips = o.clips >= 0 ? o.clips : (o.quick ? 3 : 5);
   if (eval_clips == 0) throw Error("--eval-clips 0: nothing to evaluate");
-  Config cfg;
-  cfg.neuron = spec(Method::SDM, o.alpha, o.beta);
-  cfg.T = o.T;
-  cfg.lanes = o.lanes;
+  Config cfg = o.flags->resolve();
+  cfg.lanes = o.flags->lanes();
   cfg.validate();
-  const int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  o.alpha = cfg.neuron.alpha;
+  o.beta = cfg.neuron.beta;
+  o.T = cfg.T;
+  o.lanes = cfg.lanes;
+  const int threads = o.threads = o.flags->threads();
   const std::string out = fs::absolute(o.out).lexically_normal().string();
   check_outputs_not_inputs(o.data.empty() ? std::vector<std::string>{o.model} : [&] {
     std::vector<std::string> in = data_inputs(o.data);
@@ -313,7 +308,7 @@ void run_main(RunOpts o) {
     synth::Options so;  // the default model's data (models/default/card.md), test split only:
     so.train = 0;       // the test clips do not depend on the train count
     data_dir = out + "/data";
-    data_key = hex(fnv(fmt::format("v{} synth {} {} {} {} {}", kCacheVersion, so.preset, so.size, so.frames, so.test, so.seed)));
+    data_key = cache_key({"data", "synth", so.preset, std::to_string(so.size), std::to_string(so.frames), std::to_string(so.test), std::to_string(so.seed)});
     data_info = {{"source", "synthetic"}, {"command", fmt::format("sdmforge data synth --out DATA --preset {} --size {} --frames {} --train 4000 --test {} --seed {}", so.preset, so.size, so.frames, so.test, so.seed)}};
     if (cache.hit("data", data_key, {data_dir + "/test/clips.npy", data_dir + "/test/labels.npy"})) {
       pg.cached("data", "data: synthetic action clips");
@@ -326,7 +321,7 @@ void run_main(RunOpts o) {
   } else {
     data_dir = fs::absolute(o.data).string();
     const std::string split = resolve_split_dir(data_dir);
-    data_key = hex(fnv(file_key(split + "/clips.npy") + file_key(split + "/labels.npy")));
+    data_key = cache_key({"data", file_key(split + "/clips.npy"), file_key(split + "/labels.npy")});
     data_info = {{"source", data_dir}};
     pg.cached("data", "data: " + data_dir);
   }
@@ -342,7 +337,7 @@ void run_main(RunOpts o) {
   const std::string model_key = file_key(o.model);
   nlohmann::json cfg_json = cfg;
   const std::string net = out + "/net.sdm";
-  const std::string net_key = hex(fnv(fmt::format("v{} {} {}", kCacheVersion, model_key, cfg_json.dump())));
+  const std::string net_key = cache_key({"convert", model_key, cfg_json.dump()});
   Graph g = import_onnx(o.model);
   Artifact art;
   if (cache.hit("convert", net_key, {net})) {
@@ -367,7 +362,7 @@ void run_main(RunOpts o) {
     nlohmann::json rq = {{"Ts", sw.req.Ts}, {"float", sw.req.float_mode}, {"int", sw.req.int_mode},
                          {"wb", sw.req.weight_bits}, {"le", sw.req.layer_error}};
     for (const auto& s : sw.req.specs) rq["specs"].push_back(s.label());
-    const std::string key = hex(fnv(fmt::format("v{} {} {} {} {}", kCacheVersion, model_key, data_key, eval_clips, rq.dump())));
+    const std::string key = cache_key({"eval", model_key, data_key, std::to_string(eval_clips), rq.dump()});
     const std::string file = out + "/eval/" + sw.name + ".json";
     if (cache.hit("eval_" + sw.name, key, {file})) {
       pg.cached("eval_" + sw.name, sw.title);
@@ -393,7 +388,7 @@ void run_main(RunOpts o) {
 
   // ---- 4. rtl ----
   const std::string rtl_dir = out + "/rtl";
-  const std::string rtl_key = hex(fnv(fmt::format("v{} {} lanes {}", kCacheVersion, net_key, o.lanes)));
+  const std::string rtl_key = cache_key({"rtl", net_key, std::to_string(o.lanes)});
   nlohmann::json signature;
   if (cache.hit("rtl", rtl_key, {rtl_dir + "/signature.json", rtl_dir + "/net.sdm", rtl_dir + "/sdm_accel.core"})) {
     pg.cached("rtl", "rtl");
@@ -414,7 +409,7 @@ void run_main(RunOpts o) {
   nlohmann::json cosim = nullptr;
   bool cosim_failed = false;
   if (cosim_clips > 0) {
-    const std::string key = hex(fnv(fmt::format("v{} {} {} {}", kCacheVersion, rtl_key, data_key, cosim_clips)));
+    const std::string key = cache_key({"cosim", rtl_key, data_key, std::to_string(cosim_clips)});
     const std::string file = out + "/cosim.json";
     if (cache.hit("cosim", key, {file})) {
       pg.cached("cosim", "co-simulation");
@@ -451,7 +446,7 @@ void run_main(RunOpts o) {
   nlohmann::json synth = nlohmann::json::array();
   for (const auto& b : boards) {
     // "clock": results before the auto clock (clock_mhz, attempts) are not reused.
-    const std::string key = hex(fnv(fmt::format("v{} {} {} clock", kCacheVersion, rtl_key, b)));
+    const std::string key = cache_key({"synth", rtl_key, b, "clock"});
     const std::string file = out + "/synth-" + b + ".json";
     if (cache.hit("synth_" + b, key, {file})) {
       pg.cached("synth_" + b, "synthesis " + b);
@@ -511,7 +506,7 @@ void run_main(RunOpts o) {
   summary["settings"] = {{"model", o.model}, {"config", cfg_json}, {"alpha", o.alpha}, {"beta", o.beta}, {"T", o.T},
                          {"lanes", o.lanes}, {"eval_clips", cs.n}, {"cosim_clips", cosim_clips},
                          {"boards", boards}, {"quick", o.quick}, {"threads", threads}, {"data", data_info},
-                         {"sdmforge_version", "0.1.0"}};
+                         {"sdmforge_version", kVersion}};
   summary["ann_top1"] = evals["table1"]["ann_top1"];
   summary["eval"] = evals;
   summary["rtl"] = {{"dir", "rtl"}, {"lanes", signature["lanes"]}, {"predicted_cycles", signature["predicted_cycles"]},
@@ -556,10 +551,8 @@ void reg(CLI::App& app) {
   c->add_option("--out", o->out, "output folder (report, caches, RTL, bitstreams)")->capture_default_str();
   c->add_option("--model", o->model, "ONNX model (default: the bundled models/default/model.onnx)");
   c->add_option("--data", o->data, "data folder (default: the synthetic test clips, generated into OUT/data)");
-  c->add_option("--alpha", o->alpha, "threshold scale of the converted network")->capture_default_str();
-  c->add_option("--beta", o->beta, "max burst of the converted network")->capture_default_str();
-  c->add_option("--T", o->T, "time-steps of the converted network")->capture_default_str();
-  c->add_option("--lanes", o->lanes, "accelerator datapath lanes")->capture_default_str();
+  o->flags = std::make_shared<ConfigFlags>(
+      c, ConfigFlags::kAlphaBeta | ConfigFlags::kT | ConfigFlags::kLanes | ConfigFlags::kThreads, 0, 4);
   c->add_option("--clips", o->clips, "co-simulation clips (default 5; --quick 3; 0 skips co-simulation)");
   c->add_option("--eval-clips", o->eval_clips, "evaluation clips (default 200; --quick 100)");
   c->add_option("--boards", o->boards, "comma list of boards to synthesize (default icebreaker,ulx3s; "
@@ -568,7 +561,6 @@ void reg(CLI::App& app) {
   c->add_flag("--quick", o->quick, "CI setting: 100 eval clips, T <= 16, 3 co-sim clips, iCEBreaker only");
   c->add_flag("--force", o->force, "ignore the caches and redo every stage");
   c->add_flag("--no-report", o->no_report, "write summary.json only (no plots, no HTML)");
-  c->add_option("--threads", o->threads, "worker threads (default: all cores)");
   c->add_option("--python", o->python, "Python with matplotlib for the report")->capture_default_str();
   c->add_option("--json", o->json, "also write summary.json here ('-' = stdout)");
   c->callback([o] { run_main(*o); });

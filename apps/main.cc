@@ -8,6 +8,7 @@
 #include "apps/commands.h"
 #include "golden/error.h"
 #include "golden/fileio.h"
+#include "golden/version.h"
 
 namespace sdm::cli {
 
@@ -29,15 +30,22 @@ void write_output(const std::string& path, const std::string& text) {
 int main(int argc, char** argv) {
   CLI::App app{"sdmforge: trained ANN -> SDM spiking network -> verified FPGA accelerator"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "sdmforge 0.1.0");
+  app.set_version_flag("--version", std::string("sdmforge ") + sdm::kVersion);
   auto& reg = sdm::cli::registry();
   std::stable_sort(reg.begin(), reg.end(),
                    [](const auto& a, const auto& b) { return a.order < b.order; });
   for (auto& e : reg) e.fn(app);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // one line, like every other error
+    std::fprintf(stderr, "sdmforge: error: %s\n", e.what());
+    return e.get_exit_code() ? e.get_exit_code() : 2;
   } catch (const sdm::Error& e) {
     std::fprintf(stderr, "sdmforge: error: %s\n", e.what());
     return 2;

@@ -1,22 +1,43 @@
 #include "golden/config.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <fmt/core.h>
 
 #include "golden/error.h"
 
 namespace sdm {
 
+void check_T(long long T) {
+  if (T < 1) throw Error(fmt::format("T = {} must be >= 1", T));
+  if (T > kMaxT) throw Error(fmt::format("T = {} is larger than the supported {}", T, kMaxT));
+}
+
+void check_lanes(long long lanes) {
+  if (lanes < 1 || lanes > kMaxLanes) throw Error(fmt::format("lanes = {} outside [1, {}]", lanes, kMaxLanes));
+}
+
+void check_weight_bits(long long bits) {
+  if (bits < 2 || bits > 16) throw Error(fmt::format("weight bits = {} outside [2, 16]", bits));
+}
+
+int resolve_threads(long long requested) {
+  if (requested < 0 || requested > kMaxThreads)
+    throw Error(fmt::format("threads = {} outside [1, {}] (0 = every core)", requested, kMaxThreads));
+  if (requested > 0) return int(requested);
+  return int(std::min<long long>(kMaxThreads, std::max(1u, std::thread::hardware_concurrency())));
+}
+
 void Config::validate() const {
   neuron.validate();
-  if (T < 1) throw Error(fmt::format("T = {} must be >= 1", T));
-  if (T > 4096) throw Error(fmt::format("T = {} is larger than the supported 4096", T));
-  if (weight_bits < 2 || weight_bits > 16)
-    throw Error(fmt::format("weight bits = {} outside [2, 16]", weight_bits));
+  check_T(T);
+  check_weight_bits(weight_bits);
   if (bias_bits < 2 || bias_bits > 32)
     throw Error(fmt::format("bias bits = {} outside [2, 32]", bias_bits));
   if (pot_bits != 0 && (pot_bits < 4 || pot_bits > 48))
     throw Error(fmt::format("potential bits = {} outside [4, 48] (0 = automatic)", pot_bits));
-  if (lanes < 1 || lanes > 256) throw Error(fmt::format("lanes = {} outside [1, 256]", lanes));
+  check_lanes(lanes);
 }
 
 void to_json(nlohmann::json& j, const Config& c) {

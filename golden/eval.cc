@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include <unistd.h>
@@ -51,18 +52,33 @@ struct Job {
   QNet qnet;               // int mode
 };
 
+// Runs work(0) here and work(1..n-1) on threads; a thread that cannot be started is a
+// one-line error after the started ones have finished (never std::terminate).
+template <class W>
+void run_pool(int n, W&& work) {
+  std::vector<std::thread> pool;
+  std::string failed;
+  for (int t = 1; t < n && failed.empty(); ++t) {
+    try {
+      pool.emplace_back(work, t);
+    } catch (const std::system_error& e) {
+      failed = fmt::format("cannot start thread {} of {}: {}", t + 1, n, e.what());
+    }
+  }
+  if (failed.empty()) work(0);
+  for (auto& t : pool) t.join();
+  if (!failed.empty()) throw Error(failed);
+}
+
 }  // namespace
 
 std::vector<std::vector<float>> ann_logits(const Graph& g, const ClipSet& data, int threads) {
   std::vector<std::vector<float>> out(size_t(data.n));
   std::atomic<long> next{0};
-  auto work = [&] {
+  auto work = [&](int) {
     for (long i; (i = next++) < data.n;) out[size_t(i)] = ann_forward(g, data.clip(i));
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  run_pool(int(std::min<long>(std::max(1, threads), std::max(1L, data.n))), work);
   return out;
 }
 
@@ -81,8 +97,7 @@ EvalResult evaluate(const Graph& g, const ClipSet& data, const EvalRequest& req)
       throw Error(fmt::format("label {} of clip {} is outside the model's {} classes (0..{})",
                               data.labels[size_t(i)], i, g.num_classes(), g.num_classes() - 1));
   if (req.Ts.empty()) throw Error("no time-steps requested");
-  for (int T : req.Ts)
-    if (T < 1) throw Error(fmt::format("T = {} must be >= 1", T));
+  for (int T : req.Ts) check_T(T);
   const int Tmax = *std::max_element(req.Ts.begin(), req.Ts.end());
   std::vector<int> Ts = req.Ts;
   std::sort(Ts.begin(), Ts.end());
@@ -146,7 +161,7 @@ EvalResult evaluate(const Graph& g, const ClipSet& data, const EvalRequest& req)
   }
 
   // Per-thread work over clips.
-  const int nthreads = std::max(1, req.threads);
+  const int nthreads = int(std::min<long>(std::max(1, req.threads), data.n));  // no idle threads
   std::vector<std::vector<RowAcc>> acc(size_t(nthreads), std::vector<RowAcc>(res.rows.size()));
   for (auto& a : acc)
     for (auto& r : a) r.resize(L);
@@ -237,10 +252,7 @@ EvalResult evaluate(const Graph& g, const ClipSet& data, const EvalRequest& req)
       next = data.n;
     }
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& t : pool) t.join();
+  run_pool(nthreads, work);
   if (req.progress && isatty(2)) std::fprintf(stderr, "\n");
   if (!first_error.empty()) throw Error(first_error);
 

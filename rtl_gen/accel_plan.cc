@@ -11,7 +11,7 @@
 namespace sdm {
 
 HwPlan plan_accelerator(const QNet& q, int lanes) {
-  if (lanes < 1 || lanes > 64) throw Error(fmt::format("lanes = {} outside [1, 64]", lanes));
+  check_lanes(lanes);
   const Config& cfg = q.cfg;
   if (!cfg.neuron.has_integer_mode())
     throw Error(fmt::format("method '{}' has no hardware (the neuron array implements sdm, "

@@ -6,14 +6,19 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <set>
 #include <string>
+#include <vector>
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
 #include "golden/fileio.h"
+#include "golden/version.h"
 
 namespace fs = std::filesystem;
 
@@ -137,4 +142,107 @@ TEST(CliKind4c, RunFailingBeforeItsFirstStageLeavesNoFolder) {
   o = run("run --out " + d + " --no-report --clips 0 --skip-synth --data " + d + "/../nodata");
   EXPECT_NE(o.rc, 0) << o.text;
   EXPECT_FALSE(fs::exists(d)) << o.text;
+}
+
+namespace {
+
+// (method, alpha, beta, dual, T, weight_bits) of every row of an eval JSON.
+std::set<std::string> rows(const std::string& json_text) {
+  std::set<std::string> r;
+  const nlohmann::json j = nlohmann::json::parse(json_text);
+  for (const auto& x : j.at("results"))
+    r.insert(fmt::format("{} a={} b={} dual={} T={} wb={}", x["method"].get<std::string>(), x["alpha"].get<double>(),
+                         x["beta"].get<int>(), x["dual"].get<bool>(), x["T"].get<int>(), x["weight_bits"].get<int>()));
+  return r;
+}
+
+}  // namespace
+
+// eval of an artifact replaced explicit --alpha 0.2 --beta 5 (the defaults) by the
+// artifact's values, paired --alpha with beta 5 instead of the artifact's beta, and
+// ignored the artifact's dual and weight bits.
+TEST(CliKind2, EvalHonoursTheArtifactAndExplicitFlags) {
+  const std::string d = tmpdir("precedence");
+  const std::string a = artifact(d, "--alpha 0.3 --beta 3 --T 8 --no-dual --weight-bits 4");
+  const std::string base = "eval " + a + " --data " + fx("net2d") + " --mode float,int -q";
+  Out o = run(base);
+  ASSERT_EQ(o.rc, 0) << o.text;
+  EXPECT_EQ(rows(o.text), (std::set<std::string>{"sdm a=0.3 b=3 dual=false T=8 wb=4"}));
+  o = run(base + " --alpha 0.2 --beta 5");
+  ASSERT_EQ(o.rc, 0) << o.text;
+  EXPECT_EQ(rows(o.text), (std::set<std::string>{"sdm a=0.2 b=5 dual=false T=8 wb=4"}));
+  o = run(base + " --alpha 0.4");
+  ASSERT_EQ(o.rc, 0) << o.text;
+  EXPECT_EQ(rows(o.text), (std::set<std::string>{"sdm a=0.4 b=3 dual=false T=8 wb=4"}));
+  o = run(base + " --weight-bits 8 --T 2,4");
+  ASSERT_EQ(o.rc, 0) << o.text;
+  EXPECT_EQ(rows(o.text), (std::set<std::string>{"sdm a=0.3 b=3 dual=false T=2 wb=8",
+                                                 "sdm a=0.3 b=3 dual=false T=4 wb=8"}));
+  // energy reads the same configuration
+  o = run("energy " + a + " --data " + fx("net2d") + " --no-hw -q --clips 4");
+  ASSERT_EQ(o.rc, 0) << o.text;
+  const auto cfg = nlohmann::json::parse(o.text)["config"];
+  EXPECT_EQ(cfg["alpha"], 0.3);
+  EXPECT_EQ(cfg["beta"], 3);
+  EXPECT_EQ(cfg["dual"], false);
+  EXPECT_EQ(cfg["weight_bits"], 4);
+  EXPECT_EQ(cfg["T"], 8);
+}
+
+// One set of limits: the same value is refused with the same message by every command.
+TEST(CliKind2, OneSetOfLimitsForEveryCommand) {
+  const std::string d = tmpdir("limits");
+  const std::string a = artifact(d);
+  const std::string data = " --data " + fx("net2d");
+  for (const std::string& cmd : {"rtl " + a + " -o " + d + "/r", "energy " + a + data, "run --out " + d + "/run"})
+    expect_error(cmd + " --lanes 65", "lanes = 65 outside [1, 64]");
+  // --T 1e20 was undefined behaviour (reported T = -2147483648)
+  expect_error("eval " + a + data + " --T 1e20", "T = 1e20");
+  expect_error("eval " + a + data + " --T 5000", "T = 5000 is larger than the supported 4096");
+  expect_error("convert " + fx("net2d.onnx") + " -o " + d + "/x.sdm --T 5000", "T = 5000 is larger than the supported 4096");
+  expect_error("cam " + fx("net2d.onnx") + data + " --T 4,5000", "T = 5000 is larger than the supported 4096");
+  expect_error("convert " + fx("net2d.onnx") + " -o " + d + "/x.sdm --T 1e20", "1e20");
+  // --threads 100000 ended in std::terminate
+  expect_error("eval " + a + data + " --threads 100000", "threads = 100000 outside [1, 256]");
+  expect_error("energy " + a + data + " --threads 100000", "threads = 100000 outside [1, 256]");
+  EXPECT_FALSE(fs::exists(d + "/x.sdm"));
+}
+
+// run's caches are keyed by the tool version: an upgrade never reuses an old result.
+TEST(CliKind2, CacheKeyIncludesTheToolVersion) {
+  const std::vector<std::string> parts{"rtl", "abc", "4"};
+  EXPECT_EQ(sdm::cache_key(parts), sdm::cache_key(parts, sdm::kVersion));
+  EXPECT_NE(sdm::cache_key(parts, "0.1.0"), sdm::cache_key(parts, "0.1.1"));
+  EXPECT_NE(sdm::cache_key({"ab", "c"}), sdm::cache_key({"a", "bc"}));
+  Out o = run("--version");
+  EXPECT_NE(o.text.find(sdm::kVersion), std::string::npos) << o.text;
+}
+
+// cam read past the clip buffer for data of another shape, indexed the Linear weights of
+// a Clip -> Flatten -> Gemm head as if pooled, and ran rts at the largest T only.
+TEST(CliKind4, CamChecksDataFlattenHeadsAndRtsT) {
+  const std::string d = tmpdir("cam17");
+  expect_error("cam " + fx("net2d.onnx") + " --data " + fx("residual3d"), "clips hold");
+  Out o = run("cam " + fx("flathead.onnx") + " --data " + fx("flathead") + " --clips 0,1 --T 8");
+  ASSERT_EQ(o.rc, 0) << o.text;
+  auto j = nlohmann::json::parse(o.text);
+  for (const auto& c : j["clips"]) {
+    const auto cam = c["ann"]["cam"].get<std::vector<double>>();
+    ASSERT_EQ(cam.size(), 4u * 6u * 6u);
+    double mean = 0;
+    for (double v : cam) mean += v / double(cam.size());
+    const int k = c["class"];
+    // mean(CAM_k) + bias_k = ANN logit k, for the flattened head as for the pooled one
+    EXPECT_NEAR(mean + j["bias"][size_t(k)].get<double>(), c["ann"]["logit"].get<double>(),
+                1e-4 * std::max(1.0, std::fabs(c["ann"]["logit"].get<double>())));
+  }
+  // rts at T = 4 is the same whether or not a longer T is also asked for.
+  const std::string base = "cam " + fx("net2d.onnx") + " --data " + fx("net2d") + " --clips 0 --method rts";
+  Out a = run(base + " --T 4"), b = run(base + " --T 4,32");
+  ASSERT_EQ(a.rc, 0) << a.text;
+  ASSERT_EQ(b.rc, 0) << b.text;
+  const auto ja = nlohmann::json::parse(a.text), jb = nlohmann::json::parse(b.text);
+  EXPECT_EQ(ja["clips"][0]["snn"][0]["T"], 4);
+  EXPECT_EQ(jb["clips"][0]["snn"][0]["T"], 4);
+  EXPECT_EQ(ja["clips"][0]["snn"][0]["cam"], jb["clips"][0]["snn"][0]["cam"]);
 }

@@ -1,0 +1,62 @@
+// The flags that make a command's configuration, registered in one place with one help
+// text, one default and one limit each (golden/config.h), and resolved once into a
+// validated sdm::Config that the command passes on.
+//
+// Precedence (docs/cli.md, "Settings and precedence"): built-in default < the artifact's
+// own setting (NET.sdm: method, alpha, beta, dual, T, weight bits) < a flag given on the
+// command line. "Given" is CLI11's count(), so `--alpha 0.2` wins even though 0.2 is the
+// default. Lanes and threads are not artifact settings.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "golden/config.h"
+
+namespace sdm::cli {
+
+class ConfigFlags {
+ public:
+  enum : unsigned {
+    kMethod = 1, kAlphaBeta = 2, kDual = 4, kT = 8, kWeightBits = 16, kPotBits = 32,
+    kLanes = 64, kThreads = 128,
+    kNeuron = kMethod | kAlphaBeta | kDual,
+  };
+  // Registers the flags in `which` on cmd. Flags in `lists` take comma lists (eval's
+  // sweeps: --methods, --alpha, --beta, --T); the others take one value.
+  ConfigFlags(CLI::App* cmd, unsigned which, unsigned lists = 0, int default_lanes = 8,
+              const std::string& default_T = "4");
+
+  // The flag is registered on this command and was given on the command line.
+  bool given(const char* flag) const {
+    const CLI::Option* opt = cmd_->get_option_no_throw(flag);
+    return opt && opt->count() > 0;
+  }
+
+  // Defaults < *artifact (if not null) < flags given; validated (one-line sdm::Error).
+  // A list flag contributes its first value.
+  Config resolve(const Config* artifact = nullptr) const;
+
+  // The values of a list flag, or {the resolved config c's value} when it was not given.
+  std::vector<std::string> methods(const Config& c) const;
+  std::vector<double> alphas(const Config& c) const;
+  std::vector<int> betas(const Config& c) const;
+  // --T's values (its default list when not given), or {artifact->T} for an artifact
+  // without --T. Each checked against the T limit.
+  std::vector<int> Ts(const Config* artifact) const;
+
+  int lanes() const;    // checked against the lane limit
+  int threads() const;  // 0 = every core, else checked
+
+ private:
+  CLI::App* cmd_;
+  unsigned lists_;
+  std::string method_ = "sdm", alpha_ = "0.2", beta_ = "5", T_;
+  bool no_dual_ = false;
+  int weight_bits_ = 8, pot_bits_ = 0;
+  long long lanes_ = 8, threads_ = 0;
+};
+
+}  // namespace sdm::cli
