@@ -222,7 +222,7 @@ TEST(CliKind2, CacheKeyIncludesTheToolVersion) {
 // a Clip -> Flatten -> Gemm head as if pooled, and ran rts at the largest T only.
 TEST(CliKind4, CamChecksDataFlattenHeadsAndRtsT) {
   const std::string d = tmpdir("cam17");
-  expect_error("cam " + fx("net2d.onnx") + " --data " + fx("residual3d"), "clips hold");
+  expect_error("cam " + fx("net2d.onnx") + " --data " + fx("residual3d"), "the model's input");
   Out o = run("cam " + fx("flathead.onnx") + " --data " + fx("flathead") + " --clips 0,1 --T 8");
   ASSERT_EQ(o.rc, 0) << o.text;
   auto j = nlohmann::json::parse(o.text);
