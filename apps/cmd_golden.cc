@@ -196,7 +196,7 @@ void reg(CLI::App& app) {
   }
   {
     auto o = std::make_shared<NeuronOpts>();
-    auto* c = app.add_subcommand("neuron", "One neuron, float semantics of SPEC §2");
+    auto* c = app.add_subcommand("neuron", "One neuron, float semantics of docs/neurons.md");
     c->add_option("--method", o->method, "if, opt, rts, burst, snm, sdm")->capture_default_str();
     c->add_option("--lambda", o->lambda, "clip ceiling lambda")->capture_default_str();
     c->add_option("--alpha", o->alpha, "threshold scale (sdm)")->capture_default_str();

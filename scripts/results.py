@@ -566,7 +566,7 @@ def render(args, models, R, res, started, total_wall):
 
     # ---- Table I
     w("## Table I analogue: top-1 (%) over T, every bundled model\n")
-    w("Methods as in SPEC §2: every baseline uses the model's learned clip λ as its threshold "
+    w("Methods as in docs/neurons.md: every baseline uses the model's learned clip λ as its threshold "
       "(θ = λ); `burst` is Li & Zeng's burst neuron with β = 2; sdm is the SD neuron (θ = αλ, "
       "v(0) = θ/2, burst up to β, dual threshold with input memory M). `int` = the bit-accurate "
       "integer model (8-bit weights) that the accelerator implements; **rts and snm have no "
@@ -696,7 +696,7 @@ def render(args, models, R, res, started, total_wall):
     short = [n for n, (v, a) in bt.items() if v < a - 1.5]
     w(f"**`burst` (β = 2) does not converge to the ANN on {', '.join(short) or 'no model'}** "
       f"(T = 64: " + ", ".join(f"{n} {v:.1f} vs ANN {a:.1f}" for n, (v, a) in bt.items())
-      + f"). This is the baseline as SPEC §2 defines it (θ = λ like every baseline), not a "
+      + f"). This is the baseline as docs/neurons.md defines it (θ = λ like every baseline), not a "
       f"weakened one: with θ = λ a burst neuron can send up to β·λ = 2λ in one step, so a neuron "
       f"whose input exceeds λ transmits more than the ANN's clip ceiling allows — the SNN then "
       f"approximates clip(a, 0, 2λ) instead of clip(a, 0, λ), an error that does not shrink with T. "
