@@ -518,9 +518,10 @@ def render(args, models, R, res, started, total_wall):
     w(f"- Every eval ran with `--threads {args.threads}`. Eval time (sum of the `seconds` each "
       f"eval reports): **{eval_secs:.0f} s**; whole script (data, evals, plots): "
       f"**{total_wall:.0f} s**" + (" (some evals reused from an earlier run: `--reuse`)" if any(r["reused"] for r in R.runs) else "") + ".")
-    w("- Clips per model (the first N of the test split; a synthetic test clip i does not depend "
-      "on `--train`/`--test`, so these are the first N of the 1000-clip test split the model cards "
-      "quote):\n")
+    w("- Clips per model: the test split written by the data command in the table (for the "
+      "synthetic models a split generated with `--test 300`; the generator's test split depends "
+      "on `--test`, so it is NOT the first 300 clips of the 1000-clip split the model cards "
+      "quote, and the two ANN columns are measured on different clips):\n")
     w("| model | input | clips used | data | ANN top-1 here | ANN top-1 in card (all test clips) |")
     w("|---|---|---|---|---|---|")
     for m in models:

@@ -141,3 +141,22 @@ TEST(DocsCli, UserGuideDefaultModelFigureIsReproduced) {
   ASSERT_TRUE(std::regex_search(out, a, std::regex(R"("ann_top1": ([0-9.]+))"))) << out;
   EXPECT_NEAR(std::stod(a[1]), claimed, 0.05) << out;
 }
+
+// docs/results.md says how its 300-clip sets relate to the cards' 1000-clip split: the
+// statement must match the generator.
+TEST(DocsCli, ResultsMdStatesHowItsClipSetsWereMade) {
+  const std::string doc = read(std::string(SDM_SOURCE_DIR) + "/docs/results.md");
+  const bool says_prefix = doc.find("so these are the first N of the 1000-clip") != std::string::npos;
+  const bool says_not_prefix = doc.find("it is NOT the first 300 clips of the 1000-clip split") != std::string::npos;
+  ASSERT_NE(says_prefix, says_not_prefix) << "docs/results.md must say exactly one of the two";
+  const std::string d = std::string(SDM_BINARY_DIR) + "/docs_prefix";
+  sh("data synth --out " + d + "/a --train 1 --test 300");
+  sh("data synth --out " + d + "/b --train 1 --test 1000");
+  const std::string a = read(d + "/a/test/clips.npy"), b = read(d + "/b/test/clips.npy");
+  ASSERT_GT(a.size(), 128u);
+  ASSERT_GT(b.size(), a.size());
+  // payload of the first 300 clips (after each file's own header)
+  const size_t ha = a.find('\n') + 1, hb = b.find('\n') + 1;
+  const bool prefix = a.compare(ha, std::string::npos, b, hb, a.size() - ha) == 0;
+  EXPECT_EQ(prefix, says_prefix);
+}
