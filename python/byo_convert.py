@@ -63,8 +63,12 @@ def swap_modules(model):
 
 
 def convert(model, xtr, ytr, xte=None, yte=None, epochs=3, lr=0.01, batch=32, seed=0,
-            out=None, percentile=99.9, log=print, aug=None):
-    """Swaps activations/pools, fine-tunes and (if `out`) exports. Returns (model, info)."""
+            out=None, percentile=99.9, log=print, aug=None, allow_worse=False):
+    """Swaps activations/pools, fine-tunes and (if `out`) exports. Returns (model, info).
+
+    Raises ValueError (and writes nothing) when fine-tuning lowers the test top-1 (unless
+    allow_worse) or the exported graph fails its check; `out` is written via a temporary
+    file and a rename, so a failed export never leaves a file at `out`."""
     m, counts = swap_modules(model)
     if counts["relu"] == 0:
         raise ValueError("the model has no nn.ReLU module to replace (functional relu is not swappable)")
@@ -76,11 +80,22 @@ def convert(model, xtr, ytr, xte=None, yte=None, epochs=3, lr=0.01, batch=32, se
     if xte is not None:
         info["test_top1_before_finetune"] = before
         info["test_top1"] = evaluate(m, xte, yte)[0]
+        if info["test_top1"] < before and not allow_worse:
+            raise ValueError(f"fine-tuning made the model worse: test top-1 {100 * before:.2f}% -> "
+                             f"{100 * info['test_top1']:.2f}%; nothing written (more --epochs, another "
+                             f"--lr, or --allow-worse to export it anyway)")
     if out:
-        E.export_onnx(m, tuple(xtr.shape[1:]), out, {"sdm_model": "byo"})
-        info["onnx"] = E.inspect_onnx(out)
-        if len(info["onnx"]["clip_max"]) != counts["relu"]:
-            raise ValueError(f"{out}: {len(info['onnx']['clip_max'])} Clip nodes for {counts['relu']} ReLUs")
+        tmp = out + ".tmp.onnx"
+        try:
+            E.export_onnx(m, tuple(xtr.shape[1:]), tmp, {"sdm_model": "byo"})
+            info["onnx"] = E.inspect_onnx(tmp)
+            if len(info["onnx"]["clip_max"]) != counts["relu"]:
+                raise ValueError(f"{out}: {len(info['onnx']['clip_max'])} Clip nodes for {counts['relu']} "
+                                 f"ReLUs; nothing written")
+            os.replace(tmp, out)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     return m, info
 
 
@@ -112,7 +127,12 @@ def main():
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--allow-worse", action="store_true",
+                    help="export even if fine-tuning lowered the test top-1")
     a = ap.parse_args()
+    ins = [p for p in (a.weights, a.model.partition(":")[0]) if p and os.path.exists(p)]
+    if any(os.path.exists(a.out) and os.path.samefile(a.out, p) for p in ins):
+        raise SystemExit(f"byo_convert: --out '{a.out}' is one of the inputs")
     setup_determinism(a.seed, a.threads)
     model = load_factory(a.model)()
     if a.weights:
@@ -120,7 +140,8 @@ def main():
     xtr, ytr = load_split(a.data, "train")
     xte, yte = load_split(a.data, "test")
     try:
-        _, info = convert(model, xtr, ytr, xte, yte, epochs=a.epochs, lr=a.lr, seed=a.seed, out=a.out)
+        _, info = convert(model, xtr, ytr, xte, yte, epochs=a.epochs, lr=a.lr, seed=a.seed, out=a.out,
+                          allow_worse=a.allow_worse)
     except ValueError as e:
         raise SystemExit(f"byo_convert: {e}")
     print(f"byo: test top-1 {100 * info['test_top1']:.2f}% (before fine-tuning "

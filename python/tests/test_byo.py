@@ -56,6 +56,30 @@ lams = [float(c.lam) for c in m.modules() if isinstance(c, ClipAct)]
 check(all(abs(x - y) < 1e-5 for x, y in zip(info["onnx"]["clip_max"], lams)), "Clip max != lambdas")
 
 
+# Fine-tuning that lowers the test top-1 (issue 17: 23 % -> 11 % was written, exit 0) is
+# refused and writes nothing; a failed export check leaves no file either.
+real_evaluate, real_inspect = byo_convert.evaluate, byo_convert.E.inspect_onnx
+scores = iter([0.23, 0.11])
+byo_convert.evaluate = lambda *args, **kw: (next(scores),)
+worse = os.path.join(a.work, "worse.onnx")
+try:
+    byo_convert.convert(UserNet(), xtr, ytr, xte, yte, epochs=1, out=worse)
+    check(False, "a worse fine-tune was exported")
+except ValueError as e:
+    check("made the model worse" in str(e) and "23.00% -> 11.00%" in str(e), str(e))
+check(not os.path.exists(worse), "worse.onnx written")
+byo_convert.evaluate = real_evaluate
+byo_convert.E.inspect_onnx = lambda path: {**real_inspect(path), "clip_max": [1.0]}
+bad = os.path.join(a.work, "bad.onnx")
+try:
+    byo_convert.convert(UserNet(), xtr, ytr, xte, yte, epochs=1, out=bad, allow_worse=True)
+    check(False, "a failed export check passed")
+except ValueError as e:
+    check("1 Clip nodes for 2 ReLUs" in str(e), str(e))
+check(not os.path.exists(bad) and not os.path.exists(bad + ".tmp.onnx"), "bad.onnx left on disk")
+byo_convert.E.inspect_onnx = real_inspect
+
+
 # Functional relu cannot be swapped: conversion must refuse with a clear error.
 class Functional(nn.Module):
     def __init__(self):
