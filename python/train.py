@@ -85,6 +85,8 @@ def write_card(out, name, recipe, model, in_shape, results, layers, onnx_info, c
         f"| synaptic ops per time-step (dense MACs) | {ops} |",
         f"| data | {data_desc} |",
         f"| data command | `{data_cmd}` |",
+        "| integer vs float | ≤ 0.5 points (8-bit weights, sdm α = 0.2 β = 5, T = 4, all test clips; "
+        "the nightly test ModelCards.IntegerWithinCardTolerance reads this figure) |",
         f"| training | {'AdamW' if recipe.get('opt') == 'adam' else 'SGD momentum 0.9'}, lr {recipe['lr']}, batch {recipe['batch']}, weight decay {recipe.get('wd', 1e-5):g} on conv/linear weights (not on lambda/BN/bias), lr x0.1 at 50 % and 75 % of {recipe['epochs']} epochs, seed {seed}, augmentation {recipe['aug']} |",
         f"| ANN test top-1 (PyTorch) | **{100 * results['test_acc']:.2f} %** ({results['test_n']} clips) |",
         f"| ANN train top-1 (last epoch, eval mode) | {100 * results['train_acc']:.2f} % |",

@@ -154,10 +154,12 @@ TEST(GoldenSnn, IntegerWithinHalfPointOfFloat) {
     s.beta = 2;
     req.specs = {s};
     req.Ts = {64};
-    req.weight_bits = 12;
+    req.weight_bits = 8;  // the hardware's width, not a wider one that hides rounding
     EvalResult r = evaluate(f.g, f.set(), req);
     ASSERT_EQ(r.rows.size(), 2u);
-    EXPECT_NEAR(r.rows[0].top1, r.rows[1].top1, 100.0 * 1.5 / double(f.d.size())) << m;
+    // docs/results.md: integer within 0.5 points of float at 8-bit weights (on 48 clips
+    // that is: the same clips right)
+    EXPECT_NEAR(r.rows[0].top1, r.rows[1].top1, 0.5) << m;
     EXPECT_EQ(r.rows[1].saturations, 0u);
   }
 }
