@@ -91,6 +91,41 @@ def rel(p):
 # Inputs: bundled models and their test data
 
 
+def beta2_vs_baselines(lo2):
+    """The β = 2 sentence from its worst-case margins per T (points over the best baseline)."""
+    win = [T for T in (1, 2, 4) if lo2[T] > 0]
+    lose = [T for T in (1, 2, 4) if lo2[T] <= 0]
+    parts = []
+    if win:
+        parts.append(f"beats them at {ts_phrase(win)} by at least "
+                     + ", ".join(f"{lo2[T]:.1f}" for T in win) + " points over the models")
+    if lose:
+        parts.append(f"does not beat them on every model at {ts_phrase(lose)} (worst case "
+                     + ", ".join(f"{lo2[T]:+.1f}" for T in lose) + " points)")
+    t8 = "is level at T = 8" if abs(lo2[8]) <= 1.0 else ("beats them at T = 8" if lo2[8] > 0 else "is below them at T = 8")
+    parts.append(f"{t8} ({lo2[8]:+.1f} worst case)")
+    return "β = 2, α = 0.5 " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + "."
+
+
+def ts_phrase(Ts):
+    """[1, 2] -> 'T = 1, 2'."""
+    return "T = " + ", ".join(str(t) for t in Ts)
+
+
+def largest_lambda(model_dir):
+    """(top-level module, lambda) of the card's largest ClipAct lambda."""
+    top, best = "?", ("?", 0.0)
+    with open(os.path.join(model_dir, "card.md")) as f:
+        for line in f:
+            m = re.match(r"^  \((\w+)\):", line)
+            if m:
+                top = m.group(1)
+            for v in re.findall(r"ClipAct\(lambda=([0-9.]+)\)", line):
+                if float(v) > best[1]:
+                    best = (top, float(v))
+    return best
+
+
 def card_fields(model_dir):
     """`| key | value |` rows of the model card."""
     fields = {}
@@ -675,8 +710,7 @@ def render(args, models, R, res, started, total_wall):
     w(f"**SDM at T ≤ 8 vs `if`/`opt`/`rts` (paper: SDM far above).** {verdict} for β = 5, α = 0.2 on "
       f"every model: at T ≤ 4 it beats the best of the three by at least {lo:.1f} points "
       f"(by at least {lo8:.1f} at T ≤ 8, where the baselines start to catch up on the shallow models). "
-      f"β = 2, α = 0.5 beats them at T = 1, 2, 4 by at least {lo2[1]:.1f}, {lo2[2]:.1f}, {lo2[4]:.1f} "
-      f"points over the models and is level at T = 8 ({lo2[8]:+.1f} worst case). The size of the gap "
+      + beta2_vs_baselines(lo2) + " The size of the gap "
       f"differs from the paper: its baselines sit at chance (≈ 1–7 %) up to T = 16 and SDM β = 2 "
       f"needs T = 16 ({PAPER_T1['SlowFast']['sdm2'][2]:.2f} % vs ANN {PAPER_T1['SlowFast']['ANN']:.2f} % "
       f"on SlowFast), whereas here `opt` reaches the ANN − 1 point at T = "
@@ -711,23 +745,35 @@ def render(args, models, R, res, started, total_wall):
       f"baselines so that methods differ only in their neuron rule. The same mechanism explains "
       f"MB < M in Table II.\n")
     md_ = t2["MD"]; mds = t2["MDS"]; m_ = t2["M"]; mb = t2["MB"]
-    w(f"**Table II.** As in the paper, MDS is worse than MD at every T ({', '.join(f1(x) for x in mds)} "
+    mds_worse = [a < b for a, b in zip(mds, md_)]
+    lead = ("As in the paper, MDS is worse than MD at every T" if all(mds_worse) else
+            "Unlike the paper, MDS is not worse than MD at every T (not at "
+            + ts_phrase([T for T, x in zip(T_ABL, mds_worse) if not x]) + ")")
+    ranks = [sorted(t2, key=lambda k: -t2[k][i])[:2] for i in range(len(T_ABL))]
+    not_best = [T for T, r in zip(T_ABL, ranks) if set(r) != {"MBS", "MDBS"}]
+    mb_vs_m = ("below" if all(a < b for a, b in zip(mb, m_)) else
+               "above" if all(a > b for a, b in zip(mb, m_)) else "neither always above nor always below")
+    w(f"**Table II.** {lead} ({', '.join(f1(x) for x in mds)} "
       f"vs {', '.join(f1(x) for x in md_)} at T = {', '.join(map(str, T_ABL))}), and for the reason "
       f"the paper gives: with β = 1 the scaled threshold α = 0.5 caps a step at 0.5λ, reintroducing a "
       f"clipping error that no T removes (MS and MDS are flat around "
       f"{min(mds + t2['MS']):.0f}–{max(mds + t2['MS']):.0f} %; the paper's are 15–42 %). Burst together "
-      f"with scaling (MBS, MDBS: ceiling αβλ = λ) is the best pair, again as in the paper "
-      f"(MDBS {', '.join(f1(x) for x in t2['MDBS'])}). Two differences: (1) D adds little here "
+      f"with scaling (MBS, MDBS: ceiling αβλ = λ) "
+      + ("is the best pair, again as in the paper " if not not_best else
+         f"is the paper's best pair but not ours at {ts_phrase(not_best)}, where a row without "
+         f"them is higher ")
+      + f"(MDBS {', '.join(f1(x) for x in t2['MDBS'])}). Two differences: (1) D adds little here "
       f"(MD − M = {', '.join(f'{a - b:+.1f}' for a, b in zip(md_, m_))} points) where the paper "
       f"gains 20–73 points — plausibly because the unevenness error D corrects grows with depth and with the number "
       f"of signed inputs per neuron, and our M row is already close to the ANN at T ≥ 8; "
-      f"(2) MB is below M here ({', '.join(f'{a - b:+.1f}' for a, b in zip(mb, m_))}) where the "
+      f"(2) MB is {mb_vs_m} M here ({', '.join(f'{a - b:+.1f}' for a, b in zip(mb, m_))}) where the "
       f"paper has MB slightly above M: MB is β = 2 at α = 1, i.e. ceiling 2λ, the same "
       f"over-transmission as `burst` above. MBS vs MDBS differ by "
       f"{max(abs(a - b) for a, b in zip(t2['MBS'], t2['MDBS'])):.1f} points at most: with a "
       f"ceiling of exactly λ the dual threshold has little left to correct on these models.\n")
     b2, b5 = best[(2, 8)][0], best[(5, 8)][0]
     g6 = lambda b, T, a: top1(res["fig6"][b], "sdm", T, alpha=a)
+    low_wins = [T for T in (1, 2) if g6(2, T, 0.4) > g6(2, T, 0.5)]
     err = lambda b: [last(b, a) for a in ALPHAS_F6]
     def mono(b):
         e = err(b)[ALPHAS_F6.index(0.5 if b == 2 else 0.2):]
@@ -741,10 +787,14 @@ def render(args, models, R, res, started, total_wall):
       f"top-1 falls, most at low T; the last layer's conversion error at T = 16 rises "
       f"{'monotonically' if mono(2) and mono(5) else '(not monotonically)'} with α from α = 1/β up for both β "
       f"(β = 2: {last(2, 0.5):.3f} at α = 0.5 → {last(2, 1.0):.3f} at α = 1; β = 5: "
-      f"{last(5, 0.2):.3f} → {last(5, 1.0):.3f}). At the smallest T a slightly lower ceiling can pay "
-      f"off: β = 2, α = 0.4 (ceiling 0.8λ) beats α = 0.5 at T = 1, 2 "
-      f"({f1(g6(2, 1, 0.4))}/{f1(g6(2, 2, 0.4))} vs {f1(g6(2, 1, 0.5))}/{f1(g6(2, 2, 0.5))}), "
-      f"trading a little clipping for a finer step. **Odd, not explained:** top-1 is not monotone "
+      f"{last(5, 0.2):.3f} → {last(5, 1.0):.3f}). "
+      + (("At the smallest T a slightly lower ceiling can pay off: β = 2, α = 0.4 (ceiling 0.8λ) beats "
+          f"α = 0.5 at {ts_phrase(low_wins)} ") if low_wins else
+         "A slightly lower ceiling does not pay off at the smallest T: β = 2, α = 0.4 (ceiling 0.8λ) "
+         "does not beat α = 0.5 at T = 1, 2 ")
+      + f"({f1(g6(2, 1, 0.4))}/{f1(g6(2, 2, 0.4))} vs {f1(g6(2, 1, 0.5))}/{f1(g6(2, 2, 0.5))})"
+      + (", trading a little clipping for a finer step. " if low_wins else ". ")
+      + f"**Odd, not explained:** top-1 is not monotone "
       f"between α = 0.7 and 1.0 — α = 1.0 recovers (β = 2, T = 8: "
       + ", ".join(f"α={a:g} {f1(g6(2, 8, a))}" for a in (0.7, 0.8, 0.9, 1.0))
       + f"; β = 5 likewise) although its conversion error is the largest of all. E|a − r| measures "
@@ -759,7 +809,7 @@ def render(args, models, R, res, started, total_wall):
       + (": opt's error accumulates from layer to layer, sdm's much less." if ratios[-1] > ratios[0] else ".")
       + " Largest error in absolute terms: opt in " + max(ro[16]["layers"], key=lambda l: l["conversion_error"])["name"]
       + ", sdm in " + max(rs[16]["layers"], key=lambda l: l["conversion_error"])["name"]
-      + " (the default model's conv4 has the largest λ, 6.65, see its card).\n")
+      + " (the default model's {} has the largest λ, {:.2f}, see its card).\n".format(*largest_lambda(os.path.join(REPO, "models", "default"))))
     big = sorted((g for g in gaps if g[0] > 1.0), reverse=True)
     wb = res["wb12"]
     w(f"**Integer mode.** The integer model tracks float to within {worst_sdm[0]:.1f} points on "
