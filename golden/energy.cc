@@ -117,6 +117,7 @@ HwEnergy hardware_energy(const QNet& q, const nlohmann::json& sig, const HwPrice
     return j.at(key);
   };
   HwEnergy h;
+  h.prices = pr;
   try {
     h.lanes = need(sig, "lanes").get<int>();
     h.T = need(need(sig, "config"), "T").get<int>();
@@ -282,6 +283,9 @@ nlohmann::json to_json(const HwEnergy& h) {
   nlohmann::json j = {{"lanes", h.lanes}, {"T", h.T}, {"cycles", h.cycles},
                       {"synapse_cycles", h.synapse_cycles}, {"tensor_writes", h.tensor_writes},
                       {"total_pj", h.total_pj}};
+  const HwPrices& p = h.prices;
+  j["prices_pj"] = {{"add8", p.add8}, {"add16", p.add16}, {"add32", p.add32}, {"mult8", p.mult8},
+                    {"sram64_8k", p.sram64_8k}, {"sram64_32k", p.sram64_32k}};
   j["items"] = nlohmann::json::array();
   for (const auto& i : h.items)
     j["items"].push_back({{"what", i.what}, {"count", i.count}, {"bits", i.bits}, {"bytes", i.bytes},

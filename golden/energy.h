@@ -108,6 +108,7 @@ struct HwEnergy {
   double tensor_writes = 0;  // = the tensor_writes counter (words)
   std::vector<HwItem> items;
   double total_pj = 0;
+  HwPrices prices;           // the prices used (reports quote them from here)
 };
 
 // From the QNet (which tensor each term reads) and the generated design's signature.json

@@ -379,8 +379,10 @@ def section_energy(s, out):
          "{:.3g}".format(e["snn_pj_xT"] * 1e-6), "{:.3f}".format(e["ratio_xT"])],
     ]
     if paper:
-        rows.append(["paper: " + esc(paper.get("model", "")), "90.77", fmt_num(paper["snn_macs"]),
-                     fmt_num(paper["snn_adds"]), "30 000 (0.030 J)", "{:.2f}".format(paper["ratio"])])
+        rows.append(["paper: " + esc(paper.get("model", "")), "{:.2f}".format(paper["top1"]),
+                     fmt_num(paper["snn_macs"]), fmt_num(paper["snn_adds"]),
+                     "{:,.0f} ({:.3f} J)".format(paper["snn_uj"], paper["snn_uj"] * 1e-6).replace(",", " "),
+                     "{:.2f}".format(paper["ratio"])])
     lrows = [[esc(l["name"]), l["neurons"], fmt_num(l["spikes_per_clip"]), "{:.3f}".format(l["firing_rate"]),
               "{:.1f}".format(l["fanout"]), fmt_num(l["adds"]), fmt_num(l["other_adds"])] for l in e["layers"]]
     # energy ratio vs T per method (Table I rows)
@@ -439,11 +441,13 @@ def section_energy(s, out):
                  for i in sorted(h["items"], key=lambda i: -i["pj"])]
         parts.append("<h3>Hardware-aware estimate of the generated accelerator</h3>")
         parts.append(("<p>The accelerator as generated ({} lanes, dense schedule: {} synapse cycles per clip, "
-                      "{} predicted cycles) priced with 45 nm integer and SRAM energies (int8 add 0.03 pJ, "
-                      "int16 0.05, int32 0.1, int8 multiply 0.2; 64-bit SRAM access 10 pJ at 8 KB, 20 pJ at "
+                      "{} predicted cycles) priced with 45 nm integer and SRAM energies (int8 add {:g} pJ, "
+                      "int16 {:g}, int32 {:g}, int8 multiply {:g}; 64-bit SRAM access {:g} pJ at 8 KB, {:g} pJ at "
                       "32 KB, scaled as √size). Total <b>{:.3g} µJ per clip</b>. Not an FPGA power figure: "
                       "an FPGA spends most of its energy in routing and static power.</p>").format(
-                          h["lanes"], fmt_num(h["synapse_cycles"]), fmt_num(h["cycles"]), h["total_pj"] * 1e-6))
+                          h["lanes"], fmt_num(h["synapse_cycles"]), fmt_num(h["cycles"]),
+                          *(h["prices_pj"][k] for k in ("add8", "add16", "add32", "mult8", "sram64_8k", "sram64_32k")),
+                          h["total_pj"] * 1e-6))
         parts.append(table(["item", "count per clip", "bits", "memory bytes", "pJ each", "µJ per clip", "share"],
                            hrows, "num"))
     return "".join(parts)
