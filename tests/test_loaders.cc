@@ -438,6 +438,15 @@ TEST(ClipShape, EvalCliRefusesChannelLastClips) {
   fs::remove_all(d);
 }
 
+TEST(ClipShape, CamRefusesDataThatIsNotTheModelInput) {
+  // cam read past the clip buffer when the clips were smaller than the model's input.
+  fs::path d = make_split("cam_small", {1, 4, 4}, {0, 1});
+  expect_one_line_error(cli("cam " + std::string(SDM_SOURCE_DIR) + "/models/digits2d/model.onnx --clips 0 --T 1 --data " +
+                            d.string()),
+                        {"(1, 4, 4)", "(1, 8, 8)"});
+  fs::remove_all(d);
+}
+
 // ------------------------------------------------------------ eval and integer mode
 
 TEST(EvalIntMode, UnrepresentableNetworkGivesFloatRowsAndANote) {
