@@ -52,8 +52,6 @@ AccelWidths accel_widths(const QNet& q, const HwPlan& p) {
     coordMax = std::max<long>(coordMax, std::max({s.f, s.h, s.w}));
   }
   for (const QTensor& t : q.tensors) maxDepth = std::max(maxDepth, t.shape.size());
-  for (const HwStage& s : p.stages)  // lane slots hold what the stages write
-    if (s.mode != HwStage::Readout) w.bmax = std::max(w.bmax, q.tensors[s.out].bits());
   w.STW = clog2(w.NS);
   w.RW = clog2(w.NR);
   w.TIDW = clog2(w.NT);
@@ -93,6 +91,10 @@ AccelWidths accel_widths(const QNet& q, const HwPlan& p) {
     w.wordw[t] = w.steps[t] * q.tensors[t].bits();
     w.TDW = std::max(w.TDW, w.wordw[t]);
   }
+  w.slot_w.assign(size_t(T), 1);  // lane slots hold what the stages write
+  for (const HwStage& s : p.stages)
+    if (s.mode != HwStage::Readout)
+      for (int t = 0; t < w.steps[s.out]; ++t) w.slot_w[t] = std::max(w.slot_w[t], q.tensors[s.out].bits());
   // Read addresses are computed at AX/WX bits so that no coordinate bit is cut off; bits
   // above the largest bank / the ROM are zero for every valid synapse and are checked so
   // (they join the in-range flag) rather than silently dropped.

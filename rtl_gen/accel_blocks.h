@@ -38,7 +38,10 @@ struct AccelWidths {
   long WDEPTH = 512, BDEPTH = 1;  // ROM depths (weight ROM padded to whole block RAMs)
   int WAW = 1, BAW = 1;
   int TDW = 8;        // trace data width: the widest tensor word
-  int bmax = 2;       // lane slot width: the widest value a non-readout stage writes
+  // Lane slot width per step: the widest value a non-readout stage stores for that step
+  // (a static tensor only in step 0). No wider: an unread slot bit fails verilator -Wall
+  // (opt spikes 0..1 in 1 bit; a static pixel pool's wide sum only in step 0).
+  std::vector<int> slot_w;
   int BX = 1;         // bank address bits (largest bank)
   int AX = 1, WX = 1; // read address arithmetic widths (tensor bank, weight ROM)
   int DRW = 1;        // drain counter

@@ -40,7 +40,7 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
   const HwPlan& p = c.p;
   VerilogFile& f = c.f;
   Module* m = c.m;
-  const int Ln = w.Ln, T = w.T, TW = w.TW, NW = w.NW, NPW = w.NPW, NACC = w.NACC, bmax = w.bmax, ACC = w.ACC;
+  const int Ln = w.Ln, T = w.T, TW = w.TW, NW = w.NW, NPW = w.NPW, NACC = w.NACC, ACC = w.ACC;
   Module* nrn = declare_sd_neuron(f);
   NeuronPorts np;
   const Expr* out_state = is_state(c, ctl, S_OUT);
@@ -95,9 +95,14 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
   for (int l = 0; l < Ln; ++l) {
     Block* b = m->AddAlwaysFf(c.clk);
     for (int t = 0; t < T; ++t) {
+      const int bmax = w.slot_w[t];
       If* i = b->AddIf(f.LogicalAnd(np.nv[l], f.Eq(nt2.q, c.L(TW, t))));
-      const Expr* nn = f.Unsigned(c.sext(np.n_o[l], std::max(bmax, NW), "n_ext"));
-      i->then_block()->Nonblocking(tm.slot[l][t], c.resize_u(nn, bmax));
+      // A slot narrower than the count (opt: 0/1 spikes in a 1-bit slot) takes the count's
+      // low bits straight from the neuron output, whose sign bit the counters read: no
+      // helper wire with an unread bit (verilator -Wall).
+      const Expr* nn = bmax < NW ? f.Slice(np.n_o[l], bmax - 1, 0)
+                                 : c.resize_u(f.Unsigned(c.sext(np.n_o[l], bmax, "n_ext")), bmax);
+      i->then_block()->Nonblocking(tm.slot[l][t], nn);
       i->ElseIf(f.LogicalAnd(sum_out, f.Eq(ctl.tt.q, c.L(TW, t))))
           ->Nonblocking(tm.slot[l][t], bmax <= ACC ? f.Slice(mac.acc[l].q, bmax - 1, 0)
                                                    : f.Unsigned(c.sext(mac.acc[l].q, bmax, "acc_slot")));

@@ -14,15 +14,15 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
   const HwPlan& p = c.p;
   VerilogFile& f = c.f;
   Module* m = c.m;
-  const int Ln = w.Ln, T = w.T, TW = w.TW, bmax = w.bmax;
+  const int Ln = w.Ln, T = w.T, TW = w.TW;
   TensorMemPorts tm;
   // lane slots written by the output unit; the write-back reads lane wb (and step wb_t)
   tm.slot.assign(size_t(Ln), std::vector<LogicRef*>(size_t(T)));
   for (int l = 0; l < Ln; ++l)
-    for (int t = 0; t < T; ++t) tm.slot[l][t] = m->AddReg(vast::Name("slot_l", l, "t", t), Type::Bits(bmax));
+    for (int t = 0; t < T; ++t) tm.slot[l][t] = m->AddReg(vast::Name("slot_l", l, "t", t), Type::Bits(w.slot_w[t]));
   tm.sel_slot.assign(size_t(T), nullptr);
   for (int t = 0; t < T; ++t) {
-    tm.sel_slot[t] = m->AddReg(vast::Name("wb_slot_t", t), Type::Bits(bmax));
+    tm.sel_slot[t] = m->AddReg(vast::Name("wb_slot_t", t), Type::Bits(w.slot_w[t]));
     Block* b = m->AddAlwaysComb();
     b->Blocking(tm.sel_slot[t], tm.slot[0][t]);
     if (Ln > 1) {

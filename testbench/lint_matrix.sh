@@ -2,7 +2,8 @@
 # Lint gate: every generated design passes Verilator --lint-only -Wall (no waivers), Yosys
 # read_verilog + hierarchy -check + proc + check -assert, and iverilog -g2012, over
 # beta in {1,2,5} x dual on/off x T in {1,4,16} x lanes in {1,4,16} on a residual 3D net,
-# plus every bundled model.
+# plus every bundled model and (regression) an opt network whose only spiking layer feeds a
+# Flatten -> Linear readout (0/1 spikes: the narrowest lane slot; failed UNUSEDSIGNAL once).
 #   testbench/lint_matrix.sh SDMFORGE ONNX WORKDIR [models]
 set -euo pipefail
 sdm=$1; onnx=$2; work=$3; root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +28,13 @@ if [ "${4:-}" != "models-only" ]; then
     lint "$d" "beta=$beta dual=$dual T=$T lanes=$lanes"
   done; done; done; done
 fi
+fx=$(dirname "$onnx")/flathead.onnx
+for lanes in 1 3; do
+  d=$work/flathead_opt_L$lanes
+  "$sdm" convert "$fx" --method opt --T 4 -o "$d.sdm" 2>/dev/null
+  "$sdm" rtl "$d.sdm" -o "$d" --lanes $lanes 2>/dev/null
+  lint "$d" "flathead opt lanes=$lanes"
+done
 for m in "$root"/models/*/; do
   [ -f "$m/model.onnx" ] || continue
   d=$work/model_$(basename "$m")
