@@ -86,6 +86,9 @@ struct CyclePrediction {
   long argmax_cycles = 0;    // after the readout: one logit per cycle
 };
 CyclePrediction predict_cycles(const HwPlan& p, const QNet& q);
+// The per-group / per-stage / per-clip formula predict_cycles evaluates, printed by the same
+// code (signature.json `predicted_cycles.formula`).
+std::string cycle_formula();
 
 struct GeneratedDesign {
   std::map<std::string, std::string> files;  // name -> contents (.v, .hex, signature.json)

@@ -1,6 +1,7 @@
 // The hardware plan of a QNet (which datapath rows, ROM layout, shared neuron widths)
 // and the analytic cycle model of the generated controller.
 #include <algorithm>
+#include <string>
 
 #include <fmt/core.h>
 
@@ -132,11 +133,56 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
   return p;
 }
 
-// Mirrors the controller FSM of accel_controller.cc state by state (docs/architecture.md):
-// per output group: for each computed step S synapse cycles + kDrain drain + 1 output
-// (a static neuron stage computes once and feeds the neuron T times, kNeuronStepGap cycles
-// apart), 2 cycles neuron
-// latency, one write-back cycle per written lane word, 1 cycle to advance.
+namespace {
+
+// A symbolic cycle count: group_cycles<Sym> prints the formula that group_cycles<long>
+// evaluates, so signature.json's formula string and the numbers come from one code path.
+struct Sym {
+  std::string s;
+  bool sum = false;  // top-level '+': parenthesised as a factor
+  Sym(long v) : s(std::to_string(v)) {}  // NOLINT: constants print as numbers
+  Sym(std::string n, bool is_sum = false) : s(std::move(n)), sum(is_sum) {}
+};
+Sym operator+(const Sym& a, const Sym& b) { return Sym(a.s + " + " + b.s, true); }
+Sym operator-(const Sym& a, const Sym& b) { return Sym(a.s + " - " + b.s, true); }
+Sym operator*(const Sym& a, const Sym& b) {
+  auto f = [](const Sym& x) { return x.sum ? "(" + x.s + ")" : x.s; };
+  return Sym(f(a) + "*" + f(b));
+}
+
+enum class GroupKind { Dynamic, StaticNeuron, StaticSum };
+
+// Cycles of one output group, state by state as the controller FSM (accel_controller.cc)
+// runs them: S = synapses per group and step, words = tensor words written back.
+template <class N>
+N group_cycles(GroupKind kind, const N& S, const N& T, const N& words) {
+  const N syn_drain_out = S + N(long(kDrain)) + N(1L);  // S_SYN, S_DRAIN, one S_OUT
+  N compute = kind == GroupKind::Dynamic ? T * syn_drain_out  // every step computed
+              : kind == GroupKind::StaticSum ? syn_drain_out  // the pixels' sum once
+                                             // once, then T-1 more feeds kNeuronStepGap apart
+                                             : syn_drain_out + N(long(kNeuronStepGap)) * (T - N(1L));
+  return compute + N(2L) /* S_WAIT: neuron latency */ + words /* S_WB */ + N(1L) /* S_NEXT */;
+}
+
+GroupKind group_kind(const HwStage& s) {
+  if (!s.static_input) return GroupKind::Dynamic;
+  return s.mode == HwStage::Neuron ? GroupKind::StaticNeuron : GroupKind::StaticSum;
+}
+
+}  // namespace
+
+std::string cycle_formula() {
+  const Sym S("S"), T("T"), W("words");
+  return "per output group: dynamic " + group_cycles(GroupKind::Dynamic, S, T, W).s + "; static neuron stage " +
+         group_cycles(GroupKind::StaticNeuron, S, T, W).s + "; static sum stage " +
+         group_cycles(GroupKind::StaticSum, S, T, W).s +
+         "; per stage: output positions x sum over channel groups; per clip: sum over stages + (K - 1) argmax "
+         "cycles. S = synapses per group and step, words = lanes written x (T if one value per word else 1), "
+         "0 for the readout (dense: zero spikes are not skipped)";
+}
+
+// Mirrors the controller FSM of accel_controller.cc state by state (docs/architecture.md)
+// through group_cycles.
 CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
   CyclePrediction c;
   const int T = p.cfg.T;
@@ -144,14 +190,9 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     const long positions = s.out_shape.plane();
     long per_pos = 0;
     for (int g = 0; g < s.groups; ++g) {
-      long cyc;
-      if (s.static_input && s.mode == HwStage::Neuron) cyc = s.synapses + kDrain + long(kNeuronStepGap) * (T - 1) + 1;
-      else if (s.static_input) cyc = s.synapses + kDrain + 1;
-      else cyc = long(T) * (s.synapses + kDrain + 1);
       const int lanes_written = std::min(p.lanes, s.co - g * p.lanes);
       const int words = s.mode == HwStage::Readout ? 0 : p.split[s.out] ? T : 1;
-      cyc += 2 + lanes_written * words + 1;
-      per_pos += cyc;
+      per_pos += group_cycles<long>(group_kind(s), s.synapses, T, long(lanes_written) * words);
     }
     c.per_stage.push_back(positions * per_pos);
     c.per_clip += positions * per_pos;

@@ -59,8 +59,7 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
       {"per_clip", pred.per_clip}, {"dense_bound", pred.dense_bound}, {"load_cycles", pred.load_cycles},
       {"argmax_cycles", pred.argmax_cycles},
       {"per_stage", pred.per_stage},
-      {"formula", "per output group: steps*(S+4) [static neuron: S+3+T; static sum: S+4] + 2 + words_written + 1; plus K-1 argmax cycles per clip; "
-                  "S = synapses per group and step (dense: zero spikes are not skipped)"}};
+      {"formula", cycle_formula()}};
   sig["weights_digest"] = std::hash<std::string>{}(files.at("weights.hex") + files.at("bias.hex"));
   return sig;
 }
