@@ -18,8 +18,18 @@ bool fits_signed(int64_t v, int bits) {
 StoredWidths stored_widths(const QNet& q) {
   StoredWidths w;
   w.weight = q.cfg.weight_bits;
+  // Multiplier operand: the widest value a datapath row reads (pixels, spike counts, pool
+  // sums), as a signed number. The logits are written by the readout and read by no row,
+  // so they do not widen it (they have their own width, `logit`).
+  auto operand_bits = [&](int src) {
+    const QTensor& t = q.tensors.at(size_t(src));
+    return t.is_signed() ? t.bits() : t.bits() + 1;
+  };
   w.x = 2;
-  for (const QTensor& t : q.tensors) w.x = std::max(w.x, t.is_signed() ? t.bits() : t.bits() + 1);
+  for (const QStage& s : q.stages) {
+    if (s.kind == QStage::SumPool) w.x = std::max(w.x, operand_bits(s.src));
+    for (const QTerm& t : s.terms) w.x = std::max(w.x, operand_bits(t.src));
+  }
   w.acc = w.weight + w.x;  // one product, before any sum
   for (const QStage& s : q.stages) {
     if (s.kind == QStage::Neuron) w.neuron_F = std::max(w.neuron_F, s.F);

@@ -12,7 +12,7 @@ namespace sdm {
 
 struct StoredWidths {
   int weight = 0;      // weight-ROM lane (signed): synaptic weights and identity scales
-  int x = 0;           // operand width of a tensor value (signed, from the widest tensor)
+  int x = 0;           // multiplier operand (signed): the widest value a datapath row reads
   int acc = 0;         // accumulator and bias-ROM lane (signed)
   int neuron_F = 0;    // common threshold exponent 2^neuron_F of the shared neuron array
   int neuron_pw = 0;   // shared membrane-potential width (signed)
