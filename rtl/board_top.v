@@ -1,8 +1,10 @@
 // Board-independent top: a UART link (framing in docs/board-protocol.md) around the
 // generated accelerator `sdm_accel`. The host sends a clip; its bytes stream into the
 // accelerator's pixel port as they arrive; the final pixel is held back until the frame's
-// checksum has been checked, then sent with tlast, which starts the run. When done_o rises
-// the board answers with class, logits and the cycle counter, or with an error frame.
+// checksum has been checked, then sent with tlast, which starts the run (s_axis_* stream).
+// When done_o rises the board takes the result beat (m_axis_*: class and logits, held until
+// the next clip starts) and answers with class, logits and the cycle counter, or with an
+// error frame.
 // A frame that fails (checksum, framing, line idle mid-frame) is still completed towards
 // the accelerator (padded with zeros) so that its loader stays in step; its result is
 // discarded and an error frame is sent instead.
@@ -93,6 +95,17 @@ module board_top #(
   wire [CLASS_W-1:0]               acc_class;
   wire [NUM_CLASSES*LOGIT_W-1:0]   acc_logits;
   wire [31:0]                      acc_cycles;
+  // The result beat (docs/architecture.md, "Interface"): class in the low CLASS_W bits of a
+  // byte-padded field, then the logits; taken as soon as it is offered (tready = 1), it
+  // holds until the next clip starts. Padding bits and tvalid/tlast are not needed here.
+  localparam integer ResCB = (CLASS_W + 7) / 8 * 8;
+  localparam integer ResW  = (ResCB + NUM_CLASSES * LOGIT_W + 7) / 8 * 8;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [ResW-1:0]                  acc_result;
+  wire                             acc_result_valid, acc_result_last;
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign acc_class  = acc_result[CLASS_W-1:0];
+  assign acc_logits = acc_result[ResCB +: NUM_CLASSES * LOGIT_W];
 
   // A generated accelerator also has debug trace outputs (trace_*, see its signature.json);
   // the board does not use them, so they are left unconnected on purpose.
@@ -100,17 +113,19 @@ module board_top #(
   sdm_accel u_accel (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
-    .s_pix_tvalid_i(pix_valid_q),
-    .s_pix_tready_o(pix_ready),
-    .s_pix_tdata_i (pix_data_q),
-    .s_pix_tlast_i (pix_last_q),
-    .start_i       (1'b0),
-    .busy_o        (acc_busy),
-    .done_o        (acc_done),
-    .class_o       (acc_class),
-    .logits_o      (acc_logits),
-    .cnt_sel_i     (8'd0),
-    .cnt_val_o     (acc_cycles)
+    .s_axis_tdata_i (pix_data_q),
+    .s_axis_tvalid_i(pix_valid_q),
+    .s_axis_tready_o(pix_ready),
+    .s_axis_tlast_i (pix_last_q),
+    .m_axis_tdata_o (acc_result),
+    .m_axis_tvalid_o(acc_result_valid),
+    .m_axis_tready_i(1'b1),
+    .m_axis_tlast_o (acc_result_last),
+    .start_i        (1'b0),
+    .busy_o         (acc_busy),
+    .done_o         (acc_done),
+    .cnt_sel_i      (8'd0),
+    .cnt_val_o      (acc_cycles)
   );
   /* verilator lint_on PINMISSING */
 

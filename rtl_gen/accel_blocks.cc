@@ -110,6 +110,10 @@ AccelWidths accel_widths(const QNet& q, const HwPlan& p) {
   for (const HwTerm& t : p.terms)
     if (q.tensors[t.src].per_step && T > 1 && !p.split[t.src]) w.any_packed_read = true;
   w.DRW = ubits(kDrain - 1);  // drain counter 0 .. kDrain-1
+  // the result beat: class in the low byte(s), logit k at RCB + k*LW, padded to bytes
+  // (AXI4-Stream tdata is a whole number of bytes)
+  w.RCB = (w.CLW + 7) / 8 * 8;
+  w.RDW = (w.RCB + w.K * w.LW + 7) / 8 * 8;
   w.clip = q.tensors[0].shape.size();
   w.PAW = clog2(w.clip);
   return w;

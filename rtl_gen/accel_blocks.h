@@ -45,6 +45,8 @@ struct AccelWidths {
   int BX = 1;         // bank address bits (largest bank)
   int AX = 1, WX = 1; // read address arithmetic widths (tensor bank, weight ROM)
   int DRW = 1;        // drain counter
+  int RCB = 8;        // result beat: class field bits (CLW rounded up to bytes)
+  int RDW = 8;        // result beat: m_axis_tdata width (class, K logits, byte-padded)
   long clip = 1;      // pixels per clip
   int PAW = 1;        // pixel address
   bool any_diag = false, any_rom = false, any_split = false, any_packed_read = false;
@@ -85,9 +87,12 @@ struct BuildCtx {
 };
 
 // ---- top-level interface (accel_gen.cc) ---------------------------------------------
+// Pixel stream in (s_axis_*), result stream out (m_axis_*: one beat per clip), control,
+// counters, trace port (docs/architecture.md, "Interface").
 struct AccelIo {
   LogicRef *pix_valid, *pix_ready, *pix_data, *pix_last;
-  LogicRef *start, *busy, *done, *cls, *logits;
+  LogicRef *start, *busy, *done;
+  LogicRef *res_valid, *res_ready, *res_data, *res_last;
   LogicRef *cnt_sel, *cnt_val;
   LogicRef *tr_valid, *tr_tensor, *tr_addr, *tr_data, *tr_step;
   LogicRef *tn_valid, *tn_stage, *tn_t, *tn_v, *tn_m;
@@ -99,13 +104,15 @@ constexpr int kStateW = 4;
 struct ControllerPorts {
   Register state, stage, fo, ho, wo, cg, tt, rr, ci, dt, dh, dw, drain, wait, wb;
   Register syn_first, out_gap, pix_addr, cls, done;
+  Register res_taken;            // the result beat of this run was taken (m_axis handshake)
   const Expr* in_syn = nullptr;  // state == S_SYN: one synapse issued this cycle
-  const Expr* ready = nullptr;   // idle or done: the pixel stream is accepted
+  const Expr* ready = nullptr;   // idle or done: not running
+  LogicRef* accept = nullptr;    // not running and no result beat pending: a clip is accepted
   const Expr* pix_hs = nullptr;  // pixel handshake
-  LogicRef* start = nullptr;     // run_start: tlast accepted or start_i while ready
+  LogicRef* start = nullptr;     // run_start: tlast accepted or start_i while accepting
 };
 const Expr* is_state(BuildCtx& c, const ControllerPorts& ctl, State s);
-// State and loop-counter registers, the stream handshake and busy/done/class outputs.
+// State and loop-counter registers, both stream handshakes and busy/done.
 ControllerPorts build_controller(BuildCtx& c, const AccelIo& io);
 
 // ---- address generator (accel_addrgen.cc) -------------------------------------------
@@ -179,6 +186,7 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
                                const AddrGenPorts& ag, const MacPorts& mac, const TensorMemPorts& tm);
 
 // ---- readout and argmax (accel_readout.cc) --------------------------------------------
+// Also drives the result beat (m_axis_tdata_o: class, then the K logits).
 struct ReadoutPorts {
   std::vector<Register> logit;
   Register arg_k{}, best_v{}, best_i{};  // K > 1 only

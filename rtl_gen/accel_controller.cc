@@ -24,16 +24,28 @@ ControllerPorts build_controller(BuildCtx& c, const AccelIo& io) {
   ctl.out_gap = c.reg("out_gap", 1);
   ctl.pix_addr = c.reg("pix_addr", w.PAW);
   ctl.cls = c.reg("class", w.CLW), ctl.done = c.reg("done", 1);
+  ctl.res_taken = c.reg("result_taken", 1);
 
   ctl.in_syn = is_state(c, ctl, S_SYN);
   ctl.ready = f.LogicalOr(is_state(c, ctl, S_IDLE), is_state(c, ctl, S_DONE));
-  m->AddAssign(io.pix_ready, ctl.ready);
-  ctl.pix_hs = f.LogicalAnd(io.pix_valid, ctl.ready);
+  // The result beat is offered from done until taken; no new clip is accepted before it is
+  // taken, so m_axis_tdata_o holds while m_axis_tvalid_o is high (AXI4-Stream rule).
+  LogicRef* res_valid = m->AddWireAssign("result_valid", f.LogicalAnd(ctl.done.q, f.LogicalNot(ctl.res_taken.q)));
+  m->AddAssign(io.res_valid, res_valid);
+  ctl.accept = m->AddWireAssign("clip_accept", f.LogicalAnd(ctl.ready, f.LogicalNot(res_valid)));
+  m->AddAssign(io.pix_ready, ctl.accept);
+  ctl.pix_hs = f.LogicalAnd(io.pix_valid, ctl.accept);
   ctl.start = m->AddWireAssign("run_start", f.LogicalOr(f.LogicalAnd(ctl.pix_hs, io.pix_last),
-                                                        f.LogicalAnd(io.start, ctl.ready)));
+                                                        f.LogicalAnd(io.start, ctl.accept)));
+  {
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(ctl.res_taken.d, ctl.res_taken.q);
+    If* i = b->AddIf(ctl.start);
+    i->then_block()->Blocking(ctl.res_taken.d, c.L(1, 0));
+    i->ElseIf(f.LogicalAnd(res_valid, io.res_ready))->Blocking(ctl.res_taken.d, c.L(1, 1));
+  }
   m->AddAssign(io.busy, f.LogicalNot(ctl.ready));
   m->AddAssign(io.done, ctl.done.q);
-  m->AddAssign(io.cls, ctl.cls.q);
   return ctl;
 }
 

@@ -19,15 +19,17 @@ namespace {
 
 AccelIo declare_ports(Module* m, const AccelWidths& w) {
   AccelIo io;
-  io.pix_valid = m->AddInput("s_pix_tvalid_i");
-  io.pix_ready = m->AddOutput("s_pix_tready_o");
-  io.pix_data = m->AddInput("s_pix_tdata_i", Type::Bits(8));
-  io.pix_last = m->AddInput("s_pix_tlast_i");
+  io.pix_data = m->AddInput("s_axis_tdata_i", Type::Bits(8));
+  io.pix_valid = m->AddInput("s_axis_tvalid_i");
+  io.pix_ready = m->AddOutput("s_axis_tready_o");
+  io.pix_last = m->AddInput("s_axis_tlast_i");
+  io.res_data = m->AddOutput("m_axis_tdata_o", Type::Bits(w.RDW));
+  io.res_valid = m->AddOutput("m_axis_tvalid_o");
+  io.res_ready = m->AddInput("m_axis_tready_i");
+  io.res_last = m->AddOutput("m_axis_tlast_o");
   io.start = m->AddInput("start_i");
   io.busy = m->AddOutput("busy_o");
   io.done = m->AddOutput("done_o");
-  io.cls = m->AddOutput("class_o", Type::Bits(w.CLW));
-  io.logits = m->AddOutput("logits_o", Type::Bits(w.K * w.LW));
   io.cnt_sel = m->AddInput("cnt_sel_i", Type::Bits(8));
   io.cnt_val = m->AddOutput("cnt_val_o", Type::Bits(32));
   io.tr_valid = m->AddOutput("trace_valid_o");

@@ -1,6 +1,7 @@
 // Readout and argmax: the K logit accumulators (the readout stage's current of every step
-// added at S_OUT, class k from lane k mod L in group k / L) and the registers of the
-// sequential argmax the controller runs in S_ARG (one logit per cycle, ties -> lowest index).
+// added at S_OUT, class k from lane k mod L in group k / L), the registers of the
+// sequential argmax the controller runs in S_ARG (one logit per cycle, ties -> lowest index),
+// and the result beat's data (m_axis_tdata_o, m_axis_tlast_o).
 #include "rtl_gen/accel_blocks.h"
 
 namespace sdm::accel {
@@ -28,10 +29,14 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
     const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : f.Signed(f.Slice(a, LW - 1, 0));
     i->ElseIf(f.LogicalAnd(ro_out, f.Eq(ctl.cg.q, c.L(w.GW, k / Ln))))->Blocking(ro.logit[k].d, f.Add(ro.logit[k].q, ae));
   }
-  {
+  {  // the result beat: {padding, logit K-1, ..., logit 0, class zero-extended to RCB bits}
     std::vector<const Expr*> parts;
+    const int pad = w.RDW - w.RCB - K * LW;
+    if (pad > 0) parts.push_back(c.L(pad, 0));
     for (int k = K - 1; k >= 0; --k) parts.push_back(ro.logit[k].q);
-    m->AddAssign(io.logits, K == 1 ? f.Unsigned(ro.logit[0].q) : f.Concat(parts));
+    parts.push_back(c.resize_u(ctl.cls.q, w.RCB));
+    m->AddAssign(io.res_data, f.Concat(parts));
+    m->AddAssign(io.res_last, c.L(1, 1));  // one beat per clip
   }
   // argmax (ties -> lowest index), sequential: one logit per cycle in S_ARG, so the
   // comparison is one LW-bit compare, not a K-long chain (timing)

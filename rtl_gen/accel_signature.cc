@@ -23,6 +23,9 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
   sig["class_width"] = w.CLW;
   sig["logit_width"] = w.LW;
   sig["clip_bytes"] = w.clip;
+  // the result beat on m_axis_tdata_o (one per clip, tlast set)
+  sig["result_beat"] = {{"tdata_bits", w.RDW}, {"class_lo", 0}, {"class_bits", w.CLW}, {"logit_lo", w.RCB},
+                        {"logit_bits", w.LW}, {"num_logits", w.K}};
   {
     const Shape& s = c.q.tensors[0].shape;
     sig["clip_shape"] = {s.c, s.f, s.h, s.w};

@@ -3,7 +3,11 @@
 //   - every tensor word the accelerator writes (all time-steps of one neuron, or one
 //     pooled sum) against the golden model's tensor values at every step;
 //   - every neuron's potential v and input memory M after every step (trace port);
-//   - the logit accumulators, the class, and the cycle count against the prediction.
+//   - the logit accumulators and the class (from the result beat), and the cycle count
+//     against the prediction;
+//   - the stream contract: the result beat (m_axis_*) is offered with done_o, held with
+//     its data while m_axis_tready_i is low, no clip is accepted meanwhile, and it is gone
+//     after the handshake.
 // The first mismatch stops the run and names layer, channel, position, time-step and
 // cycle with DUT and expected values; the clip is then re-simulated with an FST
 // waveform of the cycles around it.
@@ -78,7 +82,9 @@ class Bench {
     lanes_ = sig_["lanes"];
     T_ = art_.cfg.T;
     npw_ = sig_["widths"]["neuron_potential"];
-    logit_w_ = sig_["logit_width"];
+    logit_w_ = sig_["result_beat"]["logit_bits"];
+    logit_lo_ = sig_["result_beat"]["logit_lo"];
+    class_w_ = sig_["result_beat"]["class_bits"];
     for (const auto& s : sig_["stages"]) {
       StageInfo si;
       si.name = s["name"];
@@ -216,7 +222,8 @@ class Bench {
       ++cyc;
     };
     top->rst_ni = 0;
-    top->s_pix_tvalid_i = 0;
+    top->s_axis_tvalid_i = 0;
+    top->m_axis_tready_i = 0;  // the result beat is taken only after its checks below
     top->start_i = 0;
     top->cnt_sel_i = 0;
     tick();
@@ -224,16 +231,16 @@ class Bench {
     top->rst_ni = 1;
     const long clip = sig_["clip_bytes"];
     for (long i = 0; i < clip;) {
-      top->s_pix_tvalid_i = 1;
-      top->s_pix_tdata_i = px[i];
-      top->s_pix_tlast_i = i == clip - 1;
+      top->s_axis_tvalid_i = 1;
+      top->s_axis_tdata_i = px[i];
+      top->s_axis_tlast_i = i == clip - 1;
       top->eval();
-      const bool hs = top->s_pix_tready_o;
+      const bool hs = top->s_axis_tready_o;
       tick();
       if (hs) ++i;
     }
-    top->s_pix_tvalid_i = 0;
-    top->s_pix_tlast_i = 0;
+    top->s_axis_tvalid_i = 0;
+    top->s_axis_tlast_i = 0;
     const long start_cycle = cyc;
 
     std::vector<long> written(q.tensors.size(), 0);
@@ -256,8 +263,30 @@ class Bench {
     top->cnt_sel_i = 0;
     top->eval();
     counter_cycles = long(top->cnt_val_o);
-    dut_class = int(top->class_o);
+    // the result beat: class, then the logits (signature.json `result_beat`)
+    auto beat = [&] {
+      std::vector<int64_t> v{int64_t(bits_of(top->m_axis_tdata_o, 0, class_w_))};
+      for (int k = 0; k < q.num_classes(); ++k)
+        v.push_back(sext(bits_of(top->m_axis_tdata_o, logit_lo_ + k * logit_w_, logit_w_), logit_w_));
+      return v;
+    };
+    const std::vector<int64_t> dut_beat = beat();
+    dut_class = int(dut_beat[0]);
     if (mismatch.empty()) {
+      if (!top->m_axis_tvalid_o || !top->m_axis_tlast_o) fail("result beat: m_axis_tvalid_o/tlast_o low with done_o");
+      for (int i = 0; i < 3 && mismatch.empty(); ++i) {  // back-pressure: held, no clip accepted
+        tick();
+        top->eval();
+        if (!top->m_axis_tvalid_o || beat() != dut_beat || top->s_axis_tready_o)
+          fail("result beat not held under back-pressure (m_axis_tready_i low) at cycle " + std::to_string(cyc));
+      }
+      top->m_axis_tready_i = 1;
+      top->eval();
+      tick();
+      top->m_axis_tready_i = 0;
+      top->eval();
+      if (mismatch.empty() && (top->m_axis_tvalid_o || !top->s_axis_tready_o || !top->done_o))
+        fail("result beat: after the handshake m_axis_tvalid_o must drop, s_axis_tready_o rise, done_o hold");
       for (size_t t = 1; t < q.tensors.size(); ++t) {
         const bool is_logits = int(t) == q.stages.back().out;
         if (!is_logits && written[t] != q.tensors[t].shape.size())
@@ -266,7 +295,7 @@ class Bench {
       }
       const auto& lg = sim.logit_acc();
       for (size_t k = 0; k < lg.size(); ++k) {
-        const int64_t dut = sext(bits_of(top->logits_o, int(k) * logit_w_, logit_w_), logit_w_);
+        const int64_t dut = dut_beat[k + 1];
         if (dut != lg[k])
           fail("clip " + std::to_string(idx) + " logit " + std::to_string(k) + " DUT: " + std::to_string(dut) +
                " expected: " + std::to_string(lg[k]));
@@ -356,7 +385,7 @@ class Bench {
   Options o_;
   sdm::Artifact art_;
   json sig_;
-  int lanes_ = 1, T_ = 1, npw_ = 1, logit_w_ = 1;
+  int lanes_ = 1, T_ = 1, npw_ = 1, logit_w_ = 1, logit_lo_ = 8, class_w_ = 1;
   std::vector<StageInfo> stages_;
   long long total_cycles_ = 0;
   std::vector<int64_t> last_logits_;

@@ -3,16 +3,17 @@
 
 usage: gen_sc_bind.py SIGNATURE.json OUT.inc
 Verilator's --sc ports are bool (1 bit), uint32_t (<= 32), uint64_t (<= 64) or sc_bv<N>.
-The bench's own signals (clk, rst_n, valid, last, data, ready, start, done, cls, cnt_sel)
-are bound where they fit; every other port gets a signal of its exact type.
+The bench's own signals (clk, rst_n, valid, last, data, ready, start, done, res_ready,
+cnt_sel) are bound where they fit; every other port gets a signal of its exact type, and the
+sink reads the result beat (m_axis_tdata_o) through `beat_bits`.
 """
 import json
 import sys
 
 sig = json.load(open(sys.argv[1]))
-own = {"clk_i": "clk", "rst_ni": "rst_n", "s_pix_tvalid_i": "valid", "s_pix_tlast_i": "last",
-       "s_pix_tdata_i": "data", "s_pix_tready_o": "ready", "start_i": "start", "done_o": "done",
-       "class_o": "cls", "cnt_sel_i": "cnt_sel"}
+own = {"clk_i": "clk", "rst_ni": "rst_n", "s_axis_tvalid_i": "valid", "s_axis_tlast_i": "last",
+       "s_axis_tdata_i": "data", "s_axis_tready_o": "ready", "start_i": "start", "done_o": "done",
+       "m_axis_tready_i": "res_ready", "cnt_sel_i": "cnt_sel"}
 
 
 def ctype(w):
@@ -29,16 +30,15 @@ lines = []
 for p in sig["ports"]:
     name, w = p["name"], p["width"]
     if name in own:
-        if name == "class_o" and w == 1:
-            sys.exit("gen_sc_bind: a 1-bit class port (2 classes) is not supported by the SystemC bench")
         lines.append(f"  dut.{name}({own[name]});")
         continue
     lines.append(f"  static sc_signal<{ctype(w)}> sig_{name};")
     lines.append(f"  dut.{name}(sig_{name});")
-lw = [p for p in sig["ports"] if p["name"] == "logits_o"][0]["width"]
-if lw <= 64:
-    lines.append("  sink.logit_bits = [](int lo, int w) { return (uint64_t(sig_logits_o.read()) >> lo) & "
+rw = [p for p in sig["ports"] if p["name"] == "m_axis_tdata_o"][0]["width"]
+if rw <= 64:
+    lines.append("  sink.beat_bits = [](int lo, int w) { return (uint64_t(sig_m_axis_tdata_o.read()) >> lo) & "
                  "(w >= 64 ? ~0ull : ((1ull << w) - 1)); };")
 else:
-    lines.append("  sink.logit_bits = [](int lo, int w) { return sig_logits_o.read().range(lo + w - 1, lo).to_uint64(); };")
+    lines.append("  sink.beat_bits = [](int lo, int w) { "
+                 "return sig_m_axis_tdata_o.read().range(lo + w - 1, lo).to_uint64(); };")
 open(sys.argv[2], "w").write("\n".join(lines) + "\n")

@@ -50,15 +50,15 @@ SC_MODULE(PixelSource) {
   SC_CTOR(PixelSource) { SC_THREAD(run); sensitive << clk.pos(); }
 };
 
-// Waits for done_o, reads class and logits, compares with the golden model.
+// Waits for done_o, reads class and logits from the result beat (m_axis_tdata_o, layout in
+// signature.json `result_beat`), compares with the golden model.
 SC_MODULE(ResultSink) {
   sc_in<bool> clk, done;
-  sc_in<uint32_t> cls;
-  std::function<uint64_t(int lo, int width)> logit_bits;  // reads the logits_o port
+  std::function<uint64_t(int lo, int width)> beat_bits;  // reads the m_axis_tdata_o port
   PixelSource* src = nullptr;
   const sdm::Dataset* ds = nullptr;
   const sdm::QNet* q = nullptr;
-  int clips = 0, logit_w = 0, failures = 0, checked = 0;
+  int clips = 0, logit_w = 0, logit_lo = 0, class_w = 0, failures = 0, checked = 0;
 
   void run() {
     for (int c = 0; c < clips; ++c) {
@@ -67,13 +67,14 @@ SC_MODULE(ResultSink) {
       sdm::IntSnn sim(*q);
       sim.run(ds->clip(size_t(c)));
       const auto& lg = sim.logit_acc();
-      bool ok = int(cls.read()) == sim.predicted_class();
+      const int cls = int(beat_bits(0, class_w));
+      bool ok = cls == sim.predicted_class();
       for (size_t k = 0; k < lg.size(); ++k) {
-        int64_t x = int64_t(logit_bits(int(k) * logit_w, logit_w));
+        int64_t x = int64_t(beat_bits(logit_lo + int(k) * logit_w, logit_w));
         if (logit_w < 64 && (x >> (logit_w - 1)) & 1) x -= int64_t(1) << logit_w;
         ok = ok && x == lg[k];
       }
-      std::printf("systemc: clip %d class %u golden %d %s at %s\n", c, cls.read(), sim.predicted_class(),
+      std::printf("systemc: clip %d class %d golden %d %s at %s\n", c, cls, sim.predicted_class(),
                   ok ? "ok" : "MISMATCH", sc_time_stamp().to_string().c_str());
       failures += !ok;
       ++checked;
@@ -96,11 +97,11 @@ int sc_main(int argc, char** argv) {
   nlohmann::json sig = nlohmann::json::parse(f);
   sdm::Dataset ds = sdm::load_dataset(argv[2]);
   const int clips = std::min<int>(std::atoi(argv[3]), int(ds.size()));
-  const int LW = sig["logit_width"];
+  const nlohmann::json& beat = sig["result_beat"];
 
   sc_clock clk("clk", 10, SC_NS);
-  sc_signal<bool> rst_n, valid, last, ready, start, done;
-  sc_signal<uint32_t> data, cls, cnt_sel;
+  sc_signal<bool> rst_n, valid, last, ready, start, done, res_ready;
+  sc_signal<uint32_t> data, cnt_sel;
   PixelSource src("src");
   src.clk(clk);
   src.valid(valid);
@@ -112,12 +113,13 @@ int sc_main(int argc, char** argv) {
   ResultSink sink("sink");
   sink.clk(clk);
   sink.done(done);
-  sink.cls(cls);
   sink.src = &src;
   sink.ds = &ds;
   sink.q = &art.qnet;
   sink.clips = clips;
-  sink.logit_w = LW;
+  sink.logit_w = beat["logit_bits"];
+  sink.logit_lo = beat["logit_lo"];
+  sink.class_w = beat["class_bits"];
 
   Vsdm_accel dut("dut");
   // Port types depend on the design's widths (bool, uint32_t, uint64_t, sc_bv<N>):
@@ -126,6 +128,7 @@ int sc_main(int argc, char** argv) {
 
   rst_n.write(false);
   start.write(false);
+  res_ready.write(true);  // the sink reads the beat while done_o holds it
   cnt_sel.write(0);
   sc_start(30, SC_NS);
   rst_n.write(true);

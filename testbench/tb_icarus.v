@@ -11,17 +11,21 @@ module tb_icarus;
   reg clk = 1'b0, rst_n = 1'b0;
   reg valid = 1'b0, last = 1'b0;
   reg [7:0] data = 8'd0;
-  wire ready, busy, done;
-  wire [CW-1:0] cls;
-  wire [K*LW-1:0] logits;
+  localparam integer ResCB = (CW + 7) / 8 * 8;  // result beat: class field bits
+  localparam integer ResW  = (ResCB + K * LW + 7) / 8 * 8;
+  wire ready, busy, done, res_valid, res_last;
+  wire [ResW-1:0] res;
+  wire [CW-1:0] cls = res[CW-1:0];
+  wire [K*LW-1:0] logits = res[ResCB +: K*LW];
   wire [31:0] cnt_val;
   reg [7:0] pixels [0:CLIPS*CLIP_BYTES-1];
   integer c, i, k;
   always #5 clk = ~clk;
   sdm_accel dut (
     .clk_i(clk), .rst_ni(rst_n),
-    .s_pix_tvalid_i(valid), .s_pix_tready_o(ready), .s_pix_tdata_i(data), .s_pix_tlast_i(last),
-    .start_i(1'b0), .busy_o(busy), .done_o(done), .class_o(cls), .logits_o(logits),
+    .s_axis_tdata_i(data), .s_axis_tvalid_i(valid), .s_axis_tready_o(ready), .s_axis_tlast_i(last),
+    .m_axis_tdata_o(res), .m_axis_tvalid_o(res_valid), .m_axis_tready_i(1'b1), .m_axis_tlast_o(res_last),
+    .start_i(1'b0), .busy_o(busy), .done_o(done),
     .cnt_sel_i(8'd0), .cnt_val_o(cnt_val),
     .trace_valid_o(), .trace_tensor_o(), .trace_addr_o(), .trace_data_o(), .trace_step_o(),
     .trace_nrn_valid_o(), .trace_nrn_stage_o(), .trace_nrn_t_o(), .trace_nrn_v_o(), .trace_nrn_m_o());
@@ -44,6 +48,7 @@ module tb_icarus;
       last = 1'b0;
       @(posedge clk);
       while (!done) @(posedge clk);
+      if (!res_valid || !res_last) $display("result beat: m_axis_tvalid_o/tlast_o not set with done_o");
       $write("clip %0d class %0d cycles %0d logits", c, cls, cnt_val);
       for (k = 0; k < K; k = k + 1) $write(" %0d", $signed(logits[k*LW +: LW]));
       $write("\n");

@@ -1,6 +1,6 @@
 // Post-synthesis (and RTL) testbench of a generated sdm_accel: streams NUM_CLIPS clips from
-// clips.hex (CLIP_BYTES bytes each, one hex byte per line) through the pixel port, waits
-// for done_o and prints one line per clip:
+// clips.hex (CLIP_BYTES bytes each, one hex byte per line) through the pixel stream
+// (s_axis_*), waits for the result beat (m_axis_*) and prints one line per clip:
 //   RESULT <clip> <class> <cycles> <logit 0> ... <logit K-1>   (logits signed decimal)
 // Driven by fpga/test/postsynth_check.cc; runs under Icarus (iverilog -g2012).
 `timescale 1ns / 1ps
@@ -16,9 +16,12 @@ module tb_accel #(
   reg rst_n = 1'b0;
   reg tvalid = 1'b0, tlast = 1'b0;
   reg [7:0] tdata = 8'd0;
-  wire tready, busy, done;
-  wire [CLASS_W-1:0] cls;
-  wire [NUM_CLASSES*LOGIT_W-1:0] logits;
+  localparam integer ResCB = (CLASS_W + 7) / 8 * 8;  // result beat: class field bits
+  localparam integer ResW  = (ResCB + NUM_CLASSES * LOGIT_W + 7) / 8 * 8;
+  wire tready, busy, done, res_valid, res_last;
+  wire [ResW-1:0] res;
+  wire [CLASS_W-1:0] cls = res[CLASS_W-1:0];
+  wire [NUM_CLASSES*LOGIT_W-1:0] logits = res[ResCB +: NUM_CLASSES*LOGIT_W];
   wire [31:0] cnt;
   reg [7:0] clips [0:CLIP_BYTES*NUM_CLIPS-1];
 
@@ -27,17 +30,19 @@ module tb_accel #(
   sdm_accel dut (
     .clk_i         (clk),
     .rst_ni        (rst_n),
-    .s_pix_tvalid_i(tvalid),
-    .s_pix_tready_o(tready),
-    .s_pix_tdata_i (tdata),
-    .s_pix_tlast_i (tlast),
-    .start_i       (1'b0),
-    .busy_o        (busy),
-    .done_o        (done),
-    .class_o       (cls),
-    .logits_o      (logits),
-    .cnt_sel_i     (8'd0),
-    .cnt_val_o     (cnt)
+    .s_axis_tdata_i (tdata),
+    .s_axis_tvalid_i(tvalid),
+    .s_axis_tready_o(tready),
+    .s_axis_tlast_i (tlast),
+    .m_axis_tdata_o (res),
+    .m_axis_tvalid_o(res_valid),
+    .m_axis_tready_i(1'b1),
+    .m_axis_tlast_o (res_last),
+    .start_i        (1'b0),
+    .busy_o         (busy),
+    .done_o         (done),
+    .cnt_sel_i      (8'd0),
+    .cnt_val_o      (cnt)
   );
 
   integer c, i, k, n;
