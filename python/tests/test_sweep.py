@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""sdmforge sweep end to end on a real 2-worker Dask LocalCluster (CTest sweep_local).
+
+1. A small grid of the bundled digits2d model with place and route on the iCEBreaker.
+2. The same points run by hand with the CLI give the same accuracy, cycles and LUTs.
+3. A second run resumes from the cache: no task is computed again.
+4. A worker killed in the middle of a sweep: Dask reschedules its tasks and the sweep
+   completes with every point.
+Usage: test_sweep.py SDMFORGE SOURCE_DIR WORK_DIR
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+
+
+def main():
+    cli, src, work = sys.argv[1:4]
+    model = os.path.join(src, "models/digits2d/model.onnx")
+    data = os.path.join(src, "models/digits2d/data/test")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    CLIPS = "120"
+
+
+    def sweep(out, *extra):
+        cmd = [cli, "sweep", model, "--data", data, "--clips", CLIPS, "--out", out, "--no-progress"] + list(extra)
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        assert p.returncode == 0, (cmd, p.stdout, p.stderr)
+        with open(os.path.join(out, "sweep.json")) as f:
+            return json.load(f), p.stderr
+
+
+    def run_json(args):
+        out = os.path.join(work, "by_hand.json")
+        subprocess.run([cli] + args + ["--json", out], check=True, capture_output=True)
+        with open(out) as f:
+            return json.load(f)
+
+
+    # 1. grid with P&R (a fixed 12 MHz clock: one placement per design)
+    A = os.path.join(work, "A")
+    grid = ["--alpha", "0.2,0.5", "--beta", "5", "--T", "2,4", "--lanes", "4", "--boards", "icebreaker",
+            "--workers", "2", "--freq", "12"]
+    doc, log = sweep(A, *grid)
+    pts = doc["points"]
+    assert len(pts) == 4, pts
+    assert all(p["accuracy"] is not None and p["cycles_per_clip"] for p in pts), pts
+    placed = [p for p in pts if p["lut"] is not None]
+    assert placed and any(p["pareto"] for p in pts), pts
+    assert all(p["clock_mhz"] == 12 and abs(p["clips_per_s"] - 12e6 / p["cycles_per_clip"]) < 1e-6 for p in placed)
+    assert "icebreaker" in doc["best"], doc["best"]
+    for name in ("sweep.csv", "index.html", "pareto.png"):
+        assert os.path.getsize(os.path.join(A, name)) > 0, name
+    print(f"sweep: {len(pts)} points, {len(placed)} placed, {doc['seconds']:.0f} s, tasks {doc['tasks']}")
+
+    # 2. by hand
+    p = placed[0]
+    ev = run_json(["eval", model, "--data", data, "--limit", CLIPS, "--methods", "sdm", "--alpha", str(p["alpha"]),
+                   "--beta", str(p["beta"]), "--T", str(p["T"]), "--mode", "int", "-q"])
+    row = next(r for r in ev["results"] if r["T"] == p["T"])
+    assert abs(row["top1"] - p["accuracy"]) < 1e-9, (row["top1"], p["accuracy"])
+    net = os.path.join(work, "net.sdm")
+    subprocess.run([cli, "convert", model, "--alpha", str(p["alpha"]), "--beta", str(p["beta"]), "--T", str(p["T"]),
+                    "-o", net], check=True, capture_output=True)
+    rtl = os.path.join(work, "rtl")
+    sig = run_json(["rtl", net, "-o", rtl, "--lanes", "4"])
+    assert sig["predicted_cycles"]["per_clip"] == p["cycles_per_clip"], (sig["predicted_cycles"], p)
+    syn = run_json(["synth", rtl, "--board", "icebreaker", "--freq", "12", "--seed", "1"])
+    assert syn["lut"] == p["lut"] and syn["clock_mhz"] == p["clock_mhz"], (syn, p)
+    print(f"by hand: top-1 {row['top1']:.2f} %, {p['cycles_per_clip']} cycles, {syn['lut']} LUT: equal")
+
+    # 3. resume: nothing recomputed
+    doc2, _ = sweep(A, *grid)
+    assert doc2["tasks"]["computed"] == 0, doc2["tasks"]
+    assert [q["accuracy"] for q in doc2["points"]] == [q["accuracy"] for q in pts]
+    print(f"resume: {doc2['tasks']['cached']} tasks from the cache, 0 computed, {doc2['seconds']:.1f} s")
+
+    # 4. a worker dies mid-sweep
+    from dask.distributed import Client, LocalCluster  # noqa: E402
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    client = Client(cluster)
+    B = os.path.join(work, "B")
+    cache = os.path.join(B, "cache")
+    killed = []
+
+
+    def killer():
+        while not os.path.isdir(cache) or len([f for f in os.listdir(cache) if f.endswith(".json")]) < 3:
+            time.sleep(0.05)
+        pid = next(iter(client.run(os.getpid).values()))
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+
+    t = threading.Thread(target=killer, daemon=True)
+    t.start()
+    doc3, _ = sweep(B, "--alpha", "0.2,0.5,1", "--beta", "2,5", "--T", "1,2,4", "--lanes", "4,8",
+                    "--no-synth", "--shards", "6", "--scheduler", cluster.scheduler_address)
+    t.join(timeout=5)
+    assert killed, "no worker was killed (the sweep finished first)"
+    assert len(doc3["points"]) == 3 * 2 * 3 * 2
+    assert all(q["error"] is None and q["accuracy"] is not None for q in doc3["points"]), doc3["points"]
+    client.close()
+    cluster.close()
+    print(f"fault: worker pid {killed[0]} killed; {len(doc3['points'])} points complete")
+
+
+# Dask's worker processes re-import this file: the test runs only as the main program.
+if __name__ == "__main__":
+    main()
