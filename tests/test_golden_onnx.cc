@@ -318,3 +318,33 @@ TEST(OnnxKinds, Float16And64Initializers) {
   EXPECT_NE(e.find("DOUBLE"), std::string::npos) << e;
   EXPECT_NE(e.find("not exactly a float32"), std::string::npos) << e;
 }
+
+// A clip with one bound only (a Relu whose Min(λ) was dropped) is refused in one line
+// naming the missing bound, at the first node that needs the activation.
+TEST(OnnxKinds, OneSidedReluNamesTheMissingBound) {
+  onnx::ModelProto m = load_model(fx("relumin.onnx"));
+  auto* g = m.mutable_graph();
+  int min_at = -1;
+  for (int i = 0; i < g->node_size(); ++i)
+    if (g->node(i).op_type() == "Min") {
+      min_at = i;
+      break;
+    }
+  ASSERT_GE(min_at, 0);
+  const onnx::NodeProto min = g->node(min_at);
+  // The Min's data input is the Relu output (or the bound first): rewire its users to it.
+  std::string data_in;
+  for (const auto& in : min.input())
+    for (const auto& n : g->node())
+      if (n.op_type() == "Relu" && n.output(0) == in) data_in = in;
+  ASSERT_FALSE(data_in.empty());
+  for (auto& n : *g->mutable_node())
+    for (auto& in : *n.mutable_input())
+      if (in == min.output(0)) in = data_in;
+  g->mutable_node()->DeleteSubrange(min_at, 1);
+  g->clear_value_info();
+  const std::string e = import_error(m);
+  EXPECT_NE(e.find("no upper bound lambda"), std::string::npos) << e;
+  EXPECT_NE(e.find("node '"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+}
