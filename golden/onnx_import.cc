@@ -35,6 +35,9 @@ namespace {
 namespace fs = std::filesystem;
 using Dims = std::vector<int64_t>;
 
+// Largest tensor (values per clip) a model may ask for; each dimension is at most 2^20.
+constexpr int64_t kMaxTensorValues = int64_t(1) << 28;
+
 std::string dims_str(const Dims& d) { return fmt::format("[{}]", fmt::join(d, ", ")); }
 
 // Reads every EXTERNAL tensor's bytes into raw_data (initializers and Constant values).
@@ -239,6 +242,13 @@ class Importer {
                                 i, dim.has_dim_value() ? fmt::format("{}", v) : "symbolic", 1 << 20));
       d.push_back(v);
     }
+    int64_t values = 1;
+    for (size_t i = 1; i < d.size(); ++i) {
+      values *= d[i];
+      if (values > kMaxTensorValues)
+        throw Error(fmt::format("input '{}' of shape {} is too large (more than {} values)", in->name(),
+                                dims_str(d), kMaxTensorValues));
+    }
     Node n;
     n.name = in->name();
     n.kind = OpKind::Input;
@@ -253,8 +263,6 @@ class Importer {
       throw Error(fmt::format("input '{}' has rank {}; expected N x C x F x H x W, N x C x H x W "
                               "or N x features", in->name(), d.size()));
     }
-    if (n.out.size() > (1L << 28))
-      throw Error(fmt::format("input '{}' of {} values is too large", in->name(), n.out.size()));
     g_.nodes.push_back(n);
     Value v;
     v.node = 0;
@@ -405,6 +413,11 @@ class Importer {
 
   // --- values ----------------------------------------------------------------------
   int add_node(Node n, const std::string& out_name, Dims dims) {
+    // Every tensor is held in memory per clip: refuse one no evaluation could allocate.
+    const double values = double(n.out.c) * n.out.f * n.out.h * n.out.w;  // no overflow
+    if (values > double(kMaxTensorValues) || n.out.c <= 0 || n.out.f <= 0 || n.out.h <= 0 || n.out.w <= 0)
+      throw Error(fmt::format("node '{}' ({}): output shape {} is empty or larger than {} values", n.name,
+                              op_name(n.kind), n.out.str(), kMaxTensorValues));
     g_.nodes.push_back(std::move(n));
     Value v;
     v.node = int(g_.nodes.size()) - 1;
@@ -919,6 +932,7 @@ class Importer {
   void import_concat(const onnx::NodeProto& n) {
     const Value& first = tensor_in(n, 0);
     const int rank = int(first.dims.size());
+    if (rank < 2) fail(n, fmt::format("concat of a rank-{} tensor is not supported (channels only)", rank));
     int64_t axis = int_attr(n, "axis", 1);
     if (axis < 0) axis += rank;
     Node c;
