@@ -17,7 +17,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   const HwPlan& p = c.p;
   VerilogFile& f = c.f;
   Module* m = c.m;
-  const int Ln = w.Ln, T = w.T, TIDW = w.TIDW, RW = w.RW, CW = w.CW, AX = w.AX, WX = w.WX;
+  const int Ln = w.Ln, TIDW = w.TIDW, RW = w.RW, CW = w.CW, AX = w.AX, WX = w.WX;
   AddrGenPorts ag;
   // a reg driven by one of the decode blocks below
   auto comb_reg = [&](const char* name, int wd) { return m->AddReg(name, Type::Bits(wd)); };
@@ -31,6 +31,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   ag.td_src = comb_reg("td_src", TIDW);
   ag.td_addr = comb_reg("td_bank_addr", AX);
   ag.td_waddr = comb_reg("td_waddr", WX);
+  if (w.any_sub) ag.td_last_sub = comb_reg("td_last_sub", 1);
   // Synapse index within the current row: a row walks (ci, dt, dh, dw) in weight-ROM order,
   // one synapse per S_SYN cycle from all-zero counters, so its weight address is the row's
   // base plus this counter. Replaces (cg*CI + ci)*KK + (dt*KH + dh)*KW + dw, whose chained
@@ -47,6 +48,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     b->Blocking(ag.td_last_dh, c.L(1, 1));
     b->Blocking(ag.td_last_dt, c.L(1, 1));
     b->Blocking(ag.td_last_ci, c.L(1, 1));
+    if (w.any_sub) b->Blocking(ag.td_last_sub, c.L(1, 1));
     b->Blocking(ag.td_inr, c.L(1, 0));
     b->Blocking(ag.td_src, c.L(TIDW, 0));
     b->Blocking(ag.td_addr, c.L(AX, 0));
@@ -70,6 +72,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       it->Blocking(ag.td_last_dt, f.Eq(ctl.dt.q, c.L(w.KTW, t.kernel[0] - 1)));
       it->Blocking(ag.td_last_ci, f.Eq(ctl.ci.q, c.L(w.CIW, t.ci - 1)));
       it->Blocking(ag.td_src, c.L(TIDW, t.src));
+      if (w.any_sub) it->Blocking(ag.td_last_sub, t.reads > 1 ? f.Eq(ctl.sub.q, c.L(w.SUBW, t.reads - 1)) : c.L(1, 1));
       // input coordinate = out * stride - pad + kernel offset
       const Expr* fi = f.Add(f.Sub(c.mulc(sc(ctl.fo.q), t.stride[0], true), c.SL(CW, t.pad_lo[0])), sc(ctl.dt.q));
       const Expr* hi = f.Add(f.Sub(c.mulc(sc(ctl.ho.q), t.stride[1], true), c.SL(CW, t.pad_lo[1])), sc(ctl.dh.q));
@@ -81,11 +84,9 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
           c.mulc(f.Add(c.mulc(f.Add(c.mulc(c.resize_u(ctl.ci.q, AX), is.f, false), u(fi)), is.h, false), u(hi)),
                  is.w, false),
           u(wi));
-      // bank word: base + neuron (packed steps) or base + neuron*T + t (one value per word)
-      const QTensor& sq = q.tensors[t.src];
-      const bool sp = p.split[t.src];
+      // bank word: base + value (one word holds all steps) or base + value*words + sub
       const Expr* baddr = f.Add(c.L(AX, p.bank_base[t.src]),
-                                sp ? f.Add(c.mulc(addr, sq.per_step ? T : 1, false), c.resize_u(ctl.tt.q, AX)) : addr);
+                                t.reads > 1 ? f.Add(c.mulc(addr, t.reads, false), c.resize_u(ctl.sub.q, AX)) : addr);
       it->Blocking(ag.td_addr, baddr);
       if (t.diag_ones) {
         // sum pool: lane l adds input channel cg*L + l with weight 1 (nothing stored)
@@ -109,14 +110,17 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   {
     const Expr* row_last = f.LogicalAnd(f.LogicalAnd(ag.td_last_dw, ag.td_last_dh),
                                         f.LogicalAnd(ag.td_last_dt, ag.td_last_ci));
-    m->AddAlwaysComb()->Blocking(ag.row_off.d, f.Ternary(f.LogicalAnd(ctl.in_syn, f.LogicalNot(row_last)),
-                                                         f.Add(ag.row_off.q, c.L(WX, 1)), c.L(WX, 0)));
+    // the weight address advances once per synapse: after its last word (sub) is read
+    const Expr* syn_done = w.any_sub ? f.LogicalAnd(ctl.in_syn, ag.td_last_sub) : ctl.in_syn;
+    const Expr* hold = w.any_sub ? f.LogicalAnd(ctl.in_syn, f.LogicalNot(ag.td_last_sub)) : nullptr;
+    const Expr* next = f.Ternary(f.LogicalAnd(syn_done, f.LogicalNot(row_last)), f.Add(ag.row_off.q, c.L(WX, 1)),
+                                 c.L(WX, 0));
+    m->AddAlwaysComb()->Blocking(ag.row_off.d, hold ? f.Ternary(hold, ag.row_off.q, next) : next);
   }
 
   // ---- stage decode -----------------------------------------------------------------------
   const int STW = w.STW, AWID = w.AWID, CHW = w.CHW;
   ag.sd_mode = comb_reg("sd_mode", 2);
-  ag.sd_static = comb_reg("sd_static", 1);
   ag.sd_last_r = comb_reg("sd_last_r", 1);
   ag.sd_first_r = comb_reg("sd_first_r", RW);
   ag.sd_next_r = comb_reg("sd_next_r", RW);
@@ -127,14 +131,13 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   ag.sd_last_stage = comb_reg("sd_last_stage", 1);
   ag.sd_last_wb = comb_reg("sd_last_wb", 1);
   ag.sd_out = comb_reg("sd_out", TIDW);
-  if (w.any_split) ag.sd_split = comb_reg("sd_split", 1);
+  if (w.any_multi_word) ag.sd_last_word = comb_reg("sd_last_word", 1);
   ag.sd_oaddr = comb_reg("sd_out_addr", AWID);
   ag.sd_baddr = comb_reg("sd_bias_addr", w.BAW);
   ag.ch = m->AddWireAssign("wb_channel", f.Add(c.mulc(c.resize_u(ctl.cg.q, CHW), Ln, false), c.resize_u(ctl.wb.q, CHW)));
   {
     Block* b = m->AddAlwaysComb();
     b->Blocking(ag.sd_mode, c.L(2, 0));
-    b->Blocking(ag.sd_static, c.L(1, 0));
     b->Blocking(ag.sd_last_r, c.L(1, 1));
     b->Blocking(ag.sd_first_r, c.L(RW, 0));
     b->Blocking(ag.sd_next_r, c.L(RW, 0));
@@ -145,7 +148,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     b->Blocking(ag.sd_last_stage, c.L(1, 1));
     b->Blocking(ag.sd_last_wb, c.L(1, 1));
     b->Blocking(ag.sd_out, c.L(TIDW, 0));
-    if (w.any_split) b->Blocking(ag.sd_split, c.L(1, 0));
+    if (w.any_multi_word) b->Blocking(ag.sd_last_word, c.L(1, 1));
     b->Blocking(ag.sd_oaddr, c.L(AWID, 0));
     b->Blocking(ag.sd_baddr, c.L(w.BAW, 0));
     Case* cs = b->AddCase(ctl.stage.q);
@@ -156,7 +159,6 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
                                  s.mode == HwStage::Neuron ? "neuron" : s.mode == HwStage::Sum ? "sum pool" : "readout",
                                  s.out, s.out_shape.str()));
       it->Blocking(ag.sd_mode, c.L(2, s.mode));
-      it->Blocking(ag.sd_static, c.L(1, s.static_input ? 1 : 0));
       it->Blocking(ag.sd_last_r, f.Eq(ctl.rr.q, c.L(RW, s.first_term + s.num_terms - 1)));
       it->Blocking(ag.sd_first_r, c.L(RW, s.first_term));
       it->Blocking(ag.sd_next_r, c.L(RW, si + 1 < w.NS ? p.stages[si + 1].first_term : 0));
@@ -167,7 +169,10 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       it->Blocking(ag.sd_last_stage, c.L(1, si == w.NS - 1 ? 1 : 0));
       it->Blocking(ag.sd_last_wb, f.LogicalOr(f.Eq(ctl.wb.q, c.L(w.LNW, Ln - 1)), f.Eq(ag.ch, c.L(CHW, s.co - 1))));
       it->Blocking(ag.sd_out, c.L(TIDW, s.out));
-      if (w.any_split) it->Blocking(ag.sd_split, c.L(1, s.mode != HwStage::Readout && p.split[s.out] ? 1 : 0));
+      if (w.any_multi_word) {
+        const int nw = s.mode == HwStage::Readout ? 1 : p.words_per_value[s.out];
+        it->Blocking(ag.sd_last_word, nw > 1 ? f.Eq(ctl.wbt.q, c.L(w.WBTW, nw - 1)) : c.L(1, 1));
+      }
       const Shape& os = s.out_shape;
       it->Blocking(ag.sd_oaddr,
                    f.Add(c.mulc(f.Add(c.mulc(f.Add(c.mulc(c.resize_u(ag.ch, AWID), os.f, false),
@@ -184,12 +189,12 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
 
 namespace {
 ReadCtl read_ctl(BuildCtx& c, const std::string& pre, const Expr* valid, const Expr* inr, const Expr* src,
-                 const Expr* t, const Expr* diag, const Expr* dsel) {
+                 const Expr* sub, const Expr* diag, const Expr* dsel) {
   ReadCtl r;
   r.valid = c.delay(pre + "_valid", 1, valid);
   r.inr = c.delay(pre + "_in_range", 1, inr);
   r.src = c.delay(pre + "_src", c.w.TIDW, src);
-  if (c.w.any_packed_read) r.t = c.delay(pre + "_t", c.w.TW, t);
+  if (c.w.any_sub) r.sub = c.delay(pre + "_sub", c.w.SUBW, sub);
   if (c.w.any_diag) {
     r.diag = c.delay(pre + "_diag", c.w.Ln, diag);
     r.dsel = c.delay(pre + "_diag_row", 1, dsel);
@@ -199,8 +204,8 @@ ReadCtl read_ctl(BuildCtx& c, const std::string& pre, const Expr* valid, const E
 }  // namespace
 
 ReadCtl follow_read(BuildCtx& c, const std::string& pre, const ReadCtl& prev) {
-  const bool pr = c.w.any_packed_read, dg = c.w.any_diag;
-  return read_ctl(c, pre, prev.valid.q, prev.inr.q, prev.src.q, pr ? prev.t.q : nullptr, dg ? prev.diag.q : nullptr,
+  const bool sb = c.w.any_sub, dg = c.w.any_diag;
+  return read_ctl(c, pre, prev.valid.q, prev.inr.q, prev.src.q, sb ? prev.sub.q : nullptr, dg ? prev.diag.q : nullptr,
                   dg ? prev.dsel.q : nullptr);
 }
 
@@ -218,7 +223,8 @@ ReadStage0 build_read_address_stage(BuildCtx& c, const ControllerPorts& ctl, con
   if (w.AX > w.BX) in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(ag.td_addr, w.AX - 1, w.BX), c.L(w.AX - w.BX, 0)));
   if (w.WX > w.WAW)
     in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(ag.td_waddr, w.WX - 1, w.WAW), c.L(w.WX - w.WAW, 0)));
-  rs.ctl = read_ctl(c, "p0", ctl.in_syn, in_range, ag.td_src, ctl.tt.q, ag.td_diag, ag.td_dsel);
+  rs.ctl = read_ctl(c, "p0", ctl.in_syn, in_range, ag.td_src, w.any_sub ? ctl.sub.q : nullptr, ag.td_diag,
+                    ag.td_dsel);
   return rs;
 }
 

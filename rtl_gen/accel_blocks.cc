@@ -88,7 +88,7 @@ AccelWidths accel_widths(const QNet& q, const HwPlan& p) {
   w.wordw.assign(size_t(w.NT), 0);
   for (int t = 0; t < w.NT; ++t) {
     w.steps[t] = q.tensors[t].per_step ? T : 1;
-    w.wordw[t] = w.steps[t] * q.tensors[t].bits();
+    w.wordw[t] = p.steps_per_word[t] * q.tensors[t].bits();
     w.TDW = std::max(w.TDW, w.wordw[t]);
   }
   w.slot_w.assign(size_t(T), 1);  // lane slots hold what the stages write
@@ -104,11 +104,19 @@ AccelWidths accel_widths(const QNet& q, const HwPlan& p) {
   w.AX = std::max({w.BX, w.CW, w.AWID + w.TW + 2});
   w.WX = std::max({w.WAW, w.CIW, w.KTW, w.KHW, w.KWW, w.GW});
   for (const HwTerm& t : p.terms) (t.diag_ones ? w.any_diag : w.any_rom) = true;
+  int maxReads = 1, maxWords = 1;
+  for (const HwTerm& t : p.terms) {
+    maxReads = std::max(maxReads, t.reads);
+    // step operands: the batched per-step values a term reads, signed
+    const QTensor& sq = q.tensors[t.src];
+    if (T > 1 && p.batched[t.src]) w.XSW = std::max(w.XSW, sq.bits() + (sq.is_signed() ? 0 : 1));
+  }
   for (const HwStage& s : p.stages)
-    if (s.mode != HwStage::Readout && p.split[s.out]) w.any_split = true;
-  // the step travels with the read only when some row reads T steps from one word
-  for (const HwTerm& t : p.terms)
-    if (q.tensors[t.src].per_step && T > 1 && !p.split[t.src]) w.any_packed_read = true;
+    if (s.mode != HwStage::Readout) maxWords = std::max(maxWords, p.words_per_value[s.out]);
+  w.any_sub = maxReads > 1;
+  w.SUBW = ubits(maxReads - 1);
+  w.any_multi_word = maxWords > 1;
+  w.WBTW = ubits(maxWords - 1);
   w.DRW = ubits(kDrain - 1);  // drain counter 0 .. kDrain-1
   // the result beat: class in the low byte(s), logit k at RCB + k*LW, padded to bytes
   // (AXI4-Stream tdata is a whole number of bytes)

@@ -49,8 +49,13 @@ struct AccelWidths {
   int RDW = 8;        // result beat: m_axis_tdata width (class, K logits, byte-padded)
   long clip = 1;      // pixels per clip
   int PAW = 1;        // pixel address
-  bool any_diag = false, any_rom = false, any_split = false, any_packed_read = false;
-  std::vector<int> steps, wordw;  // per tensor: stored steps, bits of one word of all steps
+  bool any_diag = false, any_rom = false;
+  bool any_sub = false;         // some term reads several words per synapse (counter `sub`)
+  int SUBW = 1;                 // sub-read counter width
+  bool any_multi_word = false;  // some written tensor has several words per value (`wb_t`)
+  int WBTW = 1;                 // write-back word counter width
+  int XSW = 0;                  // step operands of the shift-add products (0: none, T = 1)
+  std::vector<int> steps, wordw;  // per tensor: stored steps, bits of one tensor word
 };
 AccelWidths accel_widths(const QNet& q, const HwPlan& p);
 
@@ -94,7 +99,7 @@ struct AccelIo {
   LogicRef *start, *busy, *done;
   LogicRef *res_valid, *res_ready, *res_data, *res_last;
   LogicRef *cnt_sel, *cnt_val;
-  LogicRef *tr_valid, *tr_tensor, *tr_addr, *tr_data, *tr_step;
+  LogicRef *tr_valid, *tr_tensor, *tr_addr, *tr_data, *tr_step, *tr_nsteps;
   LogicRef *tn_valid, *tn_stage, *tn_t, *tn_v, *tn_m;
 };
 
@@ -103,6 +108,8 @@ enum State { S_IDLE = 0, S_SYN, S_DRAIN, S_OUT, S_WAIT, S_WB, S_NEXT, S_DONE, S_
 constexpr int kStateW = 4;
 struct ControllerPorts {
   Register state, stage, fo, ho, wo, cg, tt, rr, ci, dt, dh, dw, drain, wait, wb;
+  Register sub{};  // word of the source value within a synapse (any_sub)
+  Register wbt{};  // word of the output value being written back (any_multi_word)
   Register syn_first, out_gap, pix_addr, cls, done;
   Register res_taken;            // the result beat of this run was taken (m_axis handshake)
   const Expr* in_syn = nullptr;  // state == S_SYN: one synapse issued this cycle
@@ -119,20 +126,21 @@ ControllerPorts build_controller(BuildCtx& c, const AccelIo& io);
 struct AddrGenPorts {
   // row decode (per datapath row): loop bounds, read addresses, sum-pool diagonal
   LogicRef *td_last_dw, *td_last_dh, *td_last_dt, *td_last_ci, *td_inr, *td_src;
+  LogicRef* td_last_sub = nullptr;  // any_sub
   LogicRef *td_addr, *td_waddr, *td_wbase;
   LogicRef *td_diag = nullptr, *td_dsel = nullptr;
   Register row_off;
   // stage decode: mode, loop bounds, output (write-back) and bias addresses
-  LogicRef *sd_mode, *sd_static, *sd_last_r, *sd_first_r, *sd_next_r;
+  LogicRef *sd_mode, *sd_last_r, *sd_first_r, *sd_next_r;
   LogicRef *sd_last_cg, *sd_last_wo, *sd_last_ho, *sd_last_fo, *sd_last_stage, *sd_last_wb;
-  LogicRef *sd_out, *sd_split = nullptr, *sd_oaddr, *sd_baddr;
+  LogicRef *sd_out, *sd_last_word = nullptr, *sd_oaddr, *sd_baddr;  // sd_last_word: any_multi_word
   LogicRef* ch;  // write-back channel cg*L + wb
 };
 AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl);
 
 // A read's control travels with it down the pipeline, one register bundle per stage.
 struct ReadCtl {
-  Register valid, inr, src, t, diag, dsel;
+  Register valid, inr, src, sub, diag, dsel;
 };
 // Pipeline stage 0: the registered read addresses and the read's control.
 struct ReadStage0 {
@@ -160,7 +168,6 @@ void build_weight_read_register(BuildCtx& c, WeightMemPorts& wm);               
 struct TensorMemPorts {
   std::vector<std::vector<LogicRef*>> slot;  // [lane][step]: the write-back buffer
   std::vector<LogicRef*> sel_slot;           // [step]: lane wb's slot
-  Register wbt{};                            // step of a one-value-per-word write-back
   std::vector<LogicRef*> rd;                 // per bank: read register (stage 1)
   std::vector<Register> rdq;                 // per bank: registered once more (stage 1b)
   std::vector<LogicRef*> tw_data;            // per tensor: the word it writes (nullptr: none)
@@ -171,7 +178,7 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
 
 // ---- MAC array (accel_mac.cc) ---------------------------------------------------------
 struct MacPorts {
-  std::vector<Register> acc;  // per lane: bias + sum of products of the (group, step)
+  std::vector<std::vector<Register>> acc;  // [lane][step]: bias + sum of products of the group
 };
 MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl& p1b,
                          const TensorMemPorts& tm, const WeightMemPorts& wm);
@@ -207,7 +214,7 @@ CounterPorts build_counters(BuildCtx& c, const AccelIo& io, const ControllerPort
 
 // ---- controller FSM (accel_controller.cc) ---------------------------------------------
 void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, const AddrGenPorts& ag,
-                          const TensorMemPorts& tm, const ReadoutPorts& ro);
+                          const ReadoutPorts& ro);
 
 // ---- signature.json (accel_signature.cc) ----------------------------------------------
 nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const CyclePrediction& pred,

@@ -19,8 +19,10 @@ ControllerPorts build_controller(BuildCtx& c, const AccelIo& io) {
   ctl.tt = c.reg("t", w.TW), ctl.rr = c.reg("r", w.RW), ctl.ci = c.reg("ci", w.CIW);
   ctl.dt = c.reg("dt", w.KTW), ctl.dh = c.reg("dh", w.KHW), ctl.dw = c.reg("dw", w.KWW);
   ctl.drain = c.reg("drain", w.DRW), ctl.wait = c.reg("wait", 1), ctl.wb = c.reg("wb", w.LNW);
+  if (w.any_sub) ctl.sub = c.reg("sub", w.SUBW);
+  if (w.any_multi_word) ctl.wbt = c.reg("wb_t", w.WBTW);
   ctl.syn_first = c.reg("syn_first", 1);
-  // static neuron stage: the bubble cycle between two feeds of the same neuron (STEP_GAP 2)
+  // neuron stage: the bubble cycle between two feeds of the same neuron (STEP_GAP 2)
   ctl.out_gap = c.reg("out_gap", 1);
   ctl.pix_addr = c.reg("pix_addr", w.PAW);
   ctl.cls = c.reg("class", w.CLW), ctl.done = c.reg("done", 1);
@@ -50,7 +52,7 @@ ControllerPorts build_controller(BuildCtx& c, const AccelIo& io) {
 }
 
 void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, const AddrGenPorts& ag,
-                          const TensorMemPorts& tm, const ReadoutPorts& ro) {
+                          const ReadoutPorts& ro) {
   const AccelWidths& w = c.w;
   VerilogFile& f = c.f;
   Module* m = c.m;
@@ -68,7 +70,8 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
                       &ctl.dh, &ctl.dw, &ctl.drain, &ctl.wait, &ctl.wb, &ctl.syn_first, &ctl.out_gap, &ctl.pix_addr,
                       &ctl.cls, &ctl.done})
     b->Blocking(r->d, r->q);
-  if (w.any_split) b->Blocking(tm.wbt.d, tm.wbt.q);
+  if (w.any_sub) b->Blocking(ctl.sub.d, ctl.sub.q);
+  if (w.any_multi_word) b->Blocking(ctl.wbt.d, ctl.wbt.q);
   if (K > 1) {
     b->Blocking(ro.arg_k.d, ro.arg_k.q);
     b->Blocking(ro.best_i.d, ro.best_i.q);
@@ -106,17 +109,23 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     for (Register* r : {&ctl.stage, &ctl.fo, &ctl.ho, &ctl.wo, &ctl.cg, &ctl.tt, &ctl.rr, &ctl.ci, &ctl.dt, &ctl.dh,
                         &ctl.dw, &ctl.wb})
       sb->Blocking(r->d, c.L(*r->q->width(), 0));
+    if (w.any_sub) sb->Blocking(ctl.sub.d, c.L(w.SUBW, 0));
+    if (w.any_multi_word) sb->Blocking(ctl.wbt.d, c.L(w.WBTW, 0));
     sb->Blocking(ctl.syn_first.d, c.L(1, 1));
     sb->Blocking(ctl.done.d, c.L(1, 0));
   };
   start_run(cs->AddItem({st(S_IDLE)}));
   start_run(cs->AddItem({st(S_DONE)}));
-  {  // one synapse per cycle; the loop counters wrap to their start after the last
+  {  // one tensor word per cycle (words_per_value per synapse); the loop counters wrap to
+     // their start after the last
     Block* s = cs->AddItem({st(S_SYN)});
     s->Blocking(ctl.syn_first.d, c.L(1, 0));
-    Block* e5 = advance(s, {{&ctl.dw, ag.td_last_dw}, {&ctl.dh, ag.td_last_dh}, {&ctl.dt, ag.td_last_dt},
-                            {&ctl.ci, ag.td_last_ci}},
-                        &ctl.rr, ag.sd_last_r, ag.sd_first_r);
+    std::vector<std::pair<Register*, const Expr*>> inner;
+    if (w.any_sub) inner.push_back({&ctl.sub, ag.td_last_sub});
+    for (auto rl : std::vector<std::pair<Register*, const Expr*>>{
+             {&ctl.dw, ag.td_last_dw}, {&ctl.dh, ag.td_last_dh}, {&ctl.dt, ag.td_last_dt}, {&ctl.ci, ag.td_last_ci}})
+      inner.push_back(rl);
+    Block* e5 = advance(s, inner, &ctl.rr, ag.sd_last_r, ag.sd_first_r);
     e5->Blocking(ctl.state.d, st(S_DRAIN));
     e5->Blocking(ctl.drain.d, c.L(w.DRW, 0));
   }
@@ -126,14 +135,13 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     If* i = s->AddIf(f.Eq(ctl.drain.q, c.L(w.DRW, kDrain - 1)));
     i->then_block()->Blocking(ctl.state.d, st(S_OUT));
   }
-  {  // feed the neuron / store the sum / add to the logits, once per step
+  {  // all T currents are in the accumulators: a neuron stage feeds them to the neuron one
+     // step every kNeuronStepGap cycles (a bubble between two steps of one neuron: the
+     // neuron's STEP_GAP contract); a sum or readout stage stores / adds them in one cycle
     Block* s = cs->AddItem({st(S_OUT)});
     const Expr* last_t = f.Eq(ctl.tt.q, c.L(TW, T - 1));
-    If* sn = s->AddIf(f.LogicalAnd(ag.sd_static, f.Eq(ag.sd_mode, c.L(2, HwStage::Neuron))));
-    // static current: the neuron steps T times on the same current, every other cycle
-    // (a bubble between two steps of one neuron: the neuron's STEP_GAP contract)
-    static_assert(kNeuronStepGap == 2, "the static-stage feed inserts exactly one bubble");
-    If* a = sn->then_block()->AddIf(last_t);
+    static_assert(kNeuronStepGap == 2, "the neuron feed inserts exactly one bubble");
+    If* a = s->AddIf(f.LogicalOr(f.Ne(ag.sd_mode, c.L(2, HwStage::Neuron)), last_t));
     a->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
     a->then_block()->Blocking(ctl.state.d, st(S_WAIT));
     a->then_block()->Blocking(ctl.wait.d, c.L(1, 0));
@@ -141,15 +149,6 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     bubble->Blocking(ctl.out_gap.d, c.L(1, 0));
     bubble->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
     a->Else()->Blocking(ctl.out_gap.d, c.L(1, 1));
-    Block* dyn = sn->Else();
-    If* bq = dyn->AddIf(f.LogicalOr(ag.sd_static, last_t));
-    bq->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
-    bq->then_block()->Blocking(ctl.state.d, st(S_WAIT));
-    bq->then_block()->Blocking(ctl.wait.d, c.L(1, 0));
-    Block* more = bq->Else();
-    more->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
-    more->Blocking(ctl.state.d, st(S_SYN));
-    more->Blocking(ctl.syn_first.d, c.L(1, 1));
   }
   {  // neuron latency
     Block* s = cs->AddItem({st(S_WAIT)});
@@ -159,14 +158,14 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     i->then_block()->Blocking(ctl.state.d,
                               f.Ternary(f.Eq(ag.sd_mode, c.L(2, HwStage::Readout)), st(S_NEXT), st(S_WB)));
   }
-  {  // one word per cycle into the output tensor: per lane, per step if split
+  {  // one word per cycle into the output tensor: per lane, words_per_value words each
     Block* s = cs->AddItem({st(S_WB)});
     Block* lane_done = s;
-    if (w.any_split) {
-      If* sp = s->AddIf(f.LogicalAnd(ag.sd_split, f.Ne(tm.wbt.q, c.L(TW, T - 1))));
-      sp->then_block()->Blocking(tm.wbt.d, f.Add(tm.wbt.q, c.L(TW, 1)));
+    if (w.any_multi_word) {
+      If* sp = s->AddIf(f.LogicalNot(ag.sd_last_word));
+      sp->then_block()->Blocking(ctl.wbt.d, f.Add(ctl.wbt.q, c.L(w.WBTW, 1)));
       lane_done = sp->Else();
-      lane_done->Blocking(tm.wbt.d, c.L(TW, 0));
+      lane_done->Blocking(ctl.wbt.d, c.L(w.WBTW, 0));
     }
     If* i = lane_done->AddIf(ag.sd_last_wb);
     i->then_block()->Blocking(ctl.state.d, st(S_NEXT));

@@ -2,7 +2,7 @@
 // (docs/architecture.md) and writes the design's files. Each block lives in its own
 // rtl_gen/accel_<block>.cc; this file only declares the ports and connects them. Names say
 // where they come from: `mem_bank_1_t_3` is bank 1 holding tensor 3.
-#include <sys/stat.h>
+#include <filesystem>
 
 #include <fmt/core.h>
 
@@ -37,6 +37,7 @@ AccelIo declare_ports(Module* m, const AccelWidths& w) {
   io.tr_addr = m->AddOutput("trace_addr_o", Type::Bits(32));
   io.tr_data = m->AddOutput("trace_data_o", Type::Bits(w.TDW));
   io.tr_step = m->AddOutput("trace_step_o", Type::Bits(8));
+  io.tr_nsteps = m->AddOutput("trace_nsteps_o", Type::Bits(8));
   io.tn_valid = m->AddOutput("trace_nrn_valid_o");
   io.tn_stage = m->AddOutput("trace_nrn_stage_o", Type::Bits(8));
   io.tn_t = m->AddOutput("trace_nrn_t_o", Type::Bits(8));
@@ -85,7 +86,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   const ReadoutPorts ro = build_readout(c, io, ctl, ag, mac);
   build_trace_port(c, io, ctl, ag, tm);
   const CounterPorts cnt = build_counters(c, io, ctl, nrn);
-  build_controller_fsm(c, io, ctl, ag, tm, ro);
+  build_controller_fsm(c, io, ctl, ag, ro);
 
   out.files["sdm_accel.v"] = f.Emit();
   out.signature = accel_signature(c, a, pred, tm, cnt, out.files);
@@ -94,7 +95,8 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
 }
 
 void write_design(const GeneratedDesign& d, const std::string& dir) {
-  ::mkdir(dir.c_str(), 0755);
+  std::error_code ec;  // parents too (`rtl -o new/dir`); a failure shows at the first write
+  std::filesystem::create_directories(dir, ec);
   // the hand-written leaf the design instantiates travels with it
   const std::string leaf = read_file_bytes(std::string(SDM_RTL_DIR) + "/sd_neuron.v");
   for (const auto& [name, text] : d.files) write_file_atomic(dir + "/" + name, text);

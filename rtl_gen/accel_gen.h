@@ -24,6 +24,7 @@ struct HwTerm {
   std::array<int, 3> kernel{1, 1, 1}, stride{1, 1, 1}, pad_lo{0, 0, 0};
   std::vector<int32_t> weight;  // [co][ci][kt][kh][kw]
   long wbase = 0;               // first weight-ROM word
+  int reads = 1;                // tensor words read per synapse: the source's words per value
   bool diag_ones = false;       // sum pool: weight 1 on the diagonal, computed, not stored
   long synapses() const { return long(ci) * kernel[0] * kernel[1] * kernel[2]; }
 };
@@ -40,6 +41,7 @@ struct HwStage {
   int shift = 0;              // neuron: current << shift onto the common threshold 2^F
   long bias_base = 0;         // first bias-ROM word
   long synapses = 0;          // per output group and step, summed over terms
+  long syn_cycles = 0;        // S_SYN cycles per output group: sum over terms of synapses x reads
   long spike_counter = -1;    // counter index of its |spike| sum (neuron stages)
 };
 
@@ -52,10 +54,14 @@ struct HwPlan {
   long weight_words = 0, bias_words = 0;
   int neuron_F = 0, neuron_pw = 0, neuron_acc = 0;  // the shared neuron array
   int acc_w = 0, x_w = 0, logit_w = 0;
-  // Tensor memory layout: a tensor whose T-step word would be wider than kMaxPackedBits
-  // stores one value per word (address neuron*T + t) so that every memory is at most 16
-  // bits wide (iCE40 SPRAM/EBR); large tensors get a memory (bank) of their own, the rest
-  // share one bank at fixed offsets. See docs/architecture.md.
+  // Tensor memory layout (docs/architecture.md, "Tensor memories"): the T steps of one
+  // value are packed into words of at most kMaxPackedBits bits (iCE40 SPRAM/EBR width),
+  // steps_per_word[t] steps per word and words_per_value[t] words per value (address
+  // value*words + word); a static tensor has one step. Batched tensors (spike counts,
+  // value bits <= batch_bits) deliver all steps of a word to the T accumulators of a lane in
+  // one cycle (shift-add products); the others (pooled sums) hold one step per word and are
+  // multiplied one step per cycle by the lane's wide multiplier. Large tensors get a memory
+  // (bank) of their own, the rest share one bank at fixed offsets.
   struct Bank {
     std::vector<int> tensors;
     long depth = 0;
@@ -64,7 +70,9 @@ struct HwPlan {
   std::vector<Bank> banks;
   std::vector<int> bank_of;       // per tensor, -1 for the logits
   std::vector<long> bank_base;    // per tensor: first word in its bank
-  std::vector<char> split;        // per tensor: one value per word
+  std::vector<int> steps_per_word, words_per_value;  // per tensor
+  std::vector<char> batched;      // per tensor: per-step and at most batch_bits bits
+  int batch_bits = 0;             // widest spike count (neuron stage output) read per step
 };
 constexpr int kMaxPackedBits = 16;
 // Cycles from the last synapse issue until its product is in the accumulator:
@@ -80,8 +88,11 @@ HwPlan plan_accelerator(const QNet& q, int lanes);
 // Cycle model of the generated controller (docs/architecture.md).
 struct CyclePrediction {
   std::vector<long> per_stage;
+  // per stage: the golden model's synaptic operations per clip (connections x T, x 1 for a
+  // static stage whose current is computed once; 0 for a sum pool: adds, no weights)
+  std::vector<long> synaptic_ops;
   long per_clip = 0;         // from start (tlast accepted) to done
-  long dense_bound = 0;      // sum of synaptic connections x T / lanes
+  long dense_bound = 0;      // synaptic ops (connections x T) / products per cycle (lanes x T)
   long load_cycles = 0;      // pixel stream, one per cycle when valid every cycle
   long argmax_cycles = 0;    // after the readout: one logit per cycle
 };

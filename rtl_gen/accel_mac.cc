@@ -1,11 +1,43 @@
-// MAC array: selects the read value (bank, step, zero padding) and each lane's weight
-// (ROM word or the sum pool's computed diagonal) in stage 2, multiplies per lane in
-// stage 3, accumulates in stage 4; the first synapse of a (group, step) loads the bias.
+// MAC array: T accumulators per lane, one per time-step, filled in one pass over the
+// synapses (docs/architecture.md, "MAC array"). Stage 2 splits the read word into per-step
+// operands (bank, word, zero padding) and selects each lane's weight (ROM word or the sum
+// pool's computed diagonal); stage 3 multiplies; stage 4 accumulates. The first synapse of a
+// group loads the bias into all T accumulators.
+//
+// Per lane and cycle: one wide product w * x0 (a DSP multiplier: pixels, pooled sums, step 0
+// of a batched spike word) and T - 1 narrow products w * x_t of the batched steps 1..T-1,
+// built as shift-adds in LUTs (spike counts are -1..beta: a few bits). Where each product
+// goes depends on how the source tensor is read (HwPlan::batched):
+//   static       x0 = the value, every accumulator adds w * x0 (the same current each step)
+//   batched      the word holds steps j*spw ..; x_t = step t's field if it is in word j, else 0
+//   step/cycle   word j holds step j alone; x0 = it, and only accumulator j adds w * x0
+// Integer sums are order-free, so the T currents equal the golden model's per-step currents.
 #include "rtl_gen/accel_blocks.h"
 
 namespace sdm::accel {
 
 using namespace vast;
+
+namespace {
+// w * x for a signed narrow operand x, as shifts and adds of w (no multiplier): the sum of
+// w << k over the set bits of x, minus w << (n-1) for its sign bit. Exact at wd bits when
+// wd >= width(w) + width(x).
+const Expr* shift_add_product(BuildCtx& c, const Expr* wv, const Expr* x, int wd, const std::string& hint) {
+  VerilogFile& f = c.f;
+  const int n = *x->width();
+  const Expr* we = c.sext(wv, wd, hint + "_w");
+  const Expr* xr = c.ref(x, hint + "_x");
+  const Expr* sum = nullptr;
+  for (int k = 0; k < n; ++k) {
+    const Expr* term = f.Ternary(f.Index(xr, k), k == 0 ? we : f.Shl(we, f.Int(k)), c.SL(wd, 0));
+    if (k == n - 1)
+      sum = sum ? f.Sub(sum, term) : f.Sub(c.SL(wd, 0), term);
+    else
+      sum = sum ? f.Add(sum, term) : term;
+  }
+  return sum;
+}
+}  // namespace
 
 MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl& p1b, const TensorMemPorts& tm,
                          const WeightMemPorts& wm) {
@@ -14,39 +46,78 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   const HwPlan& p = c.p;
   VerilogFile& f = c.f;
   Module* m = c.m;
-  const int Ln = w.Ln, XW = w.XW, WB = w.WB, PRW = w.PRW, ACC = w.ACC;
-  // pipeline stage 2: select the input value
-  LogicRef* xv = m->AddReg("x_value", Type::SBits(XW));
+  const int Ln = w.Ln, T = w.T, XW = w.XW, XSW = w.XSW, WB = w.WB, PRW = w.PRW, ACC = w.ACC;
+  const int PSW = WB + XSW;  // narrow product width
+  // pipeline stage 2: per-step operands and routing
+  std::vector<LogicRef*> xv(size_t(T), nullptr);
+  xv[0] = m->AddReg("x_value", Type::SBits(XW));
+  for (int t = 1; t < T && XSW > 0; ++t) xv[t] = m->AddReg(vast::Name("x_value_t", t), Type::SBits(XSW));
+  // en0: accumulator 0 adds w * x0; from0[t] (t >= 1): accumulator t adds w * x0, not w * x_t
+  LogicRef* en0 = nullptr;
+  std::vector<LogicRef*> from0(size_t(T), nullptr);
+  bool any_serial = false, any_static = false;
+  for (int ti = 0; ti < w.NT; ++ti) {
+    if (p.bank_of[ti] < 0) continue;
+    if (w.steps[ti] == 1) any_static = true;
+    else if (!p.batched[ti]) any_serial = true;
+  }
+  if (any_serial) en0 = m->AddReg("x_en_t0", Type::Bits(1));
+  for (int t = 1; t < T && (any_serial || any_static); ++t) from0[t] = m->AddReg(vast::Name("x_from0_t", t), Type::Bits(1));
   {
     Block* b = m->AddAlwaysComb();
-    b->Blocking(xv, c.SL(XW, 0));
+    for (int t = 0; t < T; ++t)
+      if (xv[t]) b->Blocking(xv[t], c.SL(t == 0 ? XW : XSW, 0));
+    if (en0) b->Blocking(en0, c.L(1, 1));
+    for (int t = 1; t < T; ++t)
+      if (from0[t]) b->Blocking(from0[t], c.L(1, 0));
     Case* cs = b->AddCase(p1b.src.q);
     for (int ti = 0; ti < w.NT; ++ti) {
       if (p.bank_of[ti] < 0) continue;
       const QTensor& qt = q.tensors[ti];
-      const int bits = qt.bits();
+      const int bits = qt.bits(), st = w.steps[ti];
+      const int spw = p.steps_per_word[ti], nw = p.words_per_value[ti];
       const Expr* r = tm.rdq[p.bank_of[ti]].q;
-      const Expr* val;
-      if (w.steps[ti] == 1 || p.split[ti]) {
-        val = c.bits(r, bits - 1, 0);
-      } else {
-        const int bw = clog2(long(w.steps[ti] * bits));
-        const Expr* word = c.bits(r, w.steps[ti] * bits - 1, 0);
-        val = f.PartSelect(c.ref(word, "xword"), c.mulc(c.resize_u(p1b.t.q, bw), bits, false), bits);
+      Block* it = cs->AddItem({c.L(w.TIDW, ti)});
+      auto field = [&](int k, int wd) {
+        const Expr* v = c.bits(r, (k + 1) * bits - 1, k * bits);
+        return qt.is_signed() ? c.sext(v, wd, "xval") : f.Signed(f.ZeroExtend(c.ref(v, "xval"), wd));
+      };
+      // (without a sub counter every value is one word: only an unread tensor gets here)
+      auto is_word = [&](int j) { return w.any_sub ? f.Eq(p1b.sub.q, c.L(w.SUBW, j)) : c.L(1, j == 0 ? 1 : 0); };
+      if (st == 1) {  // static: one value, the same current every step
+        it->Blocking(xv[0], field(0, XW));
+        for (int t = 1; t < T; ++t) it->Blocking(from0[t], c.L(1, 1));
+      } else if (!p.batched[ti]) {  // one step per word and cycle, on the wide product
+        it->Blocking(xv[0], field(0, XW));
+        it->Blocking(en0, is_word(0));
+        for (int t = 1; t < T; ++t) it->Blocking(from0[t], is_word(t));
+      } else {  // batched: the word's steps on their own products
+        for (int t = 0; t < T; ++t) {
+          const Expr* v = field(t % spw, t == 0 ? XW : XSW);
+          it->Blocking(xv[t], nw > 1 ? f.Ternary(is_word(t / spw), v, c.SL(t == 0 ? XW : XSW, 0)) : v);
+        }
       }
-      const Expr* ext = qt.is_signed() ? c.sext(val, XW, "xval") : f.Signed(f.ZeroExtend(c.ref(val, "xval"), XW));
-      cs->AddItem({c.L(w.TIDW, ti)})->Blocking(xv, ext);
     }
     // outside the window: zero padding
     If* z = b->AddIf(f.LogicalNot(p1b.inr.q));
-    z->then_block()->Blocking(xv, c.SL(XW, 0));
+    for (int t = 0; t < T; ++t)
+      if (xv[t]) z->then_block()->Blocking(xv[t], c.SL(t == 0 ? XW : XSW, 0));
   }
-  // The selected value and each lane's weight are registered (x_sel, w_sel_l*): the bank /
-  // step / diagonal muxes and the multiplier would otherwise share one cycle, which was the
-  // ECP5 critical path (45.8 MHz at 4 lanes).
+  // The operands and each lane's weight are registered (x_sel*, w_sel_l*): the bank / word /
+  // diagonal muxes and the multiplier would otherwise share one cycle, which was the ECP5
+  // critical path (45.8 MHz at 4 lanes).
   Register p2_valid = c.delay("p2_valid", 1, p1b.valid.q);
-  Register x_sel = c.sreg("x_sel", XW);
-  m->AddAlwaysComb()->Blocking(x_sel.d, xv);
+  std::vector<Register> x_sel(static_cast<size_t>(T));
+  for (int t = 0; t < T; ++t) {
+    if (!xv[t]) continue;
+    x_sel[t] = c.sreg(t == 0 ? std::string("x_sel") : vast::Name("x_sel_t", t), t == 0 ? XW : XSW);
+    m->AddAlwaysComb()->Blocking(x_sel[t].d, xv[t]);
+  }
+  Register en0_q{};
+  if (en0) en0_q = c.delay("x_en_t0_q", 1, en0);
+  std::vector<Register> from0_q(static_cast<size_t>(T));
+  for (int t = 1; t < T; ++t)
+    if (from0[t]) from0_q[t] = c.delay(vast::Name("x_from0_q_t", t), 1, from0[t]);
   std::vector<Register> w_sel;
   for (int l = 0; l < Ln; ++l) {
     const Expr* wrom_l = c.bits(wm.w_qq.q, (l + 1) * WB - 1, l * WB);
@@ -57,26 +128,51 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
                          wrom_l);
     w_sel.push_back(c.delay(vast::Name("w_sel_l", l), WB, wrom_l));
   }
-  // pipeline stage 3: multiply per lane
+  // pipeline stage 3: multiply per lane (the routing bits travel along)
   Register p3_valid = c.delay("p3_valid", 1, p2_valid.q);
-  std::vector<Register> prod;
+  Register en0_3{};
+  if (en0) en0_3 = c.delay("x_en_t0_p3", 1, en0_q.q);
+  std::vector<Register> from0_3(static_cast<size_t>(T));
+  for (int t = 1; t < T; ++t)
+    if (from0[t]) from0_3[t] = c.delay(vast::Name("x_from0_p3_t", t), 1, from0_q[t].q);
+  std::vector<std::vector<Register>> prod(static_cast<size_t>(Ln), std::vector<Register>(static_cast<size_t>(T)));
   for (int l = 0; l < Ln; ++l) {
     Register pr = c.sreg(vast::Name("prod_l", l), PRW);
     const Expr* wl = c.sext(w_sel[l].q, PRW, vast::Name("w_l", l));
-    m->AddAlwaysComb()->Blocking(pr.d, f.Mul(wl, c.sext(x_sel.q, PRW, "x_ext")));
-    prod.push_back(pr);
+    m->AddAlwaysComb()->Blocking(pr.d, f.Mul(wl, c.sext(x_sel[0].q, PRW, "x_ext")));
+    prod[l][0] = pr;
+    for (int t = 1; t < T; ++t) {
+      if (!xv[t]) continue;
+      Register ps = c.sreg(vast::Name("prod_l", l, "t", t), PSW);
+      m->AddAlwaysComb()->Blocking(ps.d, shift_add_product(c, w_sel[l].q, x_sel[t].q, PSW, vast::Name("sa_l", l, "t", t)));
+      prod[l][t] = ps;
+    }
   }
-  // stage 4: accumulate; the first synapse cycle of a (group, step) loads the bias
+  // stage 4: accumulate; the first synapse cycle of a group loads the bias into every step
   MacPorts mac;
+  mac.acc.assign(size_t(Ln), std::vector<Register>(size_t(T)));
+  auto to_acc = [&](const Register& pr) {
+    const int pw = *pr.q->width();
+    return pw <= ACC ? c.sext(pr.q, ACC, "prod_ext") : f.Signed(f.Slice(pr.q, ACC - 1, 0));
+  };
   for (int l = 0; l < Ln; ++l) {
-    Register ac = c.sreg(vast::Name("acc_l", l), ACC);
-    Block* b = m->AddAlwaysComb();
-    b->Blocking(ac.d, ac.q);
-    If* i = b->AddIf(f.LogicalAnd(ctl.in_syn, ctl.syn_first.q));
-    i->then_block()->Blocking(ac.d, f.Signed(f.Slice(wm.bias_word, (l + 1) * ACC - 1, l * ACC)));
-    const Expr* pe = PRW <= ACC ? c.sext(prod[l].q, ACC, "prod_ext") : f.Signed(f.Slice(prod[l].q, ACC - 1, 0));
-    i->ElseIf(p3_valid.q)->Blocking(ac.d, f.Add(ac.q, pe));
-    mac.acc.push_back(ac);
+    const Expr* p0 = to_acc(prod[l][0]);
+    for (int t = 0; t < T; ++t) {
+      Register ac = c.sreg(vast::Name("acc_l", l, "t", t), ACC);
+      Block* b = m->AddAlwaysComb();
+      b->Blocking(ac.d, ac.q);
+      If* i = b->AddIf(f.LogicalAnd(ctl.in_syn, ctl.syn_first.q));
+      i->then_block()->Blocking(ac.d, f.Signed(f.Slice(wm.bias_word, (l + 1) * ACC - 1, l * ACC)));
+      const Expr* term;
+      if (t == 0)
+        term = en0 ? f.Ternary(en0_3.q, p0, c.SL(ACC, 0)) : p0;
+      else {
+        const Expr* own = xv[t] ? to_acc(prod[l][t]) : c.SL(ACC, 0);
+        term = from0[t] ? f.Ternary(from0_3[t].q, p0, own) : own;
+      }
+      i->ElseIf(p3_valid.q)->Blocking(ac.d, f.Add(ac.q, term));
+      mac.acc[l][t] = ac;
+    }
   }
   return mac;
 }

@@ -1,7 +1,7 @@
 // Neuron array: L instances of the hand-written sd_neuron (rtl/sd_neuron.v) shared by
 // every neuron stage (each stage's current shifted onto the common threshold 2^F), their
 // v/M taps on the trace port, and the lane slots' writes: spike counts two cycles after
-// the feed, or a sum pool's window sum at S_OUT.
+// the feed of each step, or a sum pool's T window sums at once at S_OUT.
 #include "rtl_gen/accel_blocks.h"
 
 namespace sdm::accel {
@@ -53,9 +53,19 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
   np.m_o.assign(size_t(Ln), nullptr);
   np.nv.assign(size_t(Ln), nullptr);
   for (int l = 0; l < Ln; ++l) {
+    // step tt's current: the accumulators hold all T, fed one per kNeuronStepGap cycles
+    LogicRef* acc_t = m->AddReg(vast::Name("nrn_acc_l", l), Type::SBits(ACC));
+    {
+      Block* b = m->AddAlwaysComb();
+      b->Blocking(acc_t, mac.acc[l][0].q);
+      if (T > 1) {
+        Case* cs = b->AddCase(ctl.tt.q);
+        for (int t = 1; t < T; ++t) cs->AddItem({c.L(TW, t)})->Blocking(acc_t, mac.acc[l][t].q);
+      }
+    }
     LogicRef* cur = m->AddReg(vast::Name("nrn_cur_l", l), Type::SBits(NACC));
     Block* b = m->AddAlwaysComb();
-    const Expr* ext = c.sext(mac.acc[l].q, NACC, "acc_ext");
+    const Expr* ext = c.sext(acc_t, NACC, "acc_ext");
     b->Blocking(cur, ext);
     Case* cs = b->AddCase(ctl.stage.q);
     for (int si = 0; si < w.NS; ++si)
@@ -103,9 +113,9 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
       const Expr* nn = bmax < NW ? f.Slice(np.n_o[l], bmax - 1, 0)
                                  : c.resize_u(f.Unsigned(c.sext(np.n_o[l], bmax, "n_ext")), bmax);
       i->then_block()->Nonblocking(tm.slot[l][t], nn);
-      i->ElseIf(f.LogicalAnd(sum_out, f.Eq(ctl.tt.q, c.L(TW, t))))
-          ->Nonblocking(tm.slot[l][t], bmax <= ACC ? f.Slice(mac.acc[l].q, bmax - 1, 0)
-                                                   : f.Unsigned(c.sext(mac.acc[l].q, bmax, "acc_slot")));
+      const Expr* a = mac.acc[l][t].q;
+      i->ElseIf(sum_out)->Nonblocking(tm.slot[l][t], bmax <= ACC ? f.Slice(a, bmax - 1, 0)
+                                                                 : f.Unsigned(c.sext(a, bmax, "acc_slot")));
     }
   }
   return np;

@@ -100,20 +100,30 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
   // Memory layout and banks.
   const int NT = int(q.tensors.size());
   const int logits = p.stages.back().out;
+  for (const HwStage& s : p.stages)
+    if (s.mode == HwStage::Neuron && q.tensors[s.out].per_step)
+      p.batch_bits = std::max(p.batch_bits, q.tensors[s.out].bits());
   p.bank_of.assign(size_t(NT), -1);
   p.bank_base.assign(size_t(NT), 0);
-  p.split.assign(size_t(NT), 0);
+  p.steps_per_word.assign(size_t(NT), 1);
+  p.words_per_value.assign(size_t(NT), 1);
+  p.batched.assign(size_t(NT), 0);
+  for (int t = 0; t < NT; ++t) {
+    const QTensor& qt = q.tensors[t];
+    if (t == logits || !qt.per_step || cfg.T == 1) continue;
+    p.batched[t] = qt.bits() <= p.batch_bits;
+    const int spw = p.batched[t] ? std::min(cfg.T, std::max(1, kMaxPackedBits / qt.bits())) : 1;
+    p.steps_per_word[t] = spw;
+    p.words_per_value[t] = (cfg.T + spw - 1) / spw;
+  }
   int shared = -1;
   for (int t = 0; t < NT; ++t) {
     if (t == logits) continue;
     const QTensor& qt = q.tensors[t];
-    const int steps = qt.per_step ? cfg.T : 1;
-    const bool split = steps > 1 && steps * qt.bits() > kMaxPackedBits;
-    p.split[t] = split;
-    const int width = split ? qt.bits() : steps * qt.bits();
-    const long words = qt.shape.size() * (split ? steps : 1);
+    const int width = p.steps_per_word[t] * qt.bits();
+    const long words = qt.shape.size() * p.words_per_value[t];
     int b;
-    if (words * width >= kOwnBankBits && width <= kMaxPackedBits) {
+    if (words * width >= kOwnBankBits) {
       b = int(p.banks.size());
       p.banks.emplace_back();
     } else {
@@ -129,6 +139,11 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
     bk.tensors.push_back(t);
     bk.depth += words;
     bk.width = std::max(bk.width, width);
+  }
+  // S_SYN cycles: one per tensor word read, words_per_value words per synapse
+  for (HwTerm& t : p.terms) {
+    t.reads = p.words_per_value[t.src];
+    p.stages[t.stage].syn_cycles += t.synapses() * t.reads;
   }
   return p;
 }
@@ -150,35 +165,27 @@ Sym operator*(const Sym& a, const Sym& b) {
   return Sym(f(a) + "*" + f(b));
 }
 
-enum class GroupKind { Dynamic, StaticNeuron, StaticSum };
-
 // Cycles of one output group, state by state as the controller FSM (accel_controller.cc)
-// runs them: S = synapses per group and step, words = tensor words written back.
+// runs them: S = S_SYN cycles per group (synapses x words read per synapse), words = tensor
+// words written back. All T steps are accumulated in the S_SYN pass; a neuron stage then
+// feeds its T currents kNeuronStepGap cycles apart, a sum or readout stage stores them in one.
 template <class N>
-N group_cycles(GroupKind kind, const N& S, const N& T, const N& words) {
-  const N syn_drain_out = S + N(long(kDrain)) + N(1L);  // S_SYN, S_DRAIN, one S_OUT
-  N compute = kind == GroupKind::Dynamic ? T * syn_drain_out  // every step computed
-              : kind == GroupKind::StaticSum ? syn_drain_out  // the pixels' sum once
-                                             // once, then T-1 more feeds kNeuronStepGap apart
-                                             : syn_drain_out + N(long(kNeuronStepGap)) * (T - N(1L));
-  return compute + N(2L) /* S_WAIT: neuron latency */ + words /* S_WB */ + N(1L) /* S_NEXT */;
-}
-
-GroupKind group_kind(const HwStage& s) {
-  if (!s.static_input) return GroupKind::Dynamic;
-  return s.mode == HwStage::Neuron ? GroupKind::StaticNeuron : GroupKind::StaticSum;
+N group_cycles(bool neuron, const N& S, const N& T, const N& words) {
+  const N feed = neuron ? N(1L) + N(long(kNeuronStepGap)) * (T - N(1L)) : N(1L);  // S_OUT
+  return S + N(long(kDrain)) /* S_DRAIN */ + feed + N(2L) /* S_WAIT: neuron latency */ + words /* S_WB */ +
+         N(1L) /* S_NEXT */;
 }
 
 }  // namespace
 
 std::string cycle_formula() {
   const Sym S("S"), T("T"), W("words");
-  return "per output group: dynamic " + group_cycles(GroupKind::Dynamic, S, T, W).s + "; static neuron stage " +
-         group_cycles(GroupKind::StaticNeuron, S, T, W).s + "; static sum stage " +
-         group_cycles(GroupKind::StaticSum, S, T, W).s +
+  return "per output group: neuron stage " + group_cycles(true, S, T, W).s + "; sum or readout stage " +
+         group_cycles(false, S, T, W).s +
          "; per stage: output positions x sum over channel groups; per clip: sum over stages + (K - 1) argmax "
-         "cycles. S = synapses per group and step, words = lanes written x (T if one value per word else 1), "
-         "0 for the readout (dense: zero spikes are not skipped)";
+         "cycles. S = sum over the stage's terms of synapses x words per input value (1 when all T steps of a "
+         "value share one word), words = lanes written x words per output value, 0 for the readout (dense: "
+         "zero spikes are not skipped)";
 }
 
 // Mirrors the controller FSM of accel_controller.cc state by state (docs/architecture.md)
@@ -191,10 +198,15 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     long per_pos = 0;
     for (int g = 0; g < s.groups; ++g) {
       const int lanes_written = std::min(p.lanes, s.co - g * p.lanes);
-      const int words = s.mode == HwStage::Readout ? 0 : p.split[s.out] ? T : 1;
-      per_pos += group_cycles<long>(group_kind(s), s.synapses, T, long(lanes_written) * words);
+      const int words = s.mode == HwStage::Readout ? 0 : p.words_per_value[s.out];
+      per_pos += group_cycles<long>(s.mode == HwStage::Neuron, s.syn_cycles, T, long(lanes_written) * words);
     }
     c.per_stage.push_back(positions * per_pos);
+    long ops = 0;
+    const QStage& qs = q.stages[s.qstage];
+    if (qs.kind != QStage::SumPool)
+      for (const QTerm& t : qs.terms) ops += t.connections(s.out_shape) * (s.static_input ? 1 : T);
+    c.synaptic_ops.push_back(ops);
     c.per_clip += positions * per_pos;
   }
   // sequential argmax: one logit per cycle after the readout
@@ -206,7 +218,7 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     if (s.kind == QStage::SumPool) continue;
     for (const QTerm& t : s.terms) conn += t.connections(q.tensors[s.out].shape);
   }
-  c.dense_bound = (conn * T + p.lanes - 1) / p.lanes;
+  c.dense_bound = (conn + p.lanes - 1) / p.lanes;  // T products per lane and cycle
   c.load_cycles = q.tensors[0].shape.size();
   return c;
 }

@@ -1,7 +1,9 @@
-// Readout and argmax: the K logit accumulators (the readout stage's current of every step
-// added at S_OUT, class k from lane k mod L in group k / L), the registers of the
+// Readout and argmax: the K logit accumulators (the readout stage's T step currents summed
+// and added at S_OUT, class k from lane k mod L in group k / L), the registers of the
 // sequential argmax the controller runs in S_ARG (one logit per cycle, ties -> lowest index),
 // and the result beat's data (m_axis_tdata_o, m_axis_tlast_o).
+#include <algorithm>
+
 #include "rtl_gen/accel_blocks.h"
 
 namespace sdm::accel {
@@ -19,15 +21,25 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
   ro.logit.assign(size_t(K), Register{});
   LogicRef* ro_out = m->AddWireAssign(
       "readout_out", f.LogicalAnd(is_state(c, ctl, S_OUT), f.Eq(ag.sd_mode, c.L(2, HwStage::Readout))));
+  // per lane: the readout current summed over the T steps (the logits add every step's)
+  std::vector<const Expr*> lane_sum(static_cast<size_t>(Ln));
+  for (int l = 0; l < std::min(Ln, K); ++l) {  // lanes >= K hold no class
+    const Expr* sum = nullptr;
+    for (int t = 0; t < w.T; ++t) {
+      const Expr* a = mac.acc[l][t].q;
+      const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : f.Signed(f.Slice(a, LW - 1, 0));
+      sum = sum ? f.Add(sum, ae) : ae;
+    }
+    lane_sum[l] = m->AddWireAssign(vast::Name("readout_sum_l", l), sum);
+  }
   for (int k = 0; k < K; ++k) {
     ro.logit[k] = c.sreg(vast::Name("logit", k), LW);
     Block* b = m->AddAlwaysComb();
     b->Blocking(ro.logit[k].d, ro.logit[k].q);
     If* i = b->AddIf(ctl.start);
     i->then_block()->Blocking(ro.logit[k].d, c.SL(LW, 0));
-    const Expr* a = mac.acc[k % Ln].q;
-    const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : f.Signed(f.Slice(a, LW - 1, 0));
-    i->ElseIf(f.LogicalAnd(ro_out, f.Eq(ctl.cg.q, c.L(w.GW, k / Ln))))->Blocking(ro.logit[k].d, f.Add(ro.logit[k].q, ae));
+    i->ElseIf(f.LogicalAnd(ro_out, f.Eq(ctl.cg.q, c.L(w.GW, k / Ln))))
+        ->Blocking(ro.logit[k].d, f.Add(ro.logit[k].q, lane_sum[k % Ln]));
   }
   {  // the result beat: {padding, logit K-1, ..., logit 0, class zero-extended to RCB bits}
     std::vector<const Expr*> parts;

@@ -35,7 +35,11 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
   for (const Def* d : c.m->ports())
     sig["ports"].push_back({{"name", d->name}, {"dir", d->kind == DefKind::kInput ? "input" : "output"},
                             {"width", d->type.width}});
-  sig["widths"] = {{"weight", w.WB}, {"x", w.XW}, {"product", w.PRW}, {"acc", w.ACC}, {"neuron_current", w.NACC},
+  // products per cycle: per lane one wide multiplier (x bits) and T - 1 shift-add units
+  // (x_step bits) feeding the lane's T accumulators
+  sig["mac_units"] = {{"wide", Ln}, {"shift_add", w.XSW > 0 ? Ln * (w.T - 1) : 0}, {"accumulators", Ln * w.T}};
+  sig["widths"] = {{"weight", w.WB}, {"x", w.XW}, {"x_step", w.XSW}, {"product", w.PRW},
+                   {"step_product", w.XSW > 0 ? w.WB + w.XSW : 0}, {"acc", w.ACC}, {"neuron_current", w.NACC},
                    {"neuron_potential", w.NPW}, {"neuron_F", w.NF}, {"spike", w.NW}, {"logit", w.LW}};
   sig["counters"] = nlohmann::json::array();
   for (size_t i = 0; i < cnt.counters.size(); ++i)
@@ -53,7 +57,9 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
     st.push_back({{"index", si}, {"name", s.name},
                   {"mode", s.mode == HwStage::Neuron ? "neuron" : s.mode == HwStage::Sum ? "sum" : "readout"},
                   {"out_tensor", s.out}, {"out_shape", {s.out_shape.c, s.out_shape.f, s.out_shape.h, s.out_shape.w}},
-                  {"groups", s.groups}, {"synapses_per_group_step", s.synapses}, {"static_input", s.static_input},
+                  {"groups", s.groups}, {"synapses_per_group_step", s.synapses},
+                  {"syn_cycles_per_group", s.syn_cycles}, {"synaptic_ops", pred.synaptic_ops[si]},
+                  {"static_input", s.static_input},
                   {"current_shift", s.shift}, {"predicted_cycles", pred.per_stage[si]},
                   {"spike_counter", s.spike_counter}});
   }

@@ -14,7 +14,7 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
   const HwPlan& p = c.p;
   VerilogFile& f = c.f;
   Module* m = c.m;
-  const int Ln = w.Ln, T = w.T, TW = w.TW;
+  const int Ln = w.Ln, T = w.T;
   TensorMemPorts tm;
   // lane slots written by the output unit; the write-back reads lane wb (and step wb_t)
   tm.slot.assign(size_t(Ln), std::vector<LogicRef*>(size_t(T)));
@@ -30,7 +30,6 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
       for (int l = 1; l < Ln; ++l) cs->AddItem({c.L(w.LNW, l)})->Blocking(tm.sel_slot[t], tm.slot[l][t]);
     }
   }
-  if (w.any_split) tm.wbt = c.reg("wb_t", TW);
 
   // tensor memory banks: single-ported (one address: the write-back's or the read's), so
   // Yosys maps large ones to iCE40 SPRAM and the rest to EBR / ECP5 DP16KD
@@ -58,9 +57,10 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
       for (int ti : bk.tensors) {
         const QTensor& qt = q.tensors[ti];
         const int bits = qt.bits(), st = w.steps[ti];
-        const bool sp = p.split[ti];
+        const int spw = p.steps_per_word[ti], nw = p.words_per_value[ti];
         members.push_back({{"tensor", ti}, {"name", qt.name}, {"base", p.bank_base[ti]},
-                           {"words", qt.shape.size() * (sp ? st : 1)}, {"layout", sp ? "value per word" : "steps per word"},
+                           {"words", qt.shape.size() * nw}, {"steps_per_word", spw}, {"words_per_value", nw},
+                           {"read", st == 1 ? "static" : p.batched[ti] ? "batched" : "one step per cycle"},
                            {"value_bits", bits}, {"steps", st}, {"signed", qt.is_signed()},
                            {"shape", {qt.shape.c, qt.shape.f, qt.shape.h, qt.shape.w}}});
         if (ti == 0) {  // pixels from the input stream
@@ -70,20 +70,21 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
           i->then_block()->Blocking(wd, c.resize_u(io.pix_data, W));
           continue;
         }
-        const Expr* data;
-        if (sp) {  // the value of step wb_t
-          data = c.bits(tm.sel_slot[0], bits - 1, 0);
-          for (int t = 1; t < st; ++t)
-            data = f.Ternary(f.Eq(tm.wbt.q, c.L(TW, t)), c.bits(tm.sel_slot[t], bits - 1, 0), data);
-        } else {
+        // word j of a value: steps j*spw .. j*spw + spw - 1, the first in the low bits
+        auto word_data = [&](int j) -> const Expr* {
           std::vector<const Expr*> parts;
-          for (int t = st - 1; t >= 0; --t) parts.push_back(c.bits(tm.sel_slot[t], bits - 1, 0));
-          data = parts.size() == 1 ? parts[0] : f.Concat(parts);
-        }
+          for (int t = std::min(st, (j + 1) * spw) - 1; t >= j * spw; --t)
+            parts.push_back(c.bits(tm.sel_slot[t], bits - 1, 0));
+          return parts.size() == 1 ? parts[0] : f.Concat(parts);
+        };
+        const int ww = std::min(st, spw) * bits;
+        const Expr* data = word_data(0);
+        for (int j = 1; j < nw; ++j)
+          data = f.Ternary(f.Eq(ctl.wbt.q, c.L(w.WBTW, j)), c.resize_u(word_data(j), ww), c.resize_u(data, ww));
         tm.tw_data[ti] = m->AddWireAssign(vast::Name("wdata_t", ti), data);
         // modulo 2^aw: the word address of a valid write is below the bank depth
-        const Expr* word = sp ? f.Add(c.mulc(c.resize_u(ag.sd_oaddr, aw), st, false), c.resize_u(tm.wbt.q, aw))
-                              : c.resize_u(ag.sd_oaddr, aw);
+        const Expr* word = nw > 1 ? f.Add(c.mulc(c.resize_u(ag.sd_oaddr, aw), nw, false), c.resize_u(ctl.wbt.q, aw))
+                                  : c.resize_u(ag.sd_oaddr, aw);
         If* i = b->AddIf(f.LogicalAnd(is_state(c, ctl, S_WB), f.Eq(ag.sd_out, c.L(w.TIDW, ti))));
         i->then_block()->Blocking(we, c.L(1, 1));
         i->then_block()->Blocking(wa, f.Add(c.L(aw, p.bank_base[ti]), word));

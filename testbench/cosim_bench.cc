@@ -320,10 +320,14 @@ class Bench {
     const int bits = qt.bits();
     const int steps = qt.per_step ? T_ : 1;
     const sdm::Shape& s = qt.shape;
-    // step 255: the word holds every step; otherwise one value (one-value-per-word layout)
-    const int one = int(top->trace_step_o);
-    const int k0 = one == 255 ? 0 : one, k1 = one == 255 ? steps : one + 1;
-    if (one == 255 || one == steps - 1) ++written[size_t(t)];
+    // the word holds steps k0 .. k1 - 1 of value `addr`, step k0 in the low bits
+    const int k0 = int(top->trace_step_o), k1 = k0 + int(top->trace_nsteps_o);
+    if (k0 < 0 || k1 > steps || k1 <= k0) {
+      fail("tensor " + std::to_string(t) + " trace word with steps " + std::to_string(k0) + ".." +
+           std::to_string(k1 - 1) + " of " + std::to_string(steps) + " at cycle " + std::to_string(cyc));
+      return;
+    }
+    if (k1 == steps) ++written[size_t(t)];
     for (int k = k0; k < k1; ++k) {
       const uint64_t raw = bits_of(top->trace_data_o, (k - k0) * bits, bits);
       const int64_t dut = qt.is_signed() ? sext(raw, bits) : int64_t(raw);

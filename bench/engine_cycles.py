@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Engine benchmark: cycles per clip of the generated accelerator for every bundled model,
+next to the engine-v1 schedule on the same plan, and the MAC utilisation of the largest
+layers (issue 12's targets).
+
+usage: bench/engine_cycles.py SDMFORGE [--models DIR] [--work DIR] [--lanes 4,32]
+                              [--doc docs/engine-cycles.md]
+
+For each model: `sdmforge convert` (alpha 0.2, beta 5, T 4), `sdmforge rtl --lanes L`, then
+from signature.json:
+  * v2 cycles: `predicted_cycles.per_clip` (the generator's exact cycle model, which every
+    co-simulation checks cycle for cycle);
+  * v1 cycles (the reference run): the engine-v1 schedule evaluated on the same stages --
+    every dynamic stage ran its S synapses once per time-step (T*(S + 5 + 1)), a tensor
+    whose T values exceeded 16 bits stored one value per word -- the formula v1's
+    signature printed and its co-simulations checked (commit 17f7ff3);
+  * utilisation of a layer: its useful synaptic ops per cycle (the golden model's
+    connections x T) / the products per cycle the MAC array has (lanes x T), and / the
+    device limit (products per cycle the board's multipliers could do: UP5K 8 DSP = 16
+    8x8 products, ECP5-85F 156 MULT18X18D; the LUT share is in --lut-units).
+Nothing here is timed: all figures are exact cycle counts.
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+
+DRAIN = 5
+DEVICE_PRODUCTS = {"icebreaker (UP5K, 8 DSP)": 16, "ulx3s (ECP5-85F, 156 MULT18)": 156}
+
+
+def v1_per_clip(sig):
+    """The engine-v1 cycle model on this plan (see the module doc)."""
+    T, L = sig["config"]["T"], sig["lanes"]
+    split = set()
+    for m in sig["memories"]:
+        for t in m["tensors"]:
+            if t["steps"] > 1 and t["steps"] * t["value_bits"] > 16:
+                split.add(t["tensor"])
+    total = 0
+    for s in sig["stages"]:
+        c, f, h, w = s["out_shape"]
+        S, mode, static = s["synapses_per_group_step"], s["mode"], s["static_input"]
+        per = 0
+        for g in range(math.ceil(c / L)):
+            words = 0 if mode == "readout" else min(L, c - g * L) * (T if s["out_tensor"] in split else 1)
+            if static and mode == "neuron":
+                comp = S + DRAIN + 1 + 2 * (T - 1)
+            elif static:
+                comp = S + DRAIN + 1
+            else:
+                comp = T * (S + DRAIN + 1)
+            per += comp + 2 + words + 1
+        total += f * h * w * per
+    return total + max(sig["num_classes"] - 1, 0)
+
+
+def run(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        sys.exit(f"engine_cycles: {' '.join(cmd)} failed:\n{r.stdout}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("sdmforge")
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--models", default=os.path.join(here, "..", "models"))
+    ap.add_argument("--work", default="/tmp/sdm_engine_cycles")
+    ap.add_argument("--lanes", default="4,32")
+    ap.add_argument("--doc", help="also write the tables as markdown here")
+    a = ap.parse_args()
+    lanes = [int(x) for x in a.lanes.split(",")]
+    models = sorted(d for d in os.listdir(a.models) if os.path.isfile(os.path.join(a.models, d, "model.onnx")))
+    lines = []
+
+    def out(s=""):
+        print(s)
+        lines.append(s)
+
+    out("| model | lanes | v1 cycles/clip | v2 cycles/clip | v1 / v2 |")
+    out("|---|---|---|---|---|")
+    sigs = {}
+    for m in models:
+        work = os.path.join(a.work, m)
+        os.makedirs(work, exist_ok=True)
+        net = os.path.join(work, "net.sdm")
+        run([a.sdmforge, "convert", os.path.join(a.models, m, "model.onnx"), "--alpha", "0.2", "--beta", "5",
+             "--T", "4", "-o", net])
+        for L in lanes:
+            d = os.path.join(work, f"rtl_L{L}")
+            run([a.sdmforge, "rtl", net, "-o", d, "--lanes", str(L)])
+            sig = json.load(open(os.path.join(d, "signature.json")))
+            sigs[(m, L)] = sig
+            v2 = sig["predicted_cycles"]["per_clip"]
+            v1 = v1_per_clip(sig)
+            out(f"| {m} | {L} | {v1:,} | {v2:,} | {v1 / v2:.2f}x |")
+    out()
+    out("Utilisation of the two layers with the most synaptic ops (useful ops per cycle / products per cycle):")
+    out()
+    out("| model | lanes | layer | ops/clip | cycles | ops/cycle | / MAC array (L x T) | "
+        + " | ".join(f"/ {k}" for k in DEVICE_PRODUCTS) + " |")
+    out("|---|---|---|---|---|---|---|" + "---|" * len(DEVICE_PRODUCTS))
+    for (m, L), sig in sigs.items():
+        T = sig["config"]["T"]
+        st = sorted(sig["stages"], key=lambda s: -s["synaptic_ops"])[:2]
+        for s in st:
+            ops, cyc = s["synaptic_ops"], s["predicted_cycles"]
+            opc = ops / cyc
+            dev = " | ".join(f"{100 * opc / n:.0f} %" for n in DEVICE_PRODUCTS.values())
+            out(f"| {m} | {L} | {s['name']} | {ops:,} | {cyc:,} | {opc:.2f} | {100 * opc / (L * T):.0f} % | {dev} |")
+    if a.doc:
+        with open(a.doc, "w") as fh:
+            fh.write("# Engine cycles (generated)\n\nWritten by `bench/engine_cycles.py` (alpha 0.2, beta 5, T 4); "
+                     "do not edit. v1 = the engine-v1 schedule on the same plan, v2 = the generator's exact "
+                     "cycle model, checked by co-simulation.\n\n" + "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
