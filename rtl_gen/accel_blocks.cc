@@ -104,6 +104,11 @@ AccelWidths accel_widths(const QNet& q, const HwPlan& p) {
   w.AX = std::max({w.BX, w.CW, w.AWID + w.TW + 2});
   w.WX = std::max({w.WAW, w.CIW, w.KTW, w.KHW, w.KWW, w.GW});
   for (const HwTerm& t : p.terms) (t.diag_ones ? w.any_diag : w.any_rom) = true;
+  for (const HwStage& s : p.stages) {
+    if (s.static_input) w.any_static_stage = true;
+    for (int r = s.first_term; r < s.first_term + s.num_terms && !s.static_input; ++r)
+      if (!q.tensors[p.terms[r].src].per_step) w.any_static_in_dynamic = true;
+  }
   int maxReads = 1, maxWords = 1;
   for (const HwTerm& t : p.terms) {
     maxReads = std::max(maxReads, t.reads);

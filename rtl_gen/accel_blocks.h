@@ -50,6 +50,9 @@ struct AccelWidths {
   long clip = 1;      // pixels per clip
   int PAW = 1;        // pixel address
   bool any_diag = false, any_rom = false;
+  // a stage with per-step input reads a static tensor: its T accumulators all add w * x0
+  bool any_static_in_dynamic = false;
+  bool any_static_stage = false;
   bool any_sub = false;         // some term reads several words per synapse (counter `sub`)
   int SUBW = 1;                 // sub-read counter width
   bool any_multi_word = false;  // some written tensor has several words per value (`wb_t`)
@@ -186,6 +189,7 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
 // ---- neuron array (accel_neurons.cc) --------------------------------------------------
 struct NeuronPorts {
   std::vector<LogicRef*> n_o, v_o, m_o, nv;  // per lane: spike count, v, M, output valid
+  std::vector<LogicRef*> acc_t;  // per lane: the accumulator of step t_q (acc 0 in a static stage)
 };
 // The L sd_neuron instances (rtl/sd_neuron.v), their neuron taps on the trace port, and
 // the lane slots' writes (spike counts, pooled sums).
@@ -200,7 +204,7 @@ struct ReadoutPorts {
   LogicRef* arg_cur = nullptr;
 };
 ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl, const AddrGenPorts& ag,
-                           const MacPorts& mac);
+                           const NeuronPorts& nrn);
 
 // ---- trace port (accel_trace.cc) ------------------------------------------------------
 void build_trace_port(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl, const AddrGenPorts& ag,

@@ -137,11 +137,12 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
   }
   {  // all T currents are in the accumulators: a neuron stage feeds them to the neuron one
      // step every kNeuronStepGap cycles (a bubble between two steps of one neuron: the
-     // neuron's STEP_GAP contract); a sum or readout stage stores / adds them in one cycle
+     // neuron's STEP_GAP contract), a readout stage adds them to the logits on the same
+     // feeds (one accumulator mux per lane serves both); a sum stage stores all T at once
     Block* s = cs->AddItem({st(S_OUT)});
     const Expr* last_t = f.Eq(ctl.tt.q, c.L(TW, T - 1));
     static_assert(kNeuronStepGap == 2, "the neuron feed inserts exactly one bubble");
-    If* a = s->AddIf(f.LogicalOr(f.Ne(ag.sd_mode, c.L(2, HwStage::Neuron)), last_t));
+    If* a = s->AddIf(f.LogicalOr(f.Eq(ag.sd_mode, c.L(2, HwStage::Sum)), last_t));
     a->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
     a->then_block()->Blocking(ctl.state.d, st(S_WAIT));
     a->then_block()->Blocking(ctl.wait.d, c.L(1, 0));

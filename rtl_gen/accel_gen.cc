@@ -83,7 +83,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
   const ReadCtl p1b = follow_read(c, "p1b", p1);
   const MacPorts mac = build_mac_array(c, ctl, p1b, tm, wm);  // stages 2, 3, 4
   const NeuronPorts nrn = build_neuron_array(c, io, ctl, ag, mac, tm);
-  const ReadoutPorts ro = build_readout(c, io, ctl, ag, mac);
+  const ReadoutPorts ro = build_readout(c, io, ctl, ag, nrn);
   build_trace_port(c, io, ctl, ag, tm);
   const CounterPorts cnt = build_counters(c, io, ctl, nrn);
   build_controller_fsm(c, io, ctl, ag, ro);

@@ -8,7 +8,8 @@
 // of a batched spike word) and T - 1 narrow products w * x_t of the batched steps 1..T-1,
 // built as shift-adds in LUTs (spike counts are -1..beta: a few bits). Where each product
 // goes depends on how the source tensor is read (HwPlan::batched):
-//   static       x0 = the value, every accumulator adds w * x0 (the same current each step)
+//   static       x0 = the value; a static stage uses accumulator 0 for every step, a
+//                dynamic stage reading it adds w * x0 into every accumulator
 //   batched      the word holds steps j*spw ..; x_t = step t's field if it is in word j, else 0
 //   step/cycle   word j holds step j alone; x0 = it, and only accumulator j adds w * x0
 // Integer sums are order-free, so the T currents equal the golden model's per-step currents.
@@ -58,7 +59,7 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   bool any_serial = false, any_static = false;
   for (int ti = 0; ti < w.NT; ++ti) {
     if (p.bank_of[ti] < 0) continue;
-    if (w.steps[ti] == 1) any_static = true;
+    if (w.steps[ti] == 1) any_static = w.any_static_in_dynamic;
     else if (!p.batched[ti]) any_serial = true;
   }
   if (any_serial) en0 = m->AddReg("x_en_t0", Type::Bits(1));
@@ -86,7 +87,9 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
       auto is_word = [&](int j) { return w.any_sub ? f.Eq(p1b.sub.q, c.L(w.SUBW, j)) : c.L(1, j == 0 ? 1 : 0); };
       if (st == 1) {  // static: one value, the same current every step
         it->Blocking(xv[0], field(0, XW));
-        for (int t = 1; t < T; ++t) it->Blocking(from0[t], c.L(1, 1));
+        // (a static stage uses accumulator 0 for every step: no broadcast needed)
+        for (int t = 1; t < T; ++t)
+          if (from0[t]) it->Blocking(from0[t], c.L(1, 1));
       } else if (!p.batched[ti]) {  // one step per word and cycle, on the wide product
         it->Blocking(xv[0], field(0, XW));
         it->Blocking(en0, is_word(0));

@@ -48,6 +48,16 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
       "nrn_valid", f.LogicalAnd(f.LogicalAnd(out_state, f.Eq(ag.sd_mode, c.L(2, HwStage::Neuron))),
                                 f.LogicalNot(ctl.out_gap.q)));
   LogicRef* nrn_first = m->AddWireAssign("nrn_first", f.Eq(ctl.tt.q, c.L(TW, 0)));
+  // a static stage's current is in accumulator 0 for every step
+  LogicRef* stage_static = nullptr;
+  if (w.any_static_stage && T > 1) {
+    stage_static = m->AddReg("stage_static", Type::Bits(1));
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(stage_static, c.L(1, 0));
+    Case* cs = b->AddCase(ctl.stage.q);
+    for (int si = 0; si < w.NS; ++si)
+      if (p.stages[si].static_input) cs->AddItem({c.L(w.STW, si)})->Blocking(stage_static, c.L(1, 1));
+  }
   np.n_o.assign(size_t(Ln), nullptr);
   np.v_o.assign(size_t(Ln), nullptr);
   np.m_o.assign(size_t(Ln), nullptr);
@@ -59,10 +69,13 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
       Block* b = m->AddAlwaysComb();
       b->Blocking(acc_t, mac.acc[l][0].q);
       if (T > 1) {
-        Case* cs = b->AddCase(ctl.tt.q);
+        Block* dyn = b;
+        if (stage_static) dyn = b->AddIf(f.LogicalNot(stage_static))->then_block();
+        Case* cs = dyn->AddCase(ctl.tt.q);
         for (int t = 1; t < T; ++t) cs->AddItem({c.L(TW, t)})->Blocking(acc_t, mac.acc[l][t].q);
       }
     }
+    np.acc_t.push_back(acc_t);
     LogicRef* cur = m->AddReg(vast::Name("nrn_cur_l", l), Type::SBits(NACC));
     Block* b = m->AddAlwaysComb();
     const Expr* ext = c.sext(acc_t, NACC, "acc_ext");
@@ -113,7 +126,7 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
       const Expr* nn = bmax < NW ? f.Slice(np.n_o[l], bmax - 1, 0)
                                  : c.resize_u(f.Unsigned(c.sext(np.n_o[l], bmax, "n_ext")), bmax);
       i->then_block()->Nonblocking(tm.slot[l][t], nn);
-      const Expr* a = mac.acc[l][t].q;
+      const Expr* a = mac.acc[l][t].q;  // a static sum stage stores step 0 only
       i->ElseIf(sum_out)->Nonblocking(tm.slot[l][t], bmax <= ACC ? f.Slice(a, bmax - 1, 0)
                                                                  : f.Unsigned(c.sext(a, bmax, "acc_slot")));
     }

@@ -1,5 +1,5 @@
-// Readout and argmax: the K logit accumulators (the readout stage's T step currents summed
-// and added at S_OUT, class k from lane k mod L in group k / L), the registers of the
+// Readout and argmax: the K logit accumulators (the readout stage's T step currents added
+// one per feed at S_OUT, class k from lane k mod L in group k / L), the registers of the
 // sequential argmax the controller runs in S_ARG (one logit per cycle, ties -> lowest index),
 // and the result beat's data (m_axis_tdata_o, m_axis_tlast_o).
 #include <algorithm>
@@ -11,7 +11,7 @@ namespace sdm::accel {
 using namespace vast;
 
 ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl, const AddrGenPorts& ag,
-                           const MacPorts& mac) {
+                           const NeuronPorts& nrn) {
   const AccelWidths& w = c.w;
   VerilogFile& f = c.f;
   Module* m = c.m;
@@ -19,27 +19,20 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
   ReadoutPorts ro;
   // readout: logits accumulate the readout current of every step
   ro.logit.assign(size_t(K), Register{});
+  // S_OUT feeds step t's accumulator (nrn.acc_t) every other cycle, as for a neuron stage
   LogicRef* ro_out = m->AddWireAssign(
-      "readout_out", f.LogicalAnd(is_state(c, ctl, S_OUT), f.Eq(ag.sd_mode, c.L(2, HwStage::Readout))));
-  // per lane: the readout current summed over the T steps (the logits add every step's)
-  std::vector<const Expr*> lane_sum(static_cast<size_t>(Ln));
-  for (int l = 0; l < std::min(Ln, K); ++l) {  // lanes >= K hold no class
-    const Expr* sum = nullptr;
-    for (int t = 0; t < w.T; ++t) {
-      const Expr* a = mac.acc[l][t].q;
-      const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : f.Signed(f.Slice(a, LW - 1, 0));
-      sum = sum ? f.Add(sum, ae) : ae;
-    }
-    lane_sum[l] = m->AddWireAssign(vast::Name("readout_sum_l", l), sum);
-  }
+      "readout_out", f.LogicalAnd(f.LogicalAnd(is_state(c, ctl, S_OUT), f.Eq(ag.sd_mode, c.L(2, HwStage::Readout))),
+                                  f.LogicalNot(ctl.out_gap.q)));
   for (int k = 0; k < K; ++k) {
     ro.logit[k] = c.sreg(vast::Name("logit", k), LW);
     Block* b = m->AddAlwaysComb();
     b->Blocking(ro.logit[k].d, ro.logit[k].q);
     If* i = b->AddIf(ctl.start);
     i->then_block()->Blocking(ro.logit[k].d, c.SL(LW, 0));
+    const Expr* a = nrn.acc_t[k % Ln];
+    const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : f.Signed(f.Slice(a, LW - 1, 0));
     i->ElseIf(f.LogicalAnd(ro_out, f.Eq(ctl.cg.q, c.L(w.GW, k / Ln))))
-        ->Blocking(ro.logit[k].d, f.Add(ro.logit[k].q, lane_sum[k % Ln]));
+        ->Blocking(ro.logit[k].d, f.Add(ro.logit[k].q, ae));
   }
   {  // the result beat: {padding, logit K-1, ..., logit 0, class zero-extended to RCB bits}
     std::vector<const Expr*> parts;
