@@ -49,7 +49,7 @@ namespace {
 struct RunOpts {
   std::string out = "sdmforge-run", model, data, boards, python = "/usr/bin/python3", json;
   double alpha = 0.2;    // these five are set from `flags` (one validated configuration)
-  int beta = 5, T = 4, lanes = 4, threads = 1;
+  int beta = 5, T = 4, lanes = 2, threads = 1;
   int clips = -1;        // cosim clips (-1: default for the mode)
   long eval_clips = -1;  // eval clips (-1: default for the mode)
   bool skip_synth = false, quick = false, force = false, no_report = false;
@@ -554,7 +554,7 @@ void reg(CLI::App& app) {
   c->add_option("--model", o->model, "ONNX model (default: the bundled models/default/model.onnx)");
   c->add_option("--data", o->data, "data folder (default: the synthetic test clips, generated into OUT/data)");
   o->flags = std::make_shared<ConfigFlags>(
-      c, ConfigFlags::kAlphaBeta | ConfigFlags::kT | ConfigFlags::kLanes | ConfigFlags::kThreads, 0, 4);
+      c, ConfigFlags::kAlphaBeta | ConfigFlags::kT | ConfigFlags::kLanes | ConfigFlags::kThreads, 0, 2);
   c->add_option("--clips", o->clips, "co-simulation clips (default 5; --quick 3; 0 skips co-simulation)");
   c->add_option("--eval-clips", o->eval_clips, "evaluation clips (default 200; --quick 100)");
   c->add_option("--boards", o->boards, "comma list of boards to synthesize (default icebreaker,ulx3s; "

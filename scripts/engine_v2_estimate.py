@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Cycle estimate of the engine-v2 plan (docs/architecture.md, "Engine v2 plan") from a
-generated design's signature.json: T-batched dynamic stages and P output columns per cycle.
+"""Cycle estimate of the P-positions plan (docs/architecture.md, "Engine v2: what is left")
+on top of the built T-batched schedule, from a generated design's signature.json.
 
 usage: scripts/engine_v2_estimate.py DESIGN/signature.json [L:P ...]
-First re-derives today's predicted_cycles.per_clip from the signature's stages with today's
-formula and exits 1 if it differs (the stage accounting is then wrong), then prints the v2
-cycles per clip for each L:P (default: the table of the design note).
+First re-derives the design's predicted_cycles.per_clip from its stages with the built
+formula and exits 1 if it differs (the stage accounting is then wrong), then prints the
+estimated cycles per clip with P consecutive output columns per cycle: positions / P, the
+synapse loop shared by the P positions, the neuron feed and the write-back run once per
+position (P times as long).
 """
 import json
 import math
@@ -14,48 +16,34 @@ import sys
 DRAIN = 5  # kDrain in rtl_gen/accel_gen.h
 
 
-def stages(sig):
-    split = {t["tensor"] for m in sig["memories"] for t in m["tensors"] if t["layout"] == "value per word"}
+def per_clip(sig, L, P):
+    T = sig["config"]["T"]
+    words_of = {t["tensor"]: t["words_per_value"] for m in sig["memories"] for t in m["tensors"]}
+    total = 0
     for s in sig["stages"]:
         c, f, h, w = s["out_shape"]
-        yield s, c, f, h, w, s["out_tensor"] in split
-
-
-def per_clip(sig, L, P, T, v2):
-    total = 0
-    for s, c, f, h, w, split in stages(sig):
-        S, mode, static = s["synapses_per_group_step"], s["mode"], s["static_input"]
+        S, mode = s["syn_cycles_per_group"], s["mode"]
         per = 0
         for g in range(math.ceil(c / L)):
-            words = 0 if mode == "readout" else min(L, c - g * L) * (T if split else 1)
-            if static and mode == "neuron":
-                comp = S + DRAIN + 1 + 2 * (T - 1)
-            elif static:
-                comp = S + DRAIN + 1
-            elif not v2:
-                comp = T * (S + DRAIN + 1)
-            elif mode == "neuron":
-                comp = S + DRAIN + 2 * T - 1  # T feeds, STEP_GAP 2
-            else:
-                comp = S + DRAIN + 1
-            per += comp + 2 + words + 1
+            words = 0 if mode == "readout" else min(L, c - g * L) * words_of[s["out_tensor"]]
+            feed = 1 if mode == "sum" else 1 + 2 * (T - 1)
+            per += S + DRAIN + P * feed + 2 + P * words + 1
         total += f * h * math.ceil(w / P) * per
-    return total + sig["num_classes"] - 1
+    return total + max(sig["num_classes"] - 1, 0)
 
 
 def main():
     sig = json.load(open(sys.argv[1]))
-    T = sig["config"]["T"]
-    today = sig["predicted_cycles"]["per_clip"]
-    mine = per_clip(sig, sig["lanes"], 1, T, v2=False)
-    if mine != today:
-        sys.exit(f"stage accounting gives {mine}, signature.json predicts {today}")
-    pairs = sys.argv[2:] or ["4:1", "2:2", "4:2", "8:4", "16:4", "8:8", "16:8", "32:1"]
-    print(f"today ({sig['lanes']} lanes): {today} cycles per clip (re-derived: {mine})")
+    built = sig["predicted_cycles"]["per_clip"]
+    mine = per_clip(sig, sig["lanes"], 1)
+    if mine != built:
+        sys.exit(f"stage accounting gives {mine}, signature.json predicts {built}")
+    pairs = sys.argv[2:] or ["4:1", "2:2", "4:2", "8:1", "8:2", "8:4", "16:4", "8:8"]
+    print(f"built ({sig['lanes']} lanes, P = 1): {built} cycles per clip (re-derived: {mine})")
     for lp in pairs:
         L, P = (int(x) for x in lp.split(":"))
-        c = per_clip(sig, L, P, T, v2=True)
-        print(f"L={L:2d} P={P:2d}: {c:>10d} cycles per clip ({today / c:.1f}x)")
+        c = per_clip(sig, L, P)
+        print(f"L={L:2d} P={P:2d}: {c:>10d} cycles per clip ({built / c:.2f}x)")
 
 
 if __name__ == "__main__":
