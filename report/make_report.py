@@ -366,10 +366,20 @@ def section_synth(s, out):
             + ("<p>Tool versions:</p><ul class='notes'>{}</ul>".format(vt) if vt else ""))
 
 
+def paper_table3():
+    """The paper's SDM rows of Table III (report/paper_tables.json, the one copy of the paper's
+    figures), each with its energy ratio to the ANN row it was converted from."""
+    with open(os.path.join(HERE, "paper_tables.json")) as f:
+        t3 = json.load(f)["table_III"]
+    ann = {r["method"]: r for r in t3["rows"] if "ann" not in r}
+    return [dict(r, T=t3["T"], ratio=r["energy_j"] / ann[r["ann"]]["energy_j"])
+            for r in t3["rows"] if "ann" in r]
+
+
 def section_energy(s, out):
     e = s["energy"]["eq13"]
     h = s["energy"].get("hardware")
-    paper = s["energy"].get("paper", {})
+    paper = paper_table3()
     T = e["T"]
     rows = [
         ["ANN", "{:.2f}".format(s["ann_top1"]), fmt_num(e["ann_macs"]), "–", "{:.3g}".format(e["ann_pj"] * 1e-6), "1"],
@@ -378,11 +388,11 @@ def section_energy(s, out):
         ["SNN, encoding layer × T", "", fmt_num(e["snn_macs_xT"]), fmt_num(e["snn_adds"]),
          "{:.3g}".format(e["snn_pj_xT"] * 1e-6), "{:.3f}".format(e["ratio_xT"])],
     ]
-    if paper:
-        rows.append(["paper: " + esc(paper.get("model", "")), "{:.2f}".format(paper["top1"]),
-                     fmt_num(paper["snn_macs"]), fmt_num(paper["snn_adds"]),
-                     "{:,.0f} ({:.3f} J)".format(paper["snn_uj"], paper["snn_uj"] * 1e-6).replace(",", " "),
-                     "{:.2f}".format(paper["ratio"])])
+    for p in paper:
+        rows.append(["paper (Table III, T={}): {}".format(p["T"], esc(p["method"])), "{:.2f}".format(p["top1"]),
+                     fmt_num(p["op_ann"]), fmt_num(p["op_snn"]),
+                     "{:,.0f} ({:.3f} J)".format(p["energy_j"] * 1e6, p["energy_j"]).replace(",", " "),
+                     "{:.2f}".format(p["ratio"])])
     lrows = [[esc(l["name"]), l["neurons"], fmt_num(l["spikes_per_clip"]), "{:.3f}".format(l["firing_rate"]),
               "{:.1f}".format(l["fanout"]), fmt_num(l["adds"]), fmt_num(l["other_adds"])] for l in e["layers"]]
     # energy ratio vs T per method (Table I rows)

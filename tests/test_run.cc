@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -85,6 +86,13 @@ TEST(RunCli, TinyRunWritesReportAndCaches) {
   EXPECT_GT(e["ratio_xT"].get<double>(), e["ratio"].get<double>());
   EXPECT_GT(s["energy"]["hardware"]["total_pj"].get<double>(), 0);
   EXPECT_EQ(s["eval"]["ablation"]["results"].size(), 8u * 3);  // 8 variants x T {4, 8, 16}
+  // The paper's Table III rows come from report/paper_tables.json, their ratio computed there
+  // (0.030 J / 0.097 J and 0.098 J / 0.128 J).
+  std::ifstream hf(d + "/index.html");
+  const std::string html((std::istreambuf_iterator<char>(hf)), std::istreambuf_iterator<char>());
+  for (const char* row : {"paper (Table III, T=4): SlowOnly w SDM", "paper (Table III, T=4): SlowFast w SDM",
+                          "<td>0.31</td>", "<td>0.77</td>"})
+    EXPECT_NE(html.find(row), std::string::npos) << row;
   // the rerun takes every stage from the cache
   o = sh(args);
   ASSERT_EQ(o.code, 0) << o.text;
