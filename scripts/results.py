@@ -49,30 +49,60 @@ TABLE1 = [
 ]
 INT_METHODS = {"if", "opt", "burst", "sdm"}
 
-# Table II rows: (M, D, B, S) marks, alpha, beta, dual; the paper's UCF-101 SlowFast numbers
-# at T = 16, 32, 64 (its Table II) for side-by-side reading.
+# Table II rows: (M, D, B, S) marks, alpha, beta, dual.
 TABLE2 = [
-    ((1, 0, 0, 0), 1.0, 1, False, (3.15, 16.47, 73.59)),
-    ((1, 1, 0, 0), 1.0, 1, True, (23.74, 89.72, 93.42)),
-    ((1, 0, 1, 0), 1.0, 2, False, (3.86, 26.51, 80.94)),
-    ((1, 0, 0, 1), 0.5, 1, False, (15.01, 31.32, 42.00)),
-    ((1, 1, 1, 0), 1.0, 2, True, (76.61, 92.73, 93.55)),
-    ((1, 1, 0, 1), 0.5, 1, True, (14.99, 31.35, 41.98)),
-    ((1, 0, 1, 1), 0.5, 2, False, (64.71, 87.15, 92.31)),
-    ((1, 1, 1, 1), 0.5, 2, True, (92.31, 93.68, 94.37)),
+    ((1, 0, 0, 0), 1.0, 1, False),
+    ((1, 1, 0, 0), 1.0, 1, True),
+    ((1, 0, 1, 0), 1.0, 2, False),
+    ((1, 0, 0, 1), 0.5, 1, False),
+    ((1, 1, 1, 0), 1.0, 2, True),
+    ((1, 1, 0, 1), 0.5, 1, True),
+    ((1, 0, 1, 1), 0.5, 2, False),
+    ((1, 1, 1, 1), 0.5, 2, True),
 ]
 
-# The paper's Table I, UCF-101 (ANN, T = 4, 8, 16, 32, 64), for the comparison paragraph.
-PAPER_T1 = {
-    "SlowFast": {"ANN": 94.76, "rts": (0.93, 0.90, 0.90, 3.57, 47.63),
-                 "burst": (0.95, 0.93, 1.06, 9.65, 71.66), "snm": (1.06, 0.90, 1.40, 44.81, 92.15),
-                 "opt": (1.69, 1.85, 3.17, 16.39, 73.62),
-                 "sdm2": (15.12, 72.35, 92.31, 93.68, 94.37), "sdm5": (92.94, 93.50, 93.95, 94.48, 94.55)},
-    "SlowOnly": {"ANN": 92.75, "rts": (0.98, 0.98, 0.90, 1.61, 43.03),
-                 "burst": (0.98, 0.98, 0.90, 3.62, 58.05), "snm": (0.85, 0.85, 0.85, 57.44, 90.99),
-                 "opt": (2.38, 3.09, 6.77, 34.89, 78.59),
-                 "sdm2": (20.62, 78.11, 91.36, 92.36, 92.69), "sdm5": (90.77, 92.47, 92.60, 92.73, 92.78)},
-}
+# The paper's figures (Tables I-III), typed once for the whole project.
+with open(os.path.join(REPO, "report", "paper_tables.json")) as _f:
+    PAPER = json.load(_f)
+PAPER_NETS = list(PAPER["table_I"]["rows"])     # SlowFast, SlowOnly (UCF-101)
+
+
+def paper_t1(net, row, T=None):
+    """The paper's Table I top-1 of `row` (rts, burst, snm, opt, sdm_beta2, sdm_beta5) on `net`
+    at T, or {T: top-1} when T is None; ANN via paper_ann."""
+    t = PAPER["table_I"]
+    vals = dict(zip(t["T"], t["rows"][net][row]["top1"]))
+    return vals if T is None else vals[T]
+
+
+def paper_ann(net, row):
+    return PAPER["table_I"]["rows"][net][row]["ANN"]
+
+
+def paper_first_T_within(net, row, pts=1.0):
+    """First T of the paper's Table I at which `row` is within pts of its ANN, else None."""
+    return next((T for T, v in paper_t1(net, row).items() if v >= paper_ann(net, row) - pts), None)
+
+
+def paper_t2(key):
+    """The paper's Table II (SlowFast, UCF-101) top-1 of variant key ("MD", ...): {T: top-1}."""
+    t = PAPER["table_II"]
+    return dict(zip(t["T"], t["rows"][key]))
+
+
+def span(xs, fmt="{:.1f}"):
+    """'a–b' of the smallest and largest, or 'a' when they round equal."""
+    lo, hi = fmt.format(min(xs)), fmt.format(max(xs))
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def signed(xs):
+    return ", ".join(f"{x:+.1f}" for x in xs)
+
+
+def T_or_more(T, last=None):
+    """first_T_within's result as text: the T, or '> last T' when never reached."""
+    return str(T) if T is not None else f"> {last if last is not None else T_ALL[-1]}"
 
 
 def log(msg):
@@ -105,6 +135,15 @@ def beta2_vs_baselines(lo2):
     t8 = "is level at T = 8" if abs(lo2[8]) <= 1.0 else ("beats them at T = 8" if lo2[8] > 0 else "is below them at T = 8")
     parts.append(f"{t8} ({lo2[8]:+.1f} worst case)")
     return "β = 2, α = 0.5 " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + "."
+
+
+def ratio_phrase(ratios):
+    """Per-layer opt/sdm conversion-error ratios as a sentence that says what they show."""
+    below = sum(r > 1 for r in ratios)
+    if below == len(ratios):
+        return f"sdm's error is {span(ratios)}× lower than opt's in every layer"
+    return (f"sdm's error is lower than opt's in {below} of {len(ratios)} layers "
+            f"(opt/sdm ratio {span(ratios)})")
 
 
 def ts_phrase(Ts):
@@ -252,12 +291,12 @@ def top1(data, *a, **k):
 
 
 def ablation_runs(R, model, prefix):
-    """Table II: the eight M/D/B/S variants of sdm at T_ABL (float); (marks, α, β, dual, paper, json)."""
+    """Table II: the eight M/D/B/S variants of sdm at T_ABL (float); (marks, α, β, dual, json)."""
     runs = []
-    for marks, alpha, beta, dual, paper in TABLE2:
+    for marks, alpha, beta, dual in TABLE2:
         flags = ["--methods", "sdm", "--T", ",".join(map(str, T_ABL)), "--mode", "float",
                  "--alpha", str(alpha), "--beta", str(beta)] + ([] if dual else ["--no-dual"])
-        runs.append((marks, alpha, beta, dual, paper, R.eval(prefix + ablation_key(marks), model, flags)))
+        runs.append((marks, alpha, beta, dual, R.eval(prefix + ablation_key(marks), model, flags)))
     return runs
 
 
@@ -418,18 +457,24 @@ def ablation_key(marks):
     return "".join(c for c, on in zip("MDBS", marks) if on)
 
 
+def t2_dict(runs):
+    """{"MD": [top-1 per T_ABL], ...} of the rows from ablation_runs."""
+    return {ablation_key(marks): [top1(d, "sdm", T, alpha=alpha, beta=beta, dual=dual) for T in T_ABL]
+            for marks, alpha, beta, dual, d in runs}
+
+
 def write_table2(w, runs, with_paper):
     """The M/D/B/S table (rows from ablation_runs); returns {"MD": [top-1 per T_ABL], ...}."""
+    pT = [T for T in PAPER["table_II"]["T"] if T in T_ALL] if with_paper else []
     w("| M | D | B | S | α | β | dual | " + " | ".join(f"T={T}" for T in T_ABL)
-      + (" | paper T=16 | paper T=32 |" if with_paper else " |"))
-    w("|---|---|---|---|---|---|---|" + "---|" * len(T_ABL) + ("---|---|" if with_paper else ""))
-    t2 = {}
-    for marks, alpha, beta, dual, paper, d in runs:
+      + "".join(f" | paper T={T}" for T in pT) + " |")
+    w("|---|---|---|---|---|---|---|" + "---|" * (len(T_ABL) + len(pT)))
+    t2 = t2_dict(runs)
+    for marks, alpha, beta, dual, d in runs:
         key = ablation_key(marks)
-        t2[key] = [top1(d, "sdm", T, alpha=alpha, beta=beta, dual=dual) for T in T_ABL]
         w("| " + " | ".join("●" if on else "○" for on in marks)
           + f" | {alpha:g} | {beta} | {'yes' if dual else 'no'} | " + " | ".join(f1(v) for v in t2[key])
-          + (f" | {paper[0]:.2f} | {paper[1]:.2f} |" if with_paper else " |"))
+          + "".join(f" | {paper_t2(key)[T]:.2f}" for T in pT) + " |")
     return t2
 
 
@@ -440,7 +485,7 @@ def plot_fig5(panels, path):
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.8), squeeze=False)
     for ax, (title, ann, t2) in zip(axes.flat, panels):
-        for marks, alpha, beta, dual, _, d in t2:
+        for marks, alpha, beta, dual, d in t2:
             key = ablation_key(marks)
             ax.plot(T_ABL, [top1(d, "sdm", T, alpha=alpha, beta=beta, dual=dual) for T in T_ABL],
                     marker="o", ms=3, label=key, lw=2.2 if key == "MDBS" else 1.2)
@@ -554,19 +599,21 @@ def render(args, models, R, res, started, total_wall):
       f"eval reports): **{eval_secs:.0f} s**; whole script (data, evals, plots): "
       f"**{total_wall:.0f} s**" + (" (some evals reused from an earlier run: `--reuse`)" if any(r["reused"] for r in R.runs) else "") + ".")
     w("- Clips per model: the test split written by the data command in the table (for the "
-      "synthetic models a split generated with `--test 300`; the generator's test split depends "
-      "on `--test`, so it is NOT the first 300 clips of the 1000-clip split the model cards "
-      "quote, and the two ANN columns are measured on different clips):\n")
+      f"synthetic models a split generated with `--test {args.clips}` (`--test {args.deep_clips}` "
+      f"for {DEEP}); the generator's test split depends on `--test`, so it is NOT the first "
+      f"{args.clips} clips of the 1000-clip split the model cards quote, and the two ANN columns are "
+      f"measured on different clips unless the counts agree):\n")
     w("| model | input | clips used | data | ANN top-1 here | ANN top-1 in card (all test clips) |")
     w("|---|---|---|---|---|---|")
     for m in models:
         used = f"{m['clips']} of {m['available']}" if m["bundled"] else str(m["clips"])
         w(f"| {m['name']} | {m['input']} | {used} | {m['data_cmd']} | {res['ann'][m['name']]:.1f} "
           f"| {m['card_ann']} |")
-    se = 100 * (0.97 * 0.03 / n_clips) ** 0.5
-    w(f"\nResolution: one clip is {100 / n_clips:.2f} points at {n_clips} clips; near 97 % the "
-      f"binomial standard error is ≈ {se:.1f} points, so differences of one or two points between "
-      f"rows are within noise (all rows of a model use the same clips, which makes paired "
+    se = (ann * (100 - ann) / n_clips) ** 0.5
+    w(f"\nResolution: one clip is {100 / n_clips:.2f} points at {n_clips} clips; at the default "
+      f"ANN's {ann:.1f} % the binomial standard error is ≈ {se:.1f} points, so differences below "
+      f"two standard errors ({2 * se:.1f} points) between rows are within noise (all rows of a "
+      f"model use the same clips, which makes paired "
       f"differences somewhat more reliable than that).\n")
 
     # ---- headline
@@ -695,133 +742,209 @@ def render(args, models, R, res, started, total_wall):
             if T == 16:
                 ratios.append(eo / es if es > 0 else float("inf"))
         w(f"| {l['name']} | " + " | ".join(cells) + " |")
-    w(f"\nAt T = 16 (top-1: opt {f1(ro[16]['top1'])}, sdm {f1(rs[16]['top1'])}), sdm's error is "
-      f"{min(ratios):.1f}–{max(ratios):.1f}× lower than opt's in every layer.\n")
+    w(f"\nAt T = 16 (top-1: opt {f1(ro[16]['top1'])}, sdm {f1(rs[16]['top1'])}): "
+      + ratio_phrase(ratios) + ".\n")
     plot_fig1([("opt (θ=λ, v0=θ/2)", ro[16]), ("sdm α=0.2 β=5", rs[16])], os.path.join(args.plots, "fig1.png"))
 
-    # ---- comparison
+    # ---- comparison (every comparison below is computed from the numbers it quotes)
     burst_out, burst_sp = neuron_demo(args, "burst", 1, 2, 1.5)
     sdm_out, sdm_sp = neuron_demo(args, "sdm", 0.5, 2, 1.5)
     w("## Comparison with the paper\n")
-    lo = min(margins[(m["name"], S5, T)] for m in models for T in (1, 2, 4))
-    lo8 = min(margins[(m["name"], S5, T)] for m in models for T in (1, 2, 4, 8))
-    lo2 = {T: min(margins[(m["name"], S2, T)] for m in models) for T in (1, 2, 4, 8)}
-    verdict = "Holds" if lo > 2 else "Does NOT clearly hold"
-    w(f"**SDM at T ≤ 8 vs `if`/`opt`/`rts` (paper: SDM far above).** {verdict} for β = 5, α = 0.2 on "
-      f"every model: at T ≤ 4 it beats the best of the three by at least {lo:.1f} points "
-      f"(by at least {lo8:.1f} at T ≤ 8, where the baselines start to catch up on the shallow models). "
-      + beta2_vs_baselines(lo2) + " The size of the gap "
-      f"differs from the paper: its baselines sit at chance (≈ 1–7 %) up to T = 16 and SDM β = 2 "
-      f"needs T = 16 ({PAPER_T1['SlowFast']['sdm2'][2]:.2f} % vs ANN {PAPER_T1['SlowFast']['ANN']:.2f} % "
-      f"on SlowFast), whereas here `opt` reaches the ANN − 1 point at T = "
-      + ", ".join(f"{first_T_within(res['table1'][m['name']]['opt'], 'opt', res['ann'][m['name']])} ({m['name']})" for m in models)
-      + " and SDM β = 2 at T = "
-      + ", ".join(f"{first_T_within(res['table1'][m['name']][S2], 'sdm', res['ann'][m['name']])} ({m['name']})" for m in models)
-      + ". The shallow models have 3–7 spiking layers instead of ~50: the per-layer rate error "
-      "(≈ θ/T) compounds over far fewer layers, and a 10-class synthetic task has wide margins, so "
-      "every method converges within a few tens of steps. The ordering at low T is the paper's; "
-      "the collapse of the baselines towards chance is a depth effect, which the 13-layer `deep` "
-      "model reproduces (its section below). "
-      f"`if` (v(0) = 0) is the slowest starter (default: {f1(base('if', 4))} % at T = 4): without the "
-      f"θ/2 initial potential a neuron must integrate a full θ = λ before its first spike, so at "
-      f"T ≤ 4 little reaches the classifier (`snm`, also v(0) = 0, likewise). `rts` is not "
-      f"monotone in T at small T (default T = 1, 2, 4: {f1(base('rts', 1))}, {f1(base('rts', 2))}, "
-      f"{f1(base('rts', 4))}) because its shift θ/(2T) changes with T.\n")
-    bt = {m["name"]: (top1(res["table1"][m["name"]]["burst (β=2)"], "burst", 64), res["ann"][m["name"]]) for m in models}
+    names = [m["name"] for m in models]
+    shallow = [n for n in names if n != DEEP]
+    lo = min(margins[(n, S5, T)] for n in names for T in (1, 2, 4))
+    lo2 = {T: min(margins[(n, S2, T)] for n in names) for T in (1, 2, 4, 8)}
+    pT = [T for T in PAPER["table_I"]["T"] if T <= 16]
+    p_margin = [paper_t1(n, "sdm_beta5", T) - max(paper_t1(n, b, T) for b in ("rts", "opt"))
+                for n in PAPER_NETS for T in pT]
+    p_base = [paper_t1(n, b, T) for n in PAPER_NETS for b in ("rts", "burst", "snm", "opt") for T in pT]
+    base_lbls = ["if", "opt", "rts", "burst (β=2)", "snm"]
+    our_base = [top1(res["table1"][n][b], b.split()[0], T) for n in shallow for b in base_lbls for T in T_ALL if T <= 16]
+    chance = 100 / PAPER["table_I"]["classes"]
+    verdict = ("holds here: every margin is above two standard errors" if lo > 2 * se else
+               "holds here, but the smallest margin is within two standard errors" if lo > 0 else
+               "does not hold here on every model")
+    first = lambda lbl, n: first_T_within(res["table1"][n][lbl], lbl.split()[0], res["ann"][n])
+    p_first = lambda row: ", ".join(f"{T_or_more(paper_first_T_within(n, row), PAPER['table_I']['T'][-1])} ({n})"
+                                    for n in PAPER_NETS)
+    never = [(n, lbl) for n in names for lbl in [x[0] for x in TABLE1] if first(lbl, n) is None]
+    layers = {n: int(m["card"].get("spiking (clip) layers", "0") or 0) for n, m in zip(names, models)}
+    w(f"**SDM at low T vs `if`/`opt`/`rts`.** In the paper (Table I, {', '.join(PAPER_NETS)}) SDM β = 5 "
+      f"is {span(p_margin)} points above the best of `rts` and `opt` at T = {', '.join(map(str, pT))} "
+      f"(the paper has no plain IF row). Here the smallest margin of SDM β = 5, α = 0.2 over the best "
+      f"of `if`/`opt`/`rts` at T ≤ 4 over every model is {lo:+.1f} points, so the paper's ordering "
+      f"{verdict} (two standard errors: {2 * se:.1f} points at {n_clips} clips); at T = 8 the margins are "
+      + ", ".join(f"{n} {margins[(n, S5, 8)]:+.1f}" for n in names) + ". "
+      + beta2_vs_baselines(lo2)
+      + f" The paper's baselines are at {span(p_base, '{:.2f}')} % up to T = 16 (chance on its "
+      f"{PAPER['table_I']['classes']} classes: {chance:.1f} %); on the models here other than `{DEEP}` "
+      f"they are at {span(our_base)} % for T ≤ 16. T at which a method first comes within 1 point of "
+      f"its ANN, paper (T ≤ {PAPER['table_I']['T'][-1]}): `opt` {p_first('opt')}, SDM β = 2 "
+      f"{p_first('sdm_beta2')}; here (T ≤ {T_ALL[-1]}): `opt` "
+      + ", ".join(f"{T_or_more(first('opt', n))} ({n})" for n in names)
+      + ", SDM β = 2 " + ", ".join(f"{T_or_more(first(S2, n))} ({n})" for n in names)
+      + f". The models other than `{DEEP}` have {span([layers[n] for n in shallow], '{:.0f}')} spiking "
+      f"layers against the paper's 50-layer backbones, so the per-layer rate error (≈ θ/T) compounds "
+      f"over far fewer layers. Rows of Table I that never come within 1 point of the ANN by "
+      f"T = {T_ALL[-1]}: " + (", ".join(f"{n} {lbl}" for n, lbl in never) or "none") + ". ")
+    if DEEP in names:
+        dcard = res["deep"]["model"]["card"]
+        dcls = int(re.match(r"\d+", dcard.get("classes", "0")).group(0))
+        t4 = {lbl: top1(res["table1"][DEEP][lbl], lbl.split()[0], 4) for lbl in base_lbls}
+        w(f"On `{DEEP}` ({layers[DEEP]} spiking layers, {dcls} classes, chance {100 / dcls:.1f} %) the "
+          f"baselines at T = 4 are at " + ", ".join(f"{lbl} {f1(v)}" for lbl, v in t4.items())
+          + f" % (the highest {max(t4.values()) - 100 / dcls:+.1f} points from chance; its section below). ")
+    t4d = {lbl: top1(t1d[x[0]], x[1], 4) for x in TABLE1 for lbl in [x[0]]}
+    low = min(t4d, key=t4d.get)
+    rts3 = [base("rts", T) for T in (1, 2, 4)]
+    rts_mono = all(a <= b for a, b in zip(rts3, rts3[1:]))
+    w(f"Lowest float top-1 at T = 4 on the default model: {low} ({f1(t4d[low])} %; `if` "
+      f"{f1(t4d['if'])}, `snm` {f1(t4d['snm'])}, `opt` {f1(t4d['opt'])}). `if` and `snm` start from "
+      f"v(0) = 0, so a neuron must integrate a full θ = λ before its first spike; `opt` starts from "
+      f"θ/2. `rts` on the default model at T = 1, 2, 4: {', '.join(f1(x) for x in rts3)} "
+      f"({'monotone' if rts_mono else 'not monotone'} in T; its shift θ/(2T) changes with T).\n")
+
+    bt = {n: (top1(res["table1"][n]["burst (β=2)"], "burst", T_ALL[-1]), res["ann"][n]) for n in names}
     short = [n for n, (v, a) in bt.items() if v < a - 1.5]
-    w(f"**`burst` (β = 2) does not converge to the ANN on {', '.join(short) or 'no model'}** "
-      f"(T = 64: " + ", ".join(f"{n} {v:.1f} vs ANN {a:.1f}" for n, (v, a) in bt.items())
-      + f"). This is the baseline as docs/neurons.md defines it (θ = λ like every baseline), not a "
-      f"weakened one: with θ = λ a burst neuron can send up to β·λ = 2λ in one step, so a neuron "
-      f"whose input exceeds λ transmits more than the ANN's clip ceiling allows — the SNN then "
-      f"approximates clip(a, 0, 2λ) instead of clip(a, 0, λ), an error that does not shrink with T. "
-      f"`sdmforge neuron --method burst --lambda 1 --beta 2` with a constant current 1.5 for 8 "
-      f"steps emits {burst_sp} = mean output {burst_out:.2f} where the ANN gives 1.0, while `sdm` "
-      f"α = 0.5 β = 2 (ceiling αβλ = λ) emits {sdm_sp} = {sdm_out:.2f}. How much this costs "
-      f"depends on how often a model's pre-activations exceed λ (we did not measure that per "
-      f"model; the models where burst does converge presumably rarely exceed it). The paper's "
-      f"Burst reproduction does converge (93.13 % at T = 256 vs ANN 94.97 % on SlowFast), so its "
-      f"implementation may cap the burst differently (e.g. θ = λ/β); we keep θ = λ for all "
-      f"baselines so that methods differ only in their neuron rule. The same mechanism explains "
-      f"MB < M in Table II.\n")
-    md_ = t2["MD"]; mds = t2["MDS"]; m_ = t2["M"]; mb = t2["MB"]
+    pb = paper_t1("SlowFast", "burst")
+    pbT = PAPER["table_I"]["T"][-1]
+    mb_below = all(a < b for a, b in zip(t2["MB"], t2["M"]))
+    w(f"**`burst` (β = 2) at T = {T_ALL[-1]} is more than 1.5 points below the ANN on "
+      f"{', '.join(short) or 'no model'}** (" + ", ".join(f"{n} {v:.1f} vs ANN {a:.1f}" for n, (v, a) in bt.items())
+      + "). This is the baseline as docs/neurons.md defines it (θ = λ like every baseline): a burst "
+      f"neuron can send up to β·λ = 2λ in one step, so the SNN approximates clip(a, 0, 2λ) instead of "
+      f"clip(a, 0, λ) wherever a pre-activation exceeds λ, an error that does not shrink with T. "
+      f"`sdmforge neuron --method burst --lambda 1 --beta 2` with a constant current 1.5 for 8 steps "
+      f"emits {burst_sp} = mean output {burst_out:.2f} where the ANN gives {min(1.5, 1.0):.1f}, while "
+      f"`sdm` α = 0.5 β = 2 (ceiling αβλ = λ) emits {sdm_sp} = {sdm_out:.2f}. How often a model's "
+      f"pre-activations exceed λ is not measured here. The paper's Burst reproduction on SlowFast is "
+      f"{paper_ann('SlowFast', 'burst') - pb[pbT]:.2f} points below its ANN at T = {pbT} ({pb[pbT]:.2f} vs "
+      f"{paper_ann('SlowFast', 'burst'):.2f} %) and {paper_ann('SlowFast', 'burst') - pb[64]:.2f} at T = 64; "
+      f"we keep θ = λ for all baselines so that methods differ only in their neuron rule. Table II's MB "
+      f"(β = 2 at α = 1, the same 2λ ceiling) is {'below M at every T' if mb_below else 'not below M at every T'} "
+      f"here ({signed(a - b for a, b in zip(t2['MB'], t2['M']))} points).\n")
+
+    md_, mds, m_, mb = t2["MD"], t2["MDS"], t2["M"], t2["MB"]
+    pT2 = PAPER["table_II"]["T"]
+    p2 = {k: [paper_t2(k)[T] for T in pT2] for k in PAPER["table_II"]["rows"]}
     mds_worse = [a < b for a, b in zip(mds, md_)]
-    lead = ("As in the paper, MDS is worse than MD at every T" if all(mds_worse) else
-            "Unlike the paper, MDS is not worse than MD at every T (not at "
-            + ts_phrase([T for T, x in zip(T_ABL, mds_worse) if not x]) + ")")
-    ranks = [sorted(t2, key=lambda k: -t2[k][i])[:2] for i in range(len(T_ABL))]
-    not_best = [T for T, r in zip(T_ABL, ranks) if set(r) != {"MBS", "MDBS"}]
-    mb_vs_m = ("below" if all(a < b for a, b in zip(mb, m_)) else
-               "above" if all(a > b for a, b in zip(mb, m_)) else "neither always above nor always below")
-    w(f"**Table II.** {lead} ({', '.join(f1(x) for x in mds)} "
-      f"vs {', '.join(f1(x) for x in md_)} at T = {', '.join(map(str, T_ABL))}), and for the reason "
-      f"the paper gives: with β = 1 the scaled threshold α = 0.5 caps a step at 0.5λ, reintroducing a "
-      f"clipping error that no T removes (MS and MDS are flat around "
-      f"{min(mds + t2['MS']):.0f}–{max(mds + t2['MS']):.0f} %; the paper's are 15–42 %). Burst together "
-      f"with scaling (MBS, MDBS: ceiling αβλ = λ) "
-      + ("is the best pair, again as in the paper " if not not_best else
-         f"is the paper's best pair but not ours at {ts_phrase(not_best)}, where a row without "
-         f"them is higher ")
-      + f"(MDBS {', '.join(f1(x) for x in t2['MDBS'])}). Two differences: (1) D adds little here "
-      f"(MD − M = {', '.join(f'{a - b:+.1f}' for a, b in zip(md_, m_))} points) where the paper "
-      f"gains 20–73 points — plausibly because the unevenness error D corrects grows with depth and with the number "
-      f"of signed inputs per neuron, and our M row is already close to the ANN at T ≥ 8; "
-      f"(2) MB is {mb_vs_m} M here ({', '.join(f'{a - b:+.1f}' for a, b in zip(mb, m_))}) where the "
-      f"paper has MB slightly above M: MB is β = 2 at α = 1, i.e. ceiling 2λ, the same "
-      f"over-transmission as `burst` above. MBS vs MDBS differ by "
-      f"{max(abs(a - b) for a, b in zip(t2['MBS'], t2['MDBS'])):.1f} points at most: with a "
-      f"ceiling of exactly λ the dual threshold has little left to correct on these models.\n")
-    b2, b5 = best[(2, 8)][0], best[(5, 8)][0]
+    p_mds_worse = all(a < b for a, b in zip(p2["MDS"], p2["MD"]))
+    same = "as in the paper" if all(mds_worse) == p_mds_worse else "unlike the paper"
+    lead = (f"MDS is below MD at every T here, {same}" if all(mds_worse) else
+            f"MDS is not below MD at every T here (not at "
+            + ts_phrase([T for T, x in zip(T_ABL, mds_worse) if not x]) + f"), {same}")
+    top2 = lambda tab, i: sorted(tab, key=lambda k: -tab[k][i])[:2]
+    ours_top = [" > ".join(top2(t2, i)) for i in range(len(T_ABL))]
+    paper_top = [" > ".join(top2(p2, i)) for i in range(len(pT2))]
+    mbs_gap = max(abs(a - b) for a, b in zip(t2["MBS"], t2["MDBS"]))
+    m_close = max(ann - v for T, v in zip(T_ABL, m_) if T >= 8)
+    d_small = max(abs(a - b) for a, b in zip(md_, m_)) <= 2 * se
+    w(f"**Table II.** {lead} ({', '.join(f1(x) for x in mds)} vs {', '.join(f1(x) for x in md_)} at "
+      f"T = {', '.join(map(str, T_ABL))}; paper {', '.join(f'{x:.2f}' for x in p2['MDS'])} vs "
+      f"{', '.join(f'{x:.2f}' for x in p2['MD'])} at T = {', '.join(map(str, pT2))}). The paper's reason: "
+      f"with β = 1 the scaled threshold α = 0.5 caps a step at 0.5λ, a clipping error that no T removes; "
+      f"MS and MDS stay within {span(mds + t2['MS'])} % over T = {T_ABL[0]}..{T_ABL[-1]} here (paper: "
+      f"{span(p2['MDS'] + p2['MS'], '{:.2f}')} % over T = {pT2[0]}..{pT2[-1]}). Best two rows per T, here: "
+      + "; ".join(f"T={T} {r}" for T, r in zip(T_ABL, ours_top)) + "; paper: "
+      + "; ".join(f"T={T} {r}" for T, r in zip(pT2, paper_top))
+      + f". What D adds: MD − M = {signed(a - b for a, b in zip(md_, m_))} points here "
+      f"({'each within two standard errors' if d_small else 'not all within two standard errors'}), "
+      f"{signed(a - b for a, b in zip(p2['MD'], p2['M']))} in the paper; our M row is within "
+      f"{m_close:.1f} points of the ANN at T ≥ 8"
+      + (f", and on the {layers[DEEP]}-layer `{DEEP}` model MD − M is "
+         + signed(a - b for a, b in zip(t2_dict(res['deep']['table2'])['MD'], t2_dict(res['deep']['table2'])['M']))
+         + " (its section below)" if DEEP in names else "")
+      + f". MB − M = {signed(a - b for a, b in zip(mb, m_))} here, "
+      f"{signed(a - b for a, b in zip(p2['MB'], p2['M']))} in the paper. MBS and MDBS differ by "
+      f"{mbs_gap:.1f} points at most ({'within' if mbs_gap <= 2 * se else 'more than'} two standard errors).\n")
+
     g6 = lambda b, T, a: top1(res["fig6"][b], "sdm", T, alpha=a)
+    inv = {b: 1.0 / b for b in (2, 5)}
+    step = ALPHAS_F6[1] - ALPHAS_F6[0]
+
+    def where(b, a):
+        k = round((a - inv[b]) / step)
+        return "= 1/β" if k == 0 else f"{abs(k)} grid step{'s' if abs(k) > 1 else ''} {'above' if k > 0 else 'below'} 1/β"
+
+    above = {b: [a for a in ALPHAS_F6 if a > inv[b] + 1e-9] for b in (2, 5)}
+    drop = {b: [g6(b, T, inv[b]) - min(g6(b, T, a) for a in above[b]) for T in T_F6] for b in (2, 5)}
     low_wins = [T for T in (1, 2) if g6(2, T, 0.4) > g6(2, T, 0.5)]
     err = lambda b: [last(b, a) for a in ALPHAS_F6]
+
     def mono(b):
-        e = err(b)[ALPHAS_F6.index(0.5 if b == 2 else 0.2):]
+        e = err(b)[ALPHAS_F6.index(inv[b]):]
         return all(x <= y for x, y in zip(e, e[1:]))
-    w(f"**Fig. 6 (α sensitivity).** The paper's text only says it swept α in [0.4, 0.9] and it "
-      f"uses α·β = 1 (α = 0.5 for β = 2, α = 0.2 for β = 5); its plotted values are not in the text, "
-      f"so we compare the shape only. Here the best α at T = 8 is {b2:g} for β = 2 and {b5:g} for "
-      f"β = 5, i.e. at or next to 1/β. Below 1/β the per-step ceiling αβλ is under λ: a clipping "
-      f"error that T does not remove (β = 2, α = 0.2, ceiling 0.4λ: {f1(g6(2, 1, 0.2))} % at T = 1, "
-      f"{f1(g6(2, 16, 0.2))} % at T = 16). Above 1/β the ceiling exceeds λ (over-transmission) and "
-      f"top-1 falls, most at low T; the last layer's conversion error at T = 16 rises "
-      f"{'monotonically' if mono(2) and mono(5) else '(not monotonically)'} with α from α = 1/β up for both β "
+
+    nonmono = {b: [T for T in T_F6 if any(g6(b, T, x) < g6(b, T, y) for x, y in zip(
+        [inv[b]] + above[b], above[b]))] for b in (2, 5)}
+    recovers = [(b, T) for b in (2, 5) for T in T_F6
+                if g6(b, T, 1.0) > min(g6(b, T, a) for a in above[b] if a < 1.0)]
+    max_err = {b: max([inv[b]] + above[b], key=lambda a: last(b, a)) for b in (2, 5)}
+    rec_b = sorted({b for b, _ in recovers})
+    c02 = 0.2 * 2
+    w(f"**Fig. 6 (α sensitivity).** The paper's text only says it swept α in [0.4, 0.9] and it uses "
+      f"α·β = 1 (α = 0.5 for β = 2, α = 0.2 for β = 5); its plotted values are not in the text, so "
+      f"only the shape can be compared. Best α at T = 8 here: {best[(2, 8)][0]:g} for β = 2 "
+      f"({where(2, best[(2, 8)][0])}) and {best[(5, 8)][0]:g} for β = 5 ({where(5, best[(5, 8)][0])}). "
+      f"Below 1/β the per-step ceiling αβλ is under λ, a clipping error: β = 2, α = 0.2 (ceiling "
+      f"{c02:g}λ) is at {f1(g6(2, 1, 0.2))} % at T = 1 and {f1(g6(2, 16, 0.2))} % at T = 16, "
+      f"{ann - g6(2, 16, 0.2):.1f} points below the ANN. Above 1/β the ceiling exceeds λ; the lowest "
+      f"top-1 over α > 1/β is below α = 1/β's by "
+      + "; ".join(f"β = {b}: {', '.join(f'{x:.1f}' for x in drop[b])}" for b in (2, 5))
+      + f" points at T = {', '.join(map(str, T_F6))} (largest at T = "
+      + " and ".join(f"{T_F6[max(range(len(T_F6)), key=lambda i: drop[b][i])]} for β = {b}" for b in (2, 5))
+      + f"). The last layer's conversion error at T = 16 "
+      + ("rises monotonically" if mono(2) and mono(5) else
+         "rises, not monotonically," if all(last(b, 1.0) > last(b, inv[b]) for b in (2, 5)) else
+         "does not rise for both β")
+      + " with α from α = 1/β up "
       f"(β = 2: {last(2, 0.5):.3f} at α = 0.5 → {last(2, 1.0):.3f} at α = 1; β = 5: "
       f"{last(5, 0.2):.3f} → {last(5, 1.0):.3f}). "
-      + (("At the smallest T a slightly lower ceiling can pay off: β = 2, α = 0.4 (ceiling 0.8λ) beats "
-          f"α = 0.5 at {ts_phrase(low_wins)} ") if low_wins else
-         "A slightly lower ceiling does not pay off at the smallest T: β = 2, α = 0.4 (ceiling 0.8λ) "
-         "does not beat α = 0.5 at T = 1, 2 ")
-      + f"({f1(g6(2, 1, 0.4))}/{f1(g6(2, 2, 0.4))} vs {f1(g6(2, 1, 0.5))}/{f1(g6(2, 2, 0.5))})"
-      + (", trading a little clipping for a finer step. " if low_wins else ". ")
-      + f"**Odd, not explained:** top-1 is not monotone "
-      f"between α = 0.7 and 1.0 — α = 1.0 recovers (β = 2, T = 8: "
-      + ", ".join(f"α={a:g} {f1(g6(2, 8, a))}" for a in (0.7, 0.8, 0.9, 1.0))
-      + f"; β = 5 likewise) although its conversion error is the largest of all. E|a − r| measures "
-      f"the size of the error, not whether it changes the argmax; an over-transmission that scales "
-      f"most units of a layer alike (θ = λ exactly at α = 1) may distort the logits less than one "
-      f"that hits units unevenly, but we have not checked this.\n")
+      + (("β = 2, α = 0.4 (ceiling 0.8λ) beats α = 0.5 at " + ts_phrase(low_wins)) if low_wins else
+         "β = 2, α = 0.4 (ceiling 0.8λ) does not beat α = 0.5 at T = 1, 2")
+      + f" ({f1(g6(2, 1, 0.4))}/{f1(g6(2, 2, 0.4))} vs {f1(g6(2, 1, 0.5))}/{f1(g6(2, 2, 0.5))}). "
+      + ("Top-1 is not monotone in α above 1/β at "
+         + "; ".join(f"β = {b}: {ts_phrase(Ts)}" for b, Ts in nonmono.items() if Ts)
+         + f" (β = 2, T = 8: " + ", ".join(f"α={a:g} {f1(g6(2, 8, a))}" for a in [inv[2]] + above[2]) + ")"
+         if any(nonmono.values()) else "Top-1 falls monotonically with α above 1/β at every T")
+      + (f"; α = 1 is above some smaller α > 1/β at {len(recovers)} of {2 * len(T_F6)} (β, T) pairs; of "
+         f"α ≥ 1/β the last layer's conversion error is largest at α = "
+         + " and ".join(f"{max_err[b]:g} (β = {b})" for b in (2, 5))
+         + ("" if not any(max_err[b] == 1.0 for b in rec_b) else
+            ", so for β = " + ", ".join(str(b) for b in rec_b if max_err[b] == 1.0)
+            + " the α with the largest error is not the one with the lowest top-1 at every T")
+         if recovers else "")
+      + ".\n")
+
+    opt_e = [l["conversion_error"] for l in ro[16]["layers"]]
+    sdm_e = [l["conversion_error"] for l in rs[16]["layers"]]
+    grows = all(x <= y for x, y in zip(ratios, ratios[1:]))
     w(f"**Fig. 1.** The paper shows SDM's per-layer activation bias far below Opt's at T = 16 on a "
-      f"50-layer ResNet3D; here it is {min(ratios):.1f}–{max(ratios):.1f}× lower in every layer of the "
-      f"default model, and the ratio "
-      + ("grows with depth" if all(x <= y for x, y in zip(ratios, ratios[1:])) else "varies with depth")
-      + f" ({ratios[0]:.1f}× in the first spiking layer, {ratios[-1]:.1f}× in the last)"
-      + (": opt's error accumulates from layer to layer, sdm's much less." if ratios[-1] > ratios[0] else ".")
-      + " Largest error in absolute terms: opt in " + max(ro[16]["layers"], key=lambda l: l["conversion_error"])["name"]
+      f"50-layer ResNet3D; on the default model " + ratio_phrase(ratios)
+      + f", and the ratio {'grows' if grows else 'does not grow monotonically'} with depth "
+      f"({ratios[0]:.1f}× in the first spiking layer, {ratios[-1]:.1f}× in the last). opt's error goes "
+      f"from {opt_e[0]:.3f} in the first spiking layer to {opt_e[-1]:.3f} in the last, sdm's from "
+      f"{sdm_e[0]:.3f} to {sdm_e[-1]:.3f}. Largest error in absolute terms: opt in "
+      + max(ro[16]["layers"], key=lambda l: l["conversion_error"])["name"]
       + ", sdm in " + max(rs[16]["layers"], key=lambda l: l["conversion_error"])["name"]
       + " (the default model's {} has the largest λ, {:.2f}, see its card).\n".format(*largest_lambda(os.path.join(REPO, "models", "default"))))
+
     big = sorted((g for g in gaps if g[0] > 1.0), reverse=True)
     wb = res["wb12"]
-    w(f"**Integer mode.** The integer model tracks float to within {worst_sdm[0]:.1f} points on "
-      f"the sdm rows of every model; gaps above 1 point (any method): "
+    wb_rows = [("`opt` T = 4", top1(wb, "opt", 4, "int"), base("opt", 4, "int"), base("opt", 4)),
+               ("sdm β=5 α=0.2 T = 1", top1(wb, "sdm", 1, "int"), sdm5(1, "int"), sdm5(1))]
+    shrinks = all(abs(v12 - fl) < abs(v8 - fl) for _, v12, v8, fl in wb_rows)
+    w(f"**Integer mode.** On the sdm rows of every model the integer model is within "
+      f"{worst_sdm[0]:.1f} points of float; gaps above 1 point (any method): "
       + (", ".join(f"{g[2]} {g[3]} T={g[4]} {g[1]:+.1f}" for g in big) or "none")
       + f" ({sum(g[1] < 0 for g in big)} of {len(big)} integer below float, {sum(g[4] <= 4 for g in big)} "
-      f"of {len(big)} at T ≤ 4; gaps under 2 points are within the paired noise at {n_clips} clips). The largest are `opt` at T = 4; with "
-      f"12-bit weights (`--weight-bits 12`, run wb12) the default model's `opt` T = 4 integer row "
-      f"is {f1(top1(wb, 'opt', 4, 'int'))} % (8-bit: {f1(base('opt', 4, 'int'))}, float "
-      f"{f1(base('opt', 4))}) and sdm β=5 α=0.2 T = 1 is {f1(top1(wb, 'sdm', 1, 'int'))} % "
-      f"(8-bit {f1(sdm5(1, 'int'))}, float {f1(sdm5(1))}), so the gap is the 8-bit weight "
-      f"quantization, which matters most when few steps average it out.\n")
+      f"of {len(big)} at T ≤ 4, {sum(g[0] > 2 * se for g in big)} of {len(big)} above two standard "
+      f"errors at {n_clips} clips, {2 * se:.1f} points). The largest is {worst_all[2]} {worst_all[3]} "
+      f"T = {worst_all[4]} ({worst_all[1]:+.1f}). With 12-bit weights (`--weight-bits 12`, run wb12) "
+      "on the default model: "
+      + "; ".join(f"{lbl} integer {f1(v12)} % (8-bit {f1(v8)}, float {f1(fl)})" for lbl, v12, v8, fl in wb_rows)
+      + (": 12-bit weights shrink both gaps, so they come from the 8-bit weight quantization.\n" if shrinks else
+         ": 12-bit weights do not shrink both gaps, so weight width alone does not explain them.\n"))
 
     if "deep" in res:
         render_deep(args, w, R, res)
@@ -847,11 +970,13 @@ def render_deep(args, w, R, res):
     s5 = lambda T, mode="float": top1(t1[S5], "sdm", T, mode)
     s2 = lambda T, mode="float": top1(t1[S2], "sdm", T, mode)
     card = m["card"]
+    nl = card.get("spiking (clip) layers", "?")
+    ncls = int(re.match(r"\d+", card.get("classes", "0")).group(0))
     w(f"## Deep model: where the paper's claim lives (`models/{DEEP}`)\n")
     w(f"ResNet3D with BatchNorm (folded at import), stem + 3 stages × 2 basic blocks, stride-2 "
-      f"stages: {card.get('spiking (clip) layers', '?')} spiking layers, "
+      f"stages: {nl} spiking layers, "
       f"{card.get('conv/linear weights', '?')} weights, trained by `python/retrain.sh {DEEP}` on the "
-      f"`hard` preset (14 classes, distractors, occluders, noise). ANN top-1 "
+      f"`hard` preset ({ncls} classes, distractors, occluders, noise). ANN top-1 "
       f"{card.get('ANN test top-1 (PyTorch)', '?').replace('*', '')} in PyTorch; here "
       f"{ann:.1f} % on {m['clips']} clips (float ANN of the golden model). Its Table I rows are in "
       f"the Table I section above.\n")
@@ -874,26 +999,30 @@ def render_deep(args, w, R, res):
     w(f"| every baseline below sdm β=5 α=0.2 at every T ≤ 8 | smallest margin "
       + ", ".join(f"{l} {x:+.1f}" for l, x in below) + f" | | **{'met' if allb else 'missed'}** |\n")
     first = {lbl: first_T_within(t1[lbl], lbl.split()[0], ann) for lbl in base_lbls}
+    opt_e = [l["conversion_error"] for l in pick(dd["fig1"], "opt", 16)["layers"]]
     w("**The gap.** T at which each method first comes within 1 point of the ANN: "
-      + ", ".join(f"{l} {first[l] if first[l] else '> 64'}" for l in base_lbls)
-      + f", sdm β=2 α=0.5 {first_T_within(t1[S2], 'sdm', ann) or '> 64'}, sdm β=5 α=0.2 "
-      f"{first_T_within(t1[S5], 'sdm', ann) or '> 64'}. At T = 4, `if` is at {f1(top1(t1['if'], 'if', 4))} % "
+      + ", ".join(f"{l} {T_or_more(first[l])}" for l in base_lbls)
+      + f", sdm β=2 α=0.5 {T_or_more(first_T_within(t1[S2], 'sdm', ann))}, sdm β=5 α=0.2 "
+      f"{T_or_more(first_T_within(t1[S5], 'sdm', ann))}. At T = 4, `if` is at {f1(top1(t1['if'], 'if', 4))} % "
       f"and `opt` at {f1(top1(t1['opt'], 'opt', 4))} % (default model: "
-      f"{f1(top1(res['table1'][DEFAULT]['if'], 'if', 4))} % and {f1(top1(res['table1'][DEFAULT]['opt'], 'opt', 4))} %). "
-      "Two effects compound with depth. `if` starts from v = 0 with θ = λ: a neuron must integrate a "
-      "full λ before its first spike, so each layer adds an onset delay and after 13 layers little "
-      "reaches the classifier for several steps. `opt` removes the onset (v(0) = θ/2) but each "
-      "layer still passes a rate quantized to λ/T; the error of one layer is the input of the next, "
-      "so it accumulates over the 13 layers (see Fig. 1 below). SDM sends up to β spikes of αλ per "
-      "step (ceiling αβλ = λ, resolution λ/β per step) and its dual threshold takes back "
-      "over-sent spikes, so the per-step error is β times smaller from the first step on.\n")
+      f"{f1(top1(res['table1'][DEFAULT]['if'], 'if', 4))} % and {f1(top1(res['table1'][DEFAULT]['opt'], 'opt', 4))} %; "
+      f"chance here {100 / ncls:.1f} %). "
+      f"`if` starts from v = 0 with θ = λ: a neuron must integrate a full λ before its first spike, so "
+      f"each of the {nl} layers adds an onset delay. `opt` removes the onset (v(0) = θ/2) but each "
+      f"layer still passes a rate quantized to λ/T, and the error of one layer is the input of the "
+      f"next: at T = 16 opt's conversion error is {opt_e[0]:.3f} in the first spiking layer and "
+      f"{opt_e[-1]:.3f} in the last (Fig. 1 below). SDM sends up to β spikes of αλ per step (ceiling "
+      f"αβλ = λ, resolution λ/β per step) and its dual threshold takes back over-sent spikes.\n")
 
     # Table II + Fig. 5
     w("### Table II analogue on the deep model (float)\n")
     t2 = write_table2(w, dd["table2"], with_paper=False)
-    w(f"\nMD − M (what the dual threshold adds) = {', '.join(f'{a - b:+.1f}' for a, b in zip(t2['MD'], t2['M']))} "
-      f"points at T = {', '.join(map(str, T_ABL))} (default model in the section above: much less). "
-      f"MDBS − MBS = {', '.join(f'{a - b:+.1f}' for a, b in zip(t2['MDBS'], t2['MBS']))}.\n")
+    t2d = t2_dict(res["table2"])
+    w(f"\nMD − M (what the dual threshold adds) = {signed(a - b for a, b in zip(t2['MD'], t2['M']))} "
+      f"points at T = {', '.join(map(str, T_ABL))} (default model: "
+      f"{signed(a - b for a, b in zip(t2d['MD'], t2d['M']))}). "
+      f"MDBS − MBS = {signed(a - b for a, b in zip(t2['MDBS'], t2['MBS']))} "
+      f"(default model: {signed(a - b for a, b in zip(t2d['MDBS'], t2d['MBS']))}).\n")
     w("### Fig. 5 analogue: accuracy over T of the ablation variants\n")
     w("![ablation over T](results/fig5.png)\n")
     plot_fig5([("default model (float)", res["ann"][DEFAULT], res["table2"]),
@@ -916,8 +1045,7 @@ def render_deep(args, w, R, res):
     w(f"\nopt's error goes from {eo_first:.3f} in the first spiking layer to {eo_last:.3f} in the last "
       f"(mean of the first {half} layers {sum(l['conversion_error'] for l in ro['layers'][:half]) / half:.3f}, "
       f"of the rest {sum(l['conversion_error'] for l in ro['layers'][half:]) / (len(ratios) - half):.3f}); "
-      f"sdm's is {min(ratios):.1f}–{max(ratios):.1f}× lower layer by layer (top-1 at T = 16: opt "
-      f"{f1(ro['top1'])}, sdm {f1(rs['top1'])}).\n")
+      + ratio_phrase(ratios) + f" (top-1 at T = 16: opt {f1(ro['top1'])}, sdm {f1(rs['top1'])}).\n")
     plot_fig1([("opt (θ=λ, v0=θ/2)", ro), ("sdm α=0.2 β=5", rs)], os.path.join(args.plots, "fig1_deep.png"),
               title="deep model: per-layer conversion error at T=16 (float)")
 
@@ -946,9 +1074,16 @@ def render_deep(args, w, R, res):
     w("|---|" + "---|---|" * len(T_F7))
     for method, spec, per_T, agree, n in rows:
         w(f"| {spec} | " + " | ".join(f"{np.mean(per_T[T]):.3f} | {agree[T]}/{n}" for T in T_F7) + " |")
+    r_of = {method: {T: float(np.mean(per_T[T])) for T in T_F7} for method, _, per_T, _, _ in rows}
+    closer = [T for T in T_F7 if r_of["sdm"][T] > r_of["if"][T]]
     w("\nr is the Pearson correlation of the two maps over all (frame, row, column) cells, averaged over "
-      "the clips. As in the paper's Fig. 7, SDM's maps match the ANN's already at small T while plain "
-      "`if` attends elsewhere (or nowhere: an all-zero map has r = 0) until T is large.\n")
+      "the clips (an all-zero map has r = 0). sdm's mean r is above `if`'s at "
+      + (f"every T ({', '.join(map(str, T_F7))})" if len(closer) == len(T_F7) else
+         (ts_phrase(closer) if closer else "no T") + f" of {', '.join(map(str, T_F7))}")
+      + f"; at T = {T_F7[0]} sdm {r_of['sdm'][T_F7[0]]:.3f} vs `if` {r_of['if'][T_F7[0]]:.3f}, at "
+      f"T = {T_F7[-1]} {r_of['sdm'][T_F7[-1]]:.3f} vs {r_of['if'][T_F7[-1]]:.3f}"
+      + (" — the paper's Fig. 7 shows SDM's maps close to the ANN's from small T" if len(closer) == len(T_F7) else "")
+      + ".\n")
     plot_fig7(cams, os.path.join(args.plots, "fig7.png"))
 
     # speed
@@ -959,7 +1094,9 @@ def render_deep(args, w, R, res):
     w(f"The full Table I sweep of the deep model (7 methods × T ∈ {{{', '.join(map(str, T_ALL))}}}, float "
       f"and integer, one run to T = 64 per method except `rts`) on {m['clips']} clips took "
       f"**{secs:.0f} s** with `--threads {args.threads}` (sum of the runs' own `seconds`; target ≤ 600 s "
-      f"for 1000 clips on 2 cores). Integer SNN throughput: "
+      f"for 1000 clips on 2 cores: "
+      + ("not comparable at this clip count" if m["clips"] != 1000 else "**met**" if secs <= 600 else "**missed**")
+      + "). Integer SNN throughput: "
       + (f"{min(ev) / 1e9:.2f}–{max(ev) / 1e9:.2f} G synaptic events/s per thread" if ev else "not reported")
       + " (`int_events_per_s_per_thread` of the eval JSON; single-thread figures in docs/performance.md).\n")
 
