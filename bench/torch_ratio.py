@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Speed of the C++ golden model against the same SNN written in PyTorch (docs/performance.md).
 
-Builds the float SNN of SPEC §2 in PyTorch straight from the ONNX file (a small interpreter
+Builds the float SNN (docs/neurons.md) in PyTorch straight from the ONNX file (a small interpreter
 for the ops of the bundled models: Conv, BatchNormalization, Clip -> SDM neurons, Add,
 Concat, Pad, AveragePool, GlobalAveragePool, ReduceMean, Flatten, Reshape, Gemm; weights
 read with onnx.numpy_helper), runs it densely per
@@ -38,7 +38,7 @@ torch.set_num_threads(1)
 
 
 class TorchSnn:
-    """The float SNN of SPEC §2 over an ONNX graph (per step, dense, float32)."""
+    """The float SNN of docs/neurons.md over an ONNX graph (per step, dense, float32)."""
 
     def __init__(self, path, alpha=0.2, beta=5):
         m = onnx.load(path)

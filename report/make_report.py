@@ -134,7 +134,7 @@ def section_table1(s, out):
         rows.append([esc(k[0]), esc(k[1])] + [acc_cell(series[k][t], ann) if t in series[k] else "–" for t in Ts])
     notes = "".join("<li>{}</li>".format(esc(n)) for n in ev.get("notes", []))
     return ("<p>Top-1 accuracy (%) of the ANN and of every conversion method on the same trained network "
-            "(θ = λ for the baselines; SDM scales it by α). <i>float</i> is the float SNN of SPEC §2, <i>int</i> "
+            "(θ = λ for the baselines; SDM scales it by α). <i>float</i> is the float SNN (neuron rules: docs/neurons.md), <i>int</i> "
             "the bit-accurate integer model that the RTL reproduces. Green: within 1 point of the ANN "
             "({:.2f}%), amber: within 10, red: worse.</p>".format(ann)
             + table(["method", "mode"] + ["T={}".format(t) for t in Ts], rows, "num")
