@@ -12,6 +12,7 @@
 
 #include "data/dataset.h"
 #include "golden/error.h"
+#include "golden/fileio.h"
 
 namespace fs = std::filesystem;
 
@@ -319,10 +320,7 @@ Report run(const Options& o) {
   j["counts"] = {{"train", rep.train}, {"test", rep.test}, {"skipped", rep.skipped}};
   j["layout"] = "clips.npy: N x C x F x H x W uint8; labels.npy: N int64";
   j["input_scale"] = "pixel / 255";
-  std::string path = (fs::path(o.out) / "classes.json").string();
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot write '{}'", path));
-  f << j.dump(2) << "\n";
+  write_file_atomic((fs::path(o.out) / "classes.json").string(), j.dump(2) + "\n");
   return rep;
 }
 

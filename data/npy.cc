@@ -1,7 +1,6 @@
 #include "data/npy.h"
 
 #include <cstdio>
-#include <fstream>
 #include <limits>
 
 #include <fmt/core.h>
@@ -265,22 +264,8 @@ std::vector<uint8_t> serialize(const NpyArray& a) {
 }
 
 void save(const std::string& path, const NpyArray& a) {
-  std::vector<uint8_t> buf = serialize(a);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error(fmt::format("cannot write '{}'", path));
-    f.write(reinterpret_cast<const char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw Error(fmt::format("failed writing '{}' (disk full?)", path));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(fmt::format("cannot write '{}'", path));
-  }
+  const std::vector<uint8_t> buf = serialize(a);
+  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
 }
 
 NpyArray make_u8(std::vector<int64_t> shape, std::vector<uint8_t> values) {

@@ -68,7 +68,7 @@ NpyArray parse(const uint8_t* data, size_t size, const std::string& name);
 // Reads a file; errors name the path.
 NpyArray load(const std::string& path);
 // Writes a file (format 1.0, or 2.0 when the header does not fit 1.0). The payload size
-// must match the shape. Writes to "<path>.tmp" then renames, so a failed write never
+// must match the shape. Written by write_file_atomic (golden/fileio.h): a failed write never
 // leaves a half file under the real name.
 void save(const std::string& path, const NpyArray& a);
 // Serialises to bytes (what save writes).

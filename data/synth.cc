@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <random>
 
 #include <fmt/core.h>
@@ -11,6 +10,7 @@
 
 #include "data/dataset.h"
 #include "golden/error.h"
+#include "golden/fileio.h"
 
 namespace fs = std::filesystem;
 
@@ -365,11 +365,7 @@ void write_dataset(const std::string& out, const Options& o) {
     Split s = generate_split(o, name, n);
     save_split((fs::path(out) / name).string(), shape, s.clips, s.labels);
   }
-  std::string path = (fs::path(out) / "classes.json").string();
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot write '{}'", path));
-  f << classes_json(o);
-  if (!f) throw Error(fmt::format("failed writing '{}'", path));
+  write_file_atomic((fs::path(out) / "classes.json").string(), classes_json(o));
 }
 
 }  // namespace sdm::synth

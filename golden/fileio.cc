@@ -1,7 +1,5 @@
 #include "golden/fileio.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -31,24 +29,6 @@ void check_outputs_not_inputs(const std::vector<std::string>& inputs,
     for (const std::string& i : inputs)
       if (!i.empty() && same_file(o, i))
         throw Error(fmt::format("output '{}' is the input '{}'; choose another output path", o, i));
-  }
-}
-
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-  const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) throw Error(fmt::format("cannot write '{}'", path));
-    f << bytes;
-    f.close();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw Error(fmt::format("failed writing '{}'", path));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(fmt::format("cannot write '{}' (rename failed)", path));
   }
 }
 

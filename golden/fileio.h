@@ -4,10 +4,14 @@
 // write leaves the previous file (or no file), never a truncated one.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/core.h>
@@ -22,9 +26,28 @@ namespace sdm {
 void check_outputs_not_inputs(const std::vector<std::string>& inputs,
                               const std::vector<std::string>& outputs);
 
-// Writes `bytes` to `path` via `path.tmp-PID` and rename(2). Throws sdm::Error naming the
-// path on failure (the temporary file is removed).
-void write_file_atomic(const std::string& path, const std::string& bytes);
+// The one file writer of the project: writes `bytes` to `path` via `path.tmp-PID` and
+// rename(2), so a failed or interrupted write (or two processes writing the same path)
+// never leaves a half file under the real name. Throws sdm::Error naming the path on
+// failure (the temporary file is removed). Inline for the same reason as
+// read_file_checked: sdm_data's .npy and classes.json writers use it.
+inline void write_file_atomic(const std::string& path, std::string_view bytes) {
+  const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw Error(fmt::format("cannot write '{}'", path));
+    f.write(bytes.data(), std::streamsize(bytes.size()));
+    f.close();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw Error(fmt::format("failed writing '{}' (disk full?)", path));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(fmt::format("cannot write '{}' (rename failed)", path));
+  }
+}
 
 // The whole file; throws sdm::Error naming the path. Bounded like read_file_checked.
 std::string read_file_bytes(const std::string& path);

@@ -2,6 +2,7 @@
 // action generator (determinism, layout, "a class cannot be read from one frame").
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -105,6 +106,32 @@ TEST(Npy, RoundTripAllDtypes) {
   EXPECT_EQ(s.data<int64_t>()[0], 42);
   sdm::npy::save((d / "e.npy").string(), sdm::npy::make_u8({0, 4}, {}));
   EXPECT_EQ(sdm::npy::load((d / "e.npy").string()).numel(), 0);
+  fs::remove_all(d);
+}
+
+// npy::save goes through write_file_atomic (golden/fileio.h), the project's one writer: an
+// overwrite replaces the file whole, a failed write keeps what was there, and no temporary
+// file is left behind either way.
+TEST(Npy, SaveIsAtomicAndLeavesNoTemporary) {
+  fs::path d = tmpdir("atomic");
+  const std::string p = (d / "a.npy").string();
+  sdm::npy::save(p, sdm::npy::make_u8({4}, {1, 2, 3, 4}));
+  sdm::npy::save(p, sdm::npy::make_u8({1}, {9}));
+  EXPECT_EQ(sdm::npy::load_u8(p, nullptr), std::vector<uint8_t>{9});
+  fs::create_directory(d / "dir.npy");  // rename(2) onto a folder fails
+  try {
+    sdm::npy::save((d / "dir.npy").string(), sdm::npy::make_u8({1}, {7}));
+    ADD_FAILURE() << "saving onto a folder did not throw";
+  } catch (const sdm::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("dir.npy"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_directory(d / "dir.npy"));
+  EXPECT_THROW(sdm::npy::save((d / "missing" / "b.npy").string(), sdm::npy::make_u8({1}, {7})),
+               sdm::Error);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(d)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"a.npy", "dir.npy"}));
   fs::remove_all(d);
 }
 
