@@ -246,3 +246,19 @@ TEST(CliKind4, CamChecksDataFlattenHeadsAndRtsT) {
   EXPECT_EQ(jb["clips"][0]["snn"][0]["T"], 4);
   EXPECT_EQ(ja["clips"][0]["snn"][0]["cam"], jb["clips"][0]["snn"][0]["cam"]);
 }
+
+// Issue 14 item 6: every mapped value's shape is compared with ONNX shape inference. The
+// fixture declares the flattening Reshape's output one feature wider (49) than the op
+// computes (48); inference cannot see the Reshape's target (the batch comes through
+// Shape -> Gather), so only the importer's cross-check can catch it: one line naming the
+// node, both shapes, nothing written. The same network without the declaration converts
+// (OnnxKinds tests).
+TEST(CliOnnx, ShapeCrossCheckRefusesNamingTheNode) {
+  const std::string d = tmpdir("shape14");
+  expect_error("convert " + fx("wrong_value_info.onnx") + " -o " + d + "/net.sdm",
+               "node '/Reshape' (Reshape): output '/Reshape_output_0' computes shape [1, 48] but "
+               "ONNX shape inference gives [-1, 49]");
+  EXPECT_FALSE(fs::exists(d + "/net.sdm"));
+  Out o = run("convert " + fx("net2d.onnx") + " -o " + d + "/net.sdm");
+  EXPECT_EQ(o.rc, 0) << o.text;
+}
