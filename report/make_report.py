@@ -265,7 +265,7 @@ def section_cosim(s, out):
     if c and c.get("error"):
         parts.append('<p class="bad">Co-simulation failed: {}</p>'.format(esc(c["error"])))
         parts.append(table(["item", "value"], [["cycles per clip, predicted (cycle model)", pc["per_clip"]],
-                                                ["ideal dense bound (connections × T / lanes)", pc["dense_bound"]]]))
+                                                ["ideal dense bound (synaptic ops ÷ (lanes × T) products per cycle)", pc["dense_bound"]]]))
     elif c:
         ok = c["mismatches"] == 0
         sim = c.get("cycles_per_clip") or []
@@ -277,7 +277,7 @@ def section_cosim(s, out):
             ["cycles per clip, simulated", ", ".join(str(x) for x in sim[:10]) + (" …" if len(sim) > 10 else "")],
             ["cycles per clip, predicted (cycle model)", pc["per_clip"]],
             ["max deviation simulated vs predicted", "{:.3f} %".format(c.get("max_cycle_deviation_percent", 0))],
-            ["ideal dense bound (connections × T / lanes)", pc["dense_bound"]],
+            ["ideal dense bound (synaptic ops ÷ (lanes × T) products per cycle)", pc["dense_bound"]],
             ["schedule efficiency (bound / predicted)", "{:.1f} %".format(100.0 * pc["dense_bound"] / max(pc["per_clip"], 1))],
             ["Verilator build / run", "{:.0f} s / {:.0f} s".format(c.get("build_seconds", 0), c.get("run_seconds", 0))],
             ["simulation speed", "{} cycles/s".format(fmt_num(c.get("sim_cycles_per_s", 0)))],

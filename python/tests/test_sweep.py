@@ -45,7 +45,7 @@ def main():
 
     # 1. grid with P&R (a fixed 12 MHz clock: one placement per design)
     A = os.path.join(work, "A")
-    grid = ["--alpha", "0.2,0.5", "--beta", "5", "--T", "2,4", "--lanes", "4", "--boards", "icebreaker",
+    grid = ["--alpha", "0.2,0.5", "--beta", "5", "--T", "2,4", "--lanes", "2", "--boards", "icebreaker",
             "--workers", "2", "--freq", "12"]
     doc, log = sweep(A, *grid)
     pts = doc["points"]
@@ -69,7 +69,7 @@ def main():
     subprocess.run([cli, "convert", model, "--alpha", str(p["alpha"]), "--beta", str(p["beta"]), "--T", str(p["T"]),
                     "-o", net], check=True, capture_output=True)
     rtl = os.path.join(work, "rtl")
-    sig = run_json(["rtl", net, "-o", rtl, "--lanes", "4"])
+    sig = run_json(["rtl", net, "-o", rtl, "--lanes", "2"])
     assert sig["predicted_cycles"]["per_clip"] == p["cycles_per_clip"], (sig["predicted_cycles"], p)
     syn = run_json(["synth", rtl, "--board", "icebreaker", "--freq", "12", "--seed", "1"])
     assert syn["lut"] == p["lut"] and syn["clock_mhz"] == p["clock_mhz"], (syn, p)
