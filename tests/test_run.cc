@@ -101,9 +101,9 @@ TEST(RunCli, TinyRunWritesReportAndCaches) {
     EXPECT_NE(o.text.find(stage), std::string::npos) << stage << "\n" << o.text;
   EXPECT_EQ(o.text.find("eval 1/"), std::string::npos) << o.text;
   // a changed option redoes what depends on it
-  o = sh(args + " --lanes 2");  // the default is 4
+  o = sh(args + " --lanes 3");  // the default is 2
   ASSERT_EQ(o.code, 0) << o.text;
-  EXPECT_NE(o.text.find("rtl: generating the accelerator (2 lanes)"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("rtl: generating the accelerator (3 lanes)"), std::string::npos) << o.text;
   EXPECT_NE(o.text.find("Table II: ablation M/D/B/S (beta=2, alpha=0.5; float): cached"), std::string::npos);
 }
 
