@@ -8,6 +8,8 @@
 #include "golden/artifact.h"
 #include "golden/error.h"
 #include "golden/fileio.h"
+#include "fpga/boards.h"
+#include "fpga/estimate.h"
 #include "rtl_gen/accel_gen.h"
 #include "rtl_gen/core_file.h"
 
@@ -17,13 +19,63 @@ namespace {
 struct RtlOpts {
   std::string net, out;
   std::shared_ptr<ConfigFlags> flags;
-  std::string json;
+  std::string json, board;
+  bool batch_sums = false;
 };
 
+// `--board B` without --lanes / --batch-sums: every lane count and both read modes are
+// generated in memory and estimated (fpga/estimate.h); the fitting one with the fewest
+// cycles per clip wins, ties to the smaller estimate. Nothing fits: one line naming the
+// first resource that overflows at the smallest configuration.
+HwOptions pick_for_board(const Artifact& a, const fpga::Board& b, const RtlOpts& o, nlohmann::json& chosen) {
+  const bool fixed_lanes = o.flags->given("--lanes");
+  std::vector<int> lanes_list = fixed_lanes ? std::vector<int>{o.flags->lanes()}
+                                            : std::vector<int>{1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64};
+  std::vector<bool> bs_list = o.batch_sums ? std::vector<bool>{true} : std::vector<bool>{false, true};
+  long best_cycles = -1;
+  int best_logic = 0;
+  HwOptions best;
+  std::string first_overflow;
+  for (int L : lanes_list)
+    for (bool bs : bs_list) {
+      const HwOptions opt{L, bs};
+      const GeneratedDesign d = generate_accelerator(a, opt);
+      const fpga::ResourceEstimate e = fpga::estimate_resources(d.signature, b);
+      if (!e.fits) {
+        if (first_overflow.empty()) first_overflow = fmt::format("{} lane{}: {}", L, L == 1 ? "" : "s", e.overflow);
+        continue;
+      }
+      const long cyc = d.signature["predicted_cycles"]["per_clip"].get<long>();
+      if (best_cycles < 0 || cyc < best_cycles || (cyc == best_cycles && e.need.logic < best_logic)) {
+        best_cycles = cyc, best_logic = e.need.logic, best = opt;
+        chosen = {{"board", b.name}, {"lanes", L}, {"batch_sums", bs}, {"predicted_cycles", cyc},
+                  {"estimate", {{"logic", e.need.logic}, {"logic_avail", e.have.logic}, {"bram", e.need.bram},
+                                {"bram_avail", e.have.bram}, {"spram", e.need.spram}, {"spram_avail", e.have.spram},
+                                {"mult", e.need.mult}, {"mult_avail", e.have.mult}}}};
+      }
+    }
+  if (best_cycles < 0)
+    throw Error(fmt::format("no configuration fits {} ({}): {}", b.name, b.part, first_overflow));
+  return best;
+}
+
 void run_rtl(const RtlOpts& o) {
-  const int lanes = o.flags->lanes();
   Artifact a = load_artifact(o.net);
-  GeneratedDesign d = generate_accelerator(a, lanes);
+  HwOptions opt{o.flags->lanes(), o.batch_sums};
+  nlohmann::json chosen;
+  if (!o.board.empty()) opt = pick_for_board(a, fpga::find_board(o.board), o, chosen);
+  const int lanes = opt.lanes;
+  GeneratedDesign d = generate_accelerator(a, opt);
+  if (!chosen.is_null()) {
+    d.signature["board_choice"] = chosen;
+    d.files["signature.json"] = d.signature.dump(2) + "\n";
+    const auto& e = chosen["estimate"];
+    std::fprintf(stderr, "sdmforge: %s: %d lanes%s, the fewest cycles whose estimate fits (logic %d/%d, "
+                 "block RAM %d/%d, SPRAM %d/%d, multipliers %d/%d; check with `sdmforge synth`)\n",
+                 o.board.c_str(), lanes, opt.batch_sums ? ", --batch-sums" : "", e["logic"].get<int>(),
+                 e["logic_avail"].get<int>(), e["bram"].get<int>(), e["bram_avail"].get<int>(),
+                 e["spram"].get<int>(), e["spram_avail"].get<int>(), e["mult"].get<int>(), e["mult_avail"].get<int>());
+  }
   // The artifact travels with its RTL (cosim, synth --weights and --fit read it): it is
   // an output too, so `rtl D/net.sdm -o D` is refused before anything is written.
   std::vector<std::string> outs = design_files(d, o.out);
@@ -48,6 +100,11 @@ void reg(CLI::App& app) {
   c->add_option("-o,--out", o->out, "output folder")->required();
   o->flags = std::make_shared<ConfigFlags>(c, ConfigFlags::kLanes);  // output channels per cycle
   c->add_option("--json", o->json, "write the signature JSON here too");
+  c->add_option("--board", o->board,
+                "pick lanes and --batch-sums for this board (icebreaker, hx8k, ulx3s, orangecrab) from a "
+                "resource estimate: the fewest cycles per clip that fits; --lanes / --batch-sums given are kept");
+  c->add_flag("--batch-sums", o->batch_sums,
+              "also read pooled sums all T time-steps per cycle (wider shift-add products: fewer cycles, more LUTs)");
   c->callback([o] { run_rtl(*o); });
 }
 

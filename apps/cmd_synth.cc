@@ -30,15 +30,26 @@ std::string artifact_of(const std::string& dir, const std::string& net) {
   return p;
 }
 
-// Writes the accelerator of `net` with `lanes` into `out` (and the artifact next to it).
-std::string generate(const std::string& net, int lanes, const std::string& out) {
+// Writes the accelerator of `net` with `lanes` and the folder's other hardware options
+// (signature.json `hw_options`) into `out` (and the artifact next to it).
+std::string generate(const std::string& net, int lanes, const std::string& out, const sdm::HwOptions& base) {
   sdm::Artifact a = sdm::load_artifact(net);
-  sdm::GeneratedDesign d = sdm::generate_accelerator(a, lanes);
+  sdm::HwOptions opt = base;
+  opt.lanes = lanes;
+  sdm::GeneratedDesign d = sdm::generate_accelerator(a, opt);
   sdm::write_design(d, out);
   fs::path copy = fs::path(out) / "net.sdm";
   if (!fs::exists(copy) || !fs::equivalent(copy, net))
     fs::copy_file(net, copy, fs::copy_options::overwrite_existing);
   return out;
+}
+
+// The hardware options a folder was generated with (signature.json `hw_options`; absent in
+// folders written before it existed: the defaults).
+sdm::HwOptions options_of(const nlohmann::json& sig) {
+  sdm::HwOptions o;
+  if (sig.contains("hw_options")) o.batch_sums = sig["hw_options"].value("batch_sums", false);
+  return o;
 }
 
 struct SynthArgs {
@@ -124,8 +135,9 @@ void reg(CLI::App& app) {
         };
       } else {  // a generated accelerator: regenerate from its artifact
         std::string net = artifact_of(a->dir, a->net), src = a->dir;
-        regen = [net, src](int lanes) {
-          return generate(net, lanes, fmt::format("{}/fit-lanes{}", src, lanes));
+        const sdm::HwOptions base = options_of(sig.raw);
+        regen = [net, src, base](int lanes) {
+          return generate(net, lanes, fmt::format("{}/fit-lanes{}", src, lanes), base);
         };
       }
       FitResult f = fit_lanes(regen, o, a->fit_lo, a->fit_hi);
@@ -147,7 +159,7 @@ void reg(CLI::App& app) {
       std::string out = (fs::path(a->dir).lexically_normal().string() + "-weights");
       if (fs::path(out).filename() == "-weights") out = "weights-rtl";
       fs::remove_all(out);
-      generate(a->weights, sig.lanes, out);
+      generate(a->weights, sig.lanes, out, options_of(sig.raw));
       const auto& b = find_board(a->board);
       o.build_dir = (fs::absolute(a->dir) / ("build-" + b.name)).string();
       SynthResult r = patch_weights(out, o);

@@ -3,8 +3,10 @@
 next to the engine-v1 schedule on the same plan, and the MAC utilisation of the largest
 layers (issue 12's targets).
 
-usage: bench/engine_cycles.py SDMFORGE [--models DIR] [--work DIR] [--lanes 4,32]
+usage: bench/engine_cycles.py SDMFORGE [--models DIR] [--work DIR] [--configs 4,32,2,16+bs]
                               [--doc docs/engine-cycles.md]
+
+A config is a lane count, `+bs` adds `rtl --batch-sums`.
 
 For each model: `sdmforge convert` (alpha 0.2, beta 5, T 4), `sdmforge rtl --lanes L`, then
 from signature.json:
@@ -69,10 +71,13 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--models", default=os.path.join(here, "..", "models"))
     ap.add_argument("--work", default="/tmp/sdm_engine_cycles")
-    ap.add_argument("--lanes", default="4,32")
+    ap.add_argument("--configs", default="2,4,32,16+bs")
     ap.add_argument("--doc", help="also write the tables as markdown here")
+    # per board: the v1 configuration it was built with -> the v2 configuration that fits it
+    ap.add_argument("--boards", default="icebreaker=4:2,ulx3s=32:16+bs",
+                    help="BOARD=V1LANES:V2CONFIG,... (both configs must be in --configs)")
     a = ap.parse_args()
-    lanes = [int(x) for x in a.lanes.split(",")]
+    configs = [(int(x.split("+")[0]), x.endswith("+bs")) for x in a.configs.split(",")]
     models = sorted(d for d in os.listdir(a.models) if os.path.isfile(os.path.join(a.models, d, "model.onnx")))
     lines = []
 
@@ -80,8 +85,8 @@ def main():
         print(s)
         lines.append(s)
 
-    out("| model | lanes | v1 cycles/clip | v2 cycles/clip | v1 / v2 |")
-    out("|---|---|---|---|---|")
+    out("| model | lanes | batch sums | v1 cycles/clip | v2 cycles/clip | v1 / v2 |")
+    out("|---|---|---|---|---|---|")
     sigs = {}
     for m in models:
         work = os.path.join(a.work, m)
@@ -89,28 +94,43 @@ def main():
         net = os.path.join(work, "net.sdm")
         run([a.sdmforge, "convert", os.path.join(a.models, m, "model.onnx"), "--alpha", "0.2", "--beta", "5",
              "--T", "4", "-o", net])
-        for L in lanes:
-            d = os.path.join(work, f"rtl_L{L}")
-            run([a.sdmforge, "rtl", net, "-o", d, "--lanes", str(L)])
+        for L, bs in configs:
+            d = os.path.join(work, f"rtl_L{L}{'_bs' if bs else ''}")
+            run([a.sdmforge, "rtl", net, "-o", d, "--lanes", str(L)] + (["--batch-sums"] if bs else []))
             sig = json.load(open(os.path.join(d, "signature.json")))
-            sigs[(m, L)] = sig
+            sigs[(m, L, bs)] = sig
             v2 = sig["predicted_cycles"]["per_clip"]
             v1 = v1_per_clip(sig)
-            out(f"| {m} | {L} | {v1:,} | {v2:,} | {v1 / v2:.2f}x |")
+            out(f"| {m} | {L} | {'yes' if bs else 'no'} | {v1:,} | {v2:,} | {v1 / v2:.2f}x |")
+    out()
+    out("Per board, default model: the v1 configuration it was built with against the v2 configuration that fits "
+        "it (iCEBreaker: 3 and 4 T-batched lanes overflow the UP5K's logic cells):")
+    out()
+    out("| board | v1 lanes | v1 cycles/clip | v2 config | v2 cycles/clip | v1 / v2 |")
+    out("|---|---|---|---|---|---|")
+    for spec in a.boards.split(","):
+        board, pair = spec.split("=")
+        v1l, v2c = pair.split(":")
+        key1 = ("default", int(v1l), False)
+        key2 = ("default", int(v2c.split("+")[0]), v2c.endswith("+bs"))
+        if key1 in sigs and key2 in sigs:
+            c1, c2 = v1_per_clip(sigs[key1]), sigs[key2]["predicted_cycles"]["per_clip"]
+            out(f"| {board} | {v1l} | {c1:,} | {v2c.replace('+bs', ' lanes, --batch-sums') if '+bs' in v2c else v2c + ' lanes'} "
+                f"| {c2:,} | {c1 / c2:.2f}x |")
     out()
     out("Utilisation of the two layers with the most synaptic ops (useful ops per cycle / products per cycle):")
     out()
-    out("| model | lanes | layer | ops/clip | cycles | ops/cycle | / MAC array (L x T) | "
+    out("| model | lanes | batch sums | layer | ops/clip | cycles | ops/cycle | / MAC array (L x T) | "
         + " | ".join(f"/ {k}" for k in DEVICE_PRODUCTS) + " |")
-    out("|---|---|---|---|---|---|---|" + "---|" * len(DEVICE_PRODUCTS))
-    for (m, L), sig in sigs.items():
+    out("|---|---|---|---|---|---|---|---|" + "---|" * len(DEVICE_PRODUCTS))
+    for (m, L, bs), sig in sigs.items():
         T = sig["config"]["T"]
         st = sorted(sig["stages"], key=lambda s: -s["synaptic_ops"])[:2]
         for s in st:
             ops, cyc = s["synaptic_ops"], s["predicted_cycles"]
             opc = ops / cyc
             dev = " | ".join(f"{100 * opc / n:.0f} %" for n in DEVICE_PRODUCTS.values())
-            out(f"| {m} | {L} | {s['name']} | {ops:,} | {cyc:,} | {opc:.2f} | {100 * opc / (L * T):.0f} % | {dev} |")
+            out(f"| {m} | {L} | {'yes' if bs else 'no'} | {s['name']} | {ops:,} | {cyc:,} | {opc:.2f} | {100 * opc / (L * T):.0f} % | {dev} |")
     if a.doc:
         with open(a.doc, "w") as fh:
             fh.write("# Engine cycles (generated)\n\nWritten by `bench/engine_cycles.py` (alpha 0.2, beta 5, T 4); "

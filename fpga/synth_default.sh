@@ -2,14 +2,18 @@
 # CI synthesis of the default model: convert, generate at LANES lanes, Yosys + nextpnr +
 # pack for BOARD; fails unless the design fits and a bitstream is written. On ECP5 it also
 # patches the same ROM contents back (ecpbram) and requires the identical bitstream.
-#   fpga/synth_default.sh SDMFORGE WORKDIR [BOARD=icebreaker] [LANES=2]
+#   fpga/synth_default.sh SDMFORGE WORKDIR [BOARD=icebreaker] [LANES=2 | board: rtl --board]
 # 2 lanes is the largest that fits the UP5K with the T-batched datapath (3 lanes: 5523 of
 # 5280 logic cells; each lane has T accumulators and T - 1 shift-add products).
 set -euo pipefail
 sdm=$1; work=$2; board=${3:-icebreaker}; lanes=${4:-2}; root=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$work"; mkdir -p "$work"
 "$sdm" convert "$root/models/default/model.onnx" --alpha 0.2 --beta 5 --T 4 -o "$work/net.sdm"
-"$sdm" rtl "$work/net.sdm" -o "$work/rtl" --lanes "$lanes"
+if [ "$lanes" = board ]; then  # what the resource estimate picks for the board
+  "$sdm" rtl "$work/net.sdm" -o "$work/rtl" --board "$board"
+else
+  "$sdm" rtl "$work/net.sdm" -o "$work/rtl" --lanes "$lanes"
+fi
 "$sdm" synth "$work/rtl" --board "$board" --json "$work/synth.json"
 python3 - "$work/synth.json" <<'PY'
 import json, sys

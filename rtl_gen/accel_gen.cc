@@ -48,13 +48,13 @@ AccelIo declare_ports(Module* m, const AccelWidths& w) {
 
 }  // namespace
 
-GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
+GeneratedDesign generate_accelerator(const Artifact& a, const HwOptions& opt) {
   if (!a.has_qnet)
     throw Error(fmt::format("method '{}' has no hardware (the neuron array implements sdm, opt, "
                             "burst and if; rts and snm are float only)",
                             method_name(a.cfg.neuron.method)));
   const QNet& q = a.qnet;
-  const HwPlan p = plan_accelerator(q, lanes);
+  const HwPlan p = plan_accelerator(q, opt);
   const CyclePrediction pred = predict_cycles(p, q);
   const AccelWidths w = accel_widths(q, p);
   BuildCtx c(q, p, w);

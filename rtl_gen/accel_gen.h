@@ -45,9 +45,19 @@ struct HwStage {
   long spike_counter = -1;    // counter index of its |spike| sum (neuron stages)
 };
 
+// The parallelism and datapath choices of one accelerator (docs/architecture.md): built
+// once, validated by plan_accelerator, written into signature.json `hw_options`.
+struct HwOptions {
+  int lanes = 8;            // output channels per cycle, 1..64
+  // Also read pooled sums T steps per cycle (shift-add step products as wide as the widest
+  // pooled sum instead of one step per cycle on the wide product): fewer cycles, more LUTs.
+  bool batch_sums = false;
+};
+
 // The plan both the Verilog and the cycle model are built from.
 struct HwPlan {
   Config cfg;
+  HwOptions opt;
   int lanes = 1;
   std::vector<HwStage> stages;
   std::vector<HwTerm> terms;
@@ -83,7 +93,8 @@ constexpr int kDrain = 5;
 constexpr int kNeuronStepGap = 2;
 constexpr long kOwnBankBits = 131072;  // half an iCE40 SPRAM or more: a bank of its own
 
-HwPlan plan_accelerator(const QNet& q, int lanes);
+HwPlan plan_accelerator(const QNet& q, const HwOptions& opt);
+inline HwPlan plan_accelerator(const QNet& q, int lanes) { return plan_accelerator(q, HwOptions{lanes}); }
 
 // Cycle model of the generated controller (docs/architecture.md).
 struct CyclePrediction {
@@ -108,7 +119,10 @@ struct GeneratedDesign {
 
 // Throws sdm::Error (one line) if the artifact's method has no hardware (rts, snm), the
 // potential width was fixed narrower than the bound, or lanes are out of range.
-GeneratedDesign generate_accelerator(const Artifact& a, int lanes);
+GeneratedDesign generate_accelerator(const Artifact& a, const HwOptions& opt);
+inline GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
+  return generate_accelerator(a, HwOptions{lanes});
+}
 // Writes every file of d into dir (created), each via a temporary file + rename.
 void write_design(const GeneratedDesign& d, const std::string& dir);
 // The paths write_design(d, dir) writes: for checking them against a command's inputs.

@@ -11,7 +11,8 @@
 
 namespace sdm {
 
-HwPlan plan_accelerator(const QNet& q, int lanes) {
+HwPlan plan_accelerator(const QNet& q, const HwOptions& opt) {
+  const int lanes = opt.lanes;
   check_lanes(lanes);
   const Config& cfg = q.cfg;
   if (!cfg.neuron.has_integer_mode())
@@ -26,6 +27,7 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
   const StoredWidths sw = stored_widths(q);
   HwPlan p;
   p.cfg = cfg;
+  p.opt = opt;
   p.lanes = lanes;
   p.neuron_F = sw.neuron_F;
   p.x_w = sw.x;
@@ -111,7 +113,7 @@ HwPlan plan_accelerator(const QNet& q, int lanes) {
   for (int t = 0; t < NT; ++t) {
     const QTensor& qt = q.tensors[t];
     if (t == logits || !qt.per_step || cfg.T == 1) continue;
-    p.batched[t] = qt.bits() <= p.batch_bits;
+    p.batched[t] = opt.batch_sums || qt.bits() <= p.batch_bits;
     const int spw = p.batched[t] ? std::min(cfg.T, std::max(1, kMaxPackedBits / qt.bits())) : 1;
     p.steps_per_word[t] = spw;
     p.words_per_value[t] = (cfg.T + spw - 1) / spw;

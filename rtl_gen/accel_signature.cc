@@ -19,6 +19,7 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
   sig["model"] = a.graph.name;
   sig["config"] = p.cfg;
   sig["lanes"] = Ln;
+  sig["hw_options"] = {{"lanes", p.opt.lanes}, {"batch_sums", p.opt.batch_sums}};
   sig["num_classes"] = w.K;
   sig["class_width"] = w.CLW;
   sig["logit_width"] = w.LW;

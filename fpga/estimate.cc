@@ -1,0 +1,153 @@
+#include "fpga/estimate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "golden/error.h"
+
+namespace sdm::fpga {
+
+namespace {
+
+struct Shape {
+  long depth;
+  int width;
+};
+// Block RAM shapes Yosys maps a memory onto (iCE40 SB_RAM40_4K, ECP5 DP16KD).
+const std::vector<Shape> kEbr = {{256, 16}, {512, 8}, {1024, 4}, {2048, 2}};
+const std::vector<Shape> kDp16kd = {{512, 36}, {1024, 18}, {2048, 9}, {4096, 4}, {8192, 2}, {16384, 1}};
+constexpr long kSpramDepth = 16384;
+constexpr int kSpramWidth = 16;
+constexpr long kLogicRomDepth = 64;  // a ROM this shallow (the bias ROM) is mapped to logic
+
+long blocks(long depth, int width, const std::vector<Shape>& shapes) {
+  long best = -1;
+  for (const Shape& s : shapes) {
+    const long n = (width + s.width - 1) / s.width * ((depth + s.depth - 1) / s.depth);
+    if (best < 0 || n < best) best = n;
+  }
+  return best;
+}
+
+// Per-lane datapath bits the logic model scales with: A = T accumulators and the neuron,
+// S = the T - 1 shift-add step products (about x_step/2 adders of weight width each).
+struct LaneUnits {
+  double a, s;
+};
+LaneUnits lane_units(int T, int acc, int x_step, int weight, int potential) {
+  return {double(T) * acc + 2.0 * potential, double(T - 1) * x_step * weight / 2.0};
+}
+
+// Measured synthesis runs the logic model is calibrated on (sdmforge synth, YoWASP yosys
+// 0.70 + nextpnr, seed 1; default model, alpha 0.2, beta 5, T 4: acc 19, weight 8,
+// potential 24, x_step 4, or 9 with --batch-sums): iCE40 SB_LUT4 of the netlist, ECP5
+// TRELLIS_COMB of the placed design (what `synth` reports as `lut`).
+struct Point {
+  int lanes;
+  int x_step;
+  int lut4;
+};
+struct Model {
+  double base, ka, ks;     // lut4 = base + lanes * (ka * A + ks * S)
+  double logic_per_lut;    // iCE40: logic cells per LUT4 after packing
+};
+// Three runs fix base, ka and ks (iCE40); with two (ECP5) ks / ka is taken from the iCE40
+// fit (the same RTL, LUT4 for LUT4).
+Model fit(const std::vector<Point>& pts, double ks_over_ka, double logic_per_lut) {
+  auto u = [](const Point& p) { return lane_units(4, 19, p.x_step, 8, 24); };
+  Model m{0, 0, 0, logic_per_lut};
+  if (pts.size() == 3) {  // rows: base + L*A*ka + L*S*ks = lut (Cramer's rule)
+    double M[3][4];
+    for (int r = 0; r < 3; ++r) {
+      const LaneUnits lu = u(pts[r]);
+      M[r][0] = 1, M[r][1] = pts[r].lanes * lu.a, M[r][2] = pts[r].lanes * lu.s, M[r][3] = pts[r].lut4;
+    }
+    auto det = [&](int c0, int c1, int c2) {
+      return M[0][c0] * (M[1][c1] * M[2][c2] - M[1][c2] * M[2][c1]) -
+             M[0][c1] * (M[1][c0] * M[2][c2] - M[1][c2] * M[2][c0]) +
+             M[0][c2] * (M[1][c0] * M[2][c1] - M[1][c1] * M[2][c0]);
+    };
+    const double d = det(0, 1, 2);
+    m.base = det(3, 1, 2) / d, m.ka = det(0, 3, 2) / d, m.ks = det(0, 1, 3) / d;
+  } else {  // base + L*ka*(A + r*S)
+    const LaneUnits u0 = u(pts[0]), u1 = u(pts[1]);
+    const double w0 = pts[0].lanes * (u0.a + ks_over_ka * u0.s), w1 = pts[1].lanes * (u1.a + ks_over_ka * u1.s);
+    m.ka = (pts[1].lut4 - pts[0].lut4) / (w1 - w0);
+    m.ks = ks_over_ka * m.ka;
+    m.base = pts[0].lut4 - m.ka * w0;
+  }
+  return m;
+}
+const Model& model(Family f) {
+  // iCE40 logic cells per LUT4: 5523/4918, 6193/5530, 5319/4795 on the UP5K
+  static const Model ice = fit({{2, 4, 3952}, {4, 4, 5530}, {2, 9, 4795}}, 0, 1.12);
+  static const Model ecp = fit({{4, 4, 6376}, {16, 9, 23047}}, ice.ks / ice.ka, 1.0);
+  return f == Family::ice40 ? ice : ecp;
+}
+
+}  // namespace
+
+DeviceResources device_resources(const Board& b) {
+  if (b.device == "up5k") return {5280, 30, 4, 8};
+  if (b.device == "hx8k") return {7680, 32, 0, 0};
+  if (b.device == "85k") return {83640, 208, 0, 156};
+  if (b.device == "25k") return {24288, 56, 0, 28};
+  throw Error(fmt::format("board '{}': no resource table for device '{}'", b.name, b.device));
+}
+
+ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
+  for (const char* k : {"lanes", "widths", "memories", "weight_rom", "bias_rom", "config"})
+    if (!sig.contains(k)) throw Error(fmt::format("signature.json has no '{}' (regenerate with `sdmforge rtl`)", k));
+  ResourceEstimate e;
+  e.have = device_resources(b);
+  const bool ice = b.family == Family::ice40;
+  const auto& shapes = ice ? kEbr : kDp16kd;
+  const int L = sig["lanes"].get<int>(), T = sig["config"]["T"].get<int>();
+  const auto& w = sig["widths"];
+  const int x = w["x"].get<int>(), wb = w["weight"].get<int>();
+  const int x_step = w.value("x_step", 0);
+
+  // memories: tensor banks (largest first into SPRAM while it lasts), the weight ROM
+  std::vector<std::pair<long, int>> banks;
+  for (const auto& m : sig["memories"]) banks.push_back({m["depth"].get<long>(), m["word_bits"].get<int>()});
+  std::sort(banks.begin(), banks.end(),
+            [](const auto& a, const auto& c) { return a.first * a.second > c.first * c.second; });
+  for (const auto& [depth, width] : banks) {
+    const long sp = (width + kSpramWidth - 1) / kSpramWidth * ((depth + kSpramDepth - 1) / kSpramDepth);
+    if (e.need.spram + sp <= e.have.spram) e.need.spram += int(sp);
+    else e.need.bram += int(blocks(depth, width, shapes));
+  }
+  e.need.bram += int(blocks(sig["weight_rom"]["words"].get<long>(), sig["weight_rom"]["word_bits"].get<int>(), shapes));
+  if (sig["bias_rom"]["words"].get<long>() > kLogicRomDepth)
+    e.need.bram += int(blocks(sig["bias_rom"]["words"].get<long>(), sig["bias_rom"]["word_bits"].get<int>(), shapes));
+
+  // multipliers: one wide product per lane (two SB_MAC16 / MULT18 when an operand exceeds 16 / 18 bits)
+  const int mw = ice ? 16 : 18;
+  const int per_lane = (x > mw || wb > mw) ? 2 : 1;
+  double lut_mult = 0;
+  if (e.have.mult > 0) e.need.mult = L * per_lane;
+  else lut_mult = double(L) * x * wb;  // no hard multipliers (HX8K): an array multiplier in LUTs
+
+  // logic: the per-family linear model in the lane units
+  const Model& md = model(b.family);
+  const LaneUnits lu = lane_units(T, w["acc"].get<int>(), x_step, wb, w["neuron_potential"].get<int>());
+  const double lut = md.base + L * (md.ka * lu.a + md.ks * lu.s) + lut_mult;
+  e.need.logic = int(std::lround(lut * md.logic_per_lut));
+
+  auto over = [&](const char* what, int need, int have) {
+    if (e.overflow.empty() && need > have)
+      e.overflow = fmt::format("{} {} needed, {} available (over by {})", what, need, have, need - have);
+  };
+  over(ice ? "block RAM (EBR, 4 Kbit):" : "block RAM (DP16KD, 18 Kbit):", e.need.bram, e.have.bram);
+  over("SPRAM:", e.need.spram, e.have.spram);
+  over(ice ? "DSP (SB_MAC16):" : "multipliers (MULT18X18D):", e.need.mult, e.have.mult);
+  over(ice ? "logic cells (estimated):" : "LUT4 (estimated):", e.need.logic, e.have.logic);
+  e.fits = e.overflow.empty();
+  return e;
+}
+
+}  // namespace sdm::fpga

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `sdmforge rtl --board` on the default model (docs/fpga.md, "Choosing a configuration"):
+#   fpga/test/board_choice_check.sh SDMFORGE WORKDIR unit
+# The memory and multiplier estimate equals what synthesis placed for the same designs
+# (measured: iCEBreaker 2 lanes EBR 24, SPRAM 4, DSP 2; ULX3S 16 lanes --batch-sums DP16KD 67,
+# MULT18 16); 3 lanes on the iCEBreaker, which place and route found 5523 logic cells of 5280
+# (a run the logic model is not calibrated on), are refused naming the logic cells; the HX8K
+# and the OrangeCrab are refused in one line naming block RAM.
+# What `rtl --board icebreaker` picks is placed by synth_default_icebreaker (label synth).
+set -euo pipefail
+sdm=$1; work=$2; mode=${3:-unit}; root=$(cd "$(dirname "$0")/../.." && pwd)
+rm -rf "$work"; mkdir -p "$work"
+"$sdm" convert "$root/models/default/model.onnx" --alpha 0.2 --beta 5 --T 4 -o "$work/net.sdm"
+est() {  # est DIR FIELD
+  python3 -c "import json,sys;print(json.load(open(sys.argv[1]+'/signature.json'))['board_choice'][sys.argv[2]])" "$1" "$2"
+}
+if [ "$mode" = unit ]; then
+  "$sdm" rtl "$work/net.sdm" -o "$work/ice2" --board icebreaker --lanes 2
+  python3 - "$work/ice2/signature.json" 24 4 2 <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))["board_choice"]["estimate"]
+want = dict(bram=int(sys.argv[2]), spram=int(sys.argv[3]), mult=int(sys.argv[4]))
+got = {k: e[k] for k in want}
+sys.exit(0 if got == want else f"estimate {got} != synthesis {want}")
+PY
+  "$sdm" rtl "$work/net.sdm" -o "$work/ulx16" --board ulx3s --lanes 16 --batch-sums
+  python3 - "$work/ulx16/signature.json" 67 0 16 <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))["board_choice"]["estimate"]
+want = dict(bram=int(sys.argv[2]), spram=int(sys.argv[3]), mult=int(sys.argv[4]))
+got = {k: e[k] for k in want}
+sys.exit(0 if got == want else f"estimate {got} != synthesis {want}")
+PY
+  set +e; msg=$("$sdm" rtl "$work/net.sdm" -o "$work/ice3" --board icebreaker --lanes 3 2>&1); rc=$?; set -e
+  echo "$msg"
+  [ $rc -ne 0 ] && echo "$msg" | grep -q "3 lanes: logic cells (estimated)" || { echo "FAIL: 3 lanes on the UP5K"; exit 1; }
+  for b in hx8k orangecrab; do
+    set +e; msg=$("$sdm" rtl "$work/net.sdm" -o "$work/$b" --board "$b" 2>&1); rc=$?; set -e
+    echo "$msg"
+    [ $rc -ne 0 ] || { echo "FAIL: $b accepted"; exit 1; }
+    [ "$(echo "$msg" | wc -l)" -eq 1 ] || { echo "FAIL: $b: not one line"; exit 1; }
+    echo "$msg" | grep -q "^sdmforge: error: no configuration fits $b .*block RAM" || { echo "FAIL: $b message"; exit 1; }
+    [ ! -e "$work/$b/sdm_accel.v" ] || { echo "FAIL: $b wrote a design"; exit 1; }
+  done
+  # the pick on the iCEBreaker: 2 lanes (3 overflow the logic cells, measured 5523 of 5280)
+  "$sdm" rtl "$work/net.sdm" -o "$work/ice" --board icebreaker
+  [ "$(est "$work/ice" lanes)" = 2 ] || { echo "FAIL: icebreaker pick $(est "$work/ice" lanes) lanes"; exit 1; }
+  echo "board choice: estimates match synthesis; hx8k and orangecrab refused"
+fi
