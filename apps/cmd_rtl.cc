@@ -20,7 +20,7 @@ struct RtlOpts {
   std::string net, out;
   std::shared_ptr<ConfigFlags> flags;
   std::string json, board;
-  bool batch_sums = false;
+  bool batch_sums = false, shared_neuron = false;
 };
 
 // `--board B` without --lanes / --batch-sums: every lane count and both read modes are
@@ -32,13 +32,16 @@ HwOptions pick_for_board(const Artifact& a, const fpga::Board& b, const RtlOpts&
   std::vector<int> lanes_list = fixed_lanes ? std::vector<int>{o.flags->lanes()}
                                             : std::vector<int>{1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64};
   std::vector<bool> bs_list = o.batch_sums ? std::vector<bool>{true} : std::vector<bool>{false, true};
+  std::vector<bool> sn_list = o.shared_neuron ? std::vector<bool>{true} : std::vector<bool>{false, true};
   long best_cycles = -1;
   int best_logic = 0;
   HwOptions best;
   std::string first_overflow;
   for (int L : lanes_list)
-    for (bool bs : bs_list) {
-      const HwOptions opt{L, bs};
+    for (bool bs : bs_list)
+    for (bool sn : sn_list) {
+      if (sn && L == 1) continue;  // one lane: the same design
+      const HwOptions opt{L, bs, sn};
       const GeneratedDesign d = generate_accelerator(a, opt);
       const fpga::ResourceEstimate e = fpga::estimate_resources(d.signature, b);
       if (!e.fits) {
@@ -48,7 +51,7 @@ HwOptions pick_for_board(const Artifact& a, const fpga::Board& b, const RtlOpts&
       const long cyc = d.signature["predicted_cycles"]["per_clip"].get<long>();
       if (best_cycles < 0 || cyc < best_cycles || (cyc == best_cycles && e.need.logic < best_logic)) {
         best_cycles = cyc, best_logic = e.need.logic, best = opt;
-        chosen = {{"board", b.name}, {"lanes", L}, {"batch_sums", bs}, {"predicted_cycles", cyc},
+        chosen = {{"board", b.name}, {"lanes", L}, {"batch_sums", bs}, {"shared_neuron", sn}, {"predicted_cycles", cyc},
                   {"estimate", {{"logic", e.need.logic}, {"logic_avail", e.have.logic}, {"bram", e.need.bram},
                                 {"bram_avail", e.have.bram}, {"spram", e.need.spram}, {"spram_avail", e.have.spram},
                                 {"mult", e.need.mult}, {"mult_avail", e.have.mult}}}};
@@ -61,7 +64,7 @@ HwOptions pick_for_board(const Artifact& a, const fpga::Board& b, const RtlOpts&
 
 void run_rtl(const RtlOpts& o) {
   Artifact a = load_artifact(o.net);
-  HwOptions opt{o.flags->lanes(), o.batch_sums};
+  HwOptions opt{o.flags->lanes(), o.batch_sums, o.shared_neuron};
   nlohmann::json chosen;
   if (!o.board.empty()) opt = pick_for_board(a, fpga::find_board(o.board), o, chosen);
   const int lanes = opt.lanes;
@@ -70,9 +73,10 @@ void run_rtl(const RtlOpts& o) {
     d.signature["board_choice"] = chosen;
     d.files["signature.json"] = d.signature.dump(2) + "\n";
     const auto& e = chosen["estimate"];
-    std::fprintf(stderr, "sdmforge: %s: %d lanes%s, the fewest cycles whose estimate fits (logic %d/%d, "
+    std::fprintf(stderr, "sdmforge: %s: %d lanes%s%s, the fewest cycles whose estimate fits (logic %d/%d, "
                  "block RAM %d/%d, SPRAM %d/%d, multipliers %d/%d; check with `sdmforge synth`)\n",
-                 o.board.c_str(), lanes, opt.batch_sums ? ", --batch-sums" : "", e["logic"].get<int>(),
+                 o.board.c_str(), lanes, opt.batch_sums ? ", --batch-sums" : "",
+                 opt.shared_neuron ? ", --shared-neuron" : "", e["logic"].get<int>(),
                  e["logic_avail"].get<int>(), e["bram"].get<int>(), e["bram_avail"].get<int>(),
                  e["spram"].get<int>(), e["spram_avail"].get<int>(), e["mult"].get<int>(), e["mult_avail"].get<int>());
   }
@@ -102,7 +106,10 @@ void reg(CLI::App& app) {
   c->add_option("--json", o->json, "write the signature JSON here too");
   c->add_option("--board", o->board,
                 "pick lanes and --batch-sums for this board (icebreaker, hx8k, ulx3s, orangecrab) from a "
-                "resource estimate: the fewest cycles per clip that fits; --lanes / --batch-sums given are kept");
+                "resource estimate: the fewest cycles per clip that fits; --lanes / --batch-sums / --shared-neuron given are kept");
+  c->add_flag("--shared-neuron", o->shared_neuron,
+              "one neuron shared by the lanes (fed one lane after another): fewer logic cells, lanes x T "
+              "feeds per output group instead of T");
   c->add_flag("--batch-sums", o->batch_sums,
               "also read pooled sums all T time-steps per cycle (wider shift-add products: fewer cycles, more LUTs)");
   c->callback([o] { run_rtl(*o); });

@@ -48,7 +48,10 @@ std::string generate(const std::string& net, int lanes, const std::string& out, 
 // folders written before it existed: the defaults).
 sdm::HwOptions options_of(const nlohmann::json& sig) {
   sdm::HwOptions o;
-  if (sig.contains("hw_options")) o.batch_sums = sig["hw_options"].value("batch_sums", false);
+  if (sig.contains("hw_options")) {
+    o.batch_sums = sig["hw_options"].value("batch_sums", false);
+    o.shared_neuron = sig["hw_options"].value("shared_neuron", false);
+  }
   return o;
 }
 

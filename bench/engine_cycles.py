@@ -6,7 +6,7 @@ layers (issue 12's targets).
 usage: bench/engine_cycles.py SDMFORGE [--models DIR] [--work DIR] [--configs 4,32,2,16+bs]
                               [--doc docs/engine-cycles.md]
 
-A config is a lane count, `+bs` adds `rtl --batch-sums`.
+A config is a lane count; `+bs` adds `rtl --batch-sums`, `+sn` adds `rtl --shared-neuron`.
 
 For each model: `sdmforge convert` (alpha 0.2, beta 5, T 4), `sdmforge rtl --lanes L`, then
 from signature.json:
@@ -71,13 +71,23 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--models", default=os.path.join(here, "..", "models"))
     ap.add_argument("--work", default="/tmp/sdm_engine_cycles")
-    ap.add_argument("--configs", default="2,4,32,16+bs")
+    ap.add_argument("--configs", default="2,4,32,3+sn,16+bs")
     ap.add_argument("--doc", help="also write the tables as markdown here")
     # per board: the v1 configuration it was built with -> the v2 configuration that fits it
-    ap.add_argument("--boards", default="icebreaker=4:2,ulx3s=32:16+bs",
+    ap.add_argument("--boards", default="icebreaker=4:3+sn,ulx3s=32:16+bs",
                     help="BOARD=V1LANES:V2CONFIG,... (both configs must be in --configs)")
     a = ap.parse_args()
-    configs = [(int(x.split("+")[0]), x.endswith("+bs")) for x in a.configs.split(",")]
+    def parse(x):
+        parts = x.split("+")
+        return int(parts[0]), "bs" in parts[1:], "sn" in parts[1:]
+
+    def flags(bs, sn):
+        return (["--batch-sums"] if bs else []) + (["--shared-neuron"] if sn else [])
+
+    def label(bs, sn):
+        return ", ".join(f for f, on in (("batch sums", bs), ("shared neuron", sn)) if on) or "-"
+
+    configs = [parse(x) for x in a.configs.split(",")]
     models = sorted(d for d in os.listdir(a.models) if os.path.isfile(os.path.join(a.models, d, "model.onnx")))
     lines = []
 
@@ -85,7 +95,7 @@ def main():
         print(s)
         lines.append(s)
 
-    out("| model | lanes | batch sums | v1 cycles/clip | v2 cycles/clip | v1 / v2 |")
+    out("| model | lanes | options | v1 cycles/clip | v2 cycles/clip | v1 / v2 |")
     out("|---|---|---|---|---|---|")
     sigs = {}
     for m in models:
@@ -94,43 +104,42 @@ def main():
         net = os.path.join(work, "net.sdm")
         run([a.sdmforge, "convert", os.path.join(a.models, m, "model.onnx"), "--alpha", "0.2", "--beta", "5",
              "--T", "4", "-o", net])
-        for L, bs in configs:
-            d = os.path.join(work, f"rtl_L{L}{'_bs' if bs else ''}")
-            run([a.sdmforge, "rtl", net, "-o", d, "--lanes", str(L)] + (["--batch-sums"] if bs else []))
+        for L, bs, sn in configs:
+            d = os.path.join(work, f"rtl_L{L}{'_bs' if bs else ''}{'_sn' if sn else ''}")
+            run([a.sdmforge, "rtl", net, "-o", d, "--lanes", str(L)] + flags(bs, sn))
             sig = json.load(open(os.path.join(d, "signature.json")))
-            sigs[(m, L, bs)] = sig
+            sigs[(m, L, bs, sn)] = sig
             v2 = sig["predicted_cycles"]["per_clip"]
             v1 = v1_per_clip(sig)
-            out(f"| {m} | {L} | {'yes' if bs else 'no'} | {v1:,} | {v2:,} | {v1 / v2:.2f}x |")
+            out(f"| {m} | {L} | {label(bs, sn)} | {v1:,} | {v2:,} | {v1 / v2:.2f}x |")
     out()
-    out("Per board, default model: the v1 configuration it was built with against the v2 configuration that fits "
-        "it (iCEBreaker: 3 and 4 T-batched lanes overflow the UP5K's logic cells):")
+    out("Per board, default model: the v1 configuration it was built with against the v2 configuration "
+        "`rtl --board` picks (both placed: docs/fpga.md):")
     out()
     out("| board | v1 lanes | v1 cycles/clip | v2 config | v2 cycles/clip | v1 / v2 |")
     out("|---|---|---|---|---|---|")
     for spec in a.boards.split(","):
         board, pair = spec.split("=")
         v1l, v2c = pair.split(":")
-        key1 = ("default", int(v1l), False)
-        key2 = ("default", int(v2c.split("+")[0]), v2c.endswith("+bs"))
+        key1 = ("default", int(v1l), False, False)
+        key2 = ("default",) + parse(v2c)
         if key1 in sigs and key2 in sigs:
             c1, c2 = v1_per_clip(sigs[key1]), sigs[key2]["predicted_cycles"]["per_clip"]
-            out(f"| {board} | {v1l} | {c1:,} | {v2c.replace('+bs', ' lanes, --batch-sums') if '+bs' in v2c else v2c + ' lanes'} "
-                f"| {c2:,} | {c1 / c2:.2f}x |")
+            out(f"| {board} | {v1l} | {c1:,} | {key2[1]} lanes, {label(key2[2], key2[3])} | {c2:,} | {c1 / c2:.2f}x |")
     out()
     out("Utilisation of the two layers with the most synaptic ops (useful ops per cycle / products per cycle):")
     out()
-    out("| model | lanes | batch sums | layer | ops/clip | cycles | ops/cycle | / MAC array (L x T) | "
+    out("| model | lanes | options | layer | ops/clip | cycles | ops/cycle | / MAC array (L x T) | "
         + " | ".join(f"/ {k}" for k in DEVICE_PRODUCTS) + " |")
     out("|---|---|---|---|---|---|---|---|" + "---|" * len(DEVICE_PRODUCTS))
-    for (m, L, bs), sig in sigs.items():
+    for (m, L, bs, sn), sig in sigs.items():
         T = sig["config"]["T"]
         st = sorted(sig["stages"], key=lambda s: -s["synaptic_ops"])[:2]
         for s in st:
             ops, cyc = s["synaptic_ops"], s["predicted_cycles"]
             opc = ops / cyc
             dev = " | ".join(f"{100 * opc / n:.0f} %" for n in DEVICE_PRODUCTS.values())
-            out(f"| {m} | {L} | {'yes' if bs else 'no'} | {s['name']} | {ops:,} | {cyc:,} | {opc:.2f} | {100 * opc / (L * T):.0f} % | {dev} |")
+            out(f"| {m} | {L} | {label(bs, sn)} | {s['name']} | {ops:,} | {cyc:,} | {opc:.2f} | {100 * opc / (L * T):.0f} % | {dev} |")
     if a.doc:
         with open(a.doc, "w") as fh:
             fh.write("# Engine cycles (generated)\n\nWritten by `bench/engine_cycles.py` (alpha 0.2, beta 5, T 4); "

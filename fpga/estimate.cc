@@ -134,8 +134,12 @@ ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
 
   // logic: the per-family linear model in the lane units
   const Model& md = model(b.family);
-  const LaneUnits lu = lane_units(T, w["acc"].get<int>(), x_step, wb, w["neuron_potential"].get<int>());
-  const double lut = md.base + L * (md.ka * lu.a + md.ks * lu.s) + lut_mult;
+  const int pot = w["neuron_potential"].get<int>();
+  LaneUnits lu = lane_units(T, w["acc"].get<int>(), x_step, wb, pot);
+  // a shared neuron (signature `neurons` = 1) is counted once instead of once per lane
+  const bool shared = sig.value("neurons", L) == 1 && L > 1;
+  if (shared) lu.a -= 2.0 * pot;
+  const double lut = md.base + L * (md.ka * lu.a + md.ks * lu.s) + (shared ? md.ka * 2.0 * pot : 0.0) + lut_mult;
   e.need.logic = int(std::lround(lut * md.logic_per_lut));
 
   auto over = [&](const char* what, int need, int have) {

@@ -103,7 +103,7 @@ struct AccelIo {
   LogicRef *res_valid, *res_ready, *res_data, *res_last;
   LogicRef *cnt_sel, *cnt_val;
   LogicRef *tr_valid, *tr_tensor, *tr_addr, *tr_data, *tr_step, *tr_nsteps;
-  LogicRef *tn_valid, *tn_stage, *tn_t, *tn_v, *tn_m;
+  LogicRef *tn_valid, *tn_stage, *tn_t, *tn_v, *tn_m, *tn_lane;
 };
 
 // ---- controller (accel_controller.cc) -----------------------------------------------
@@ -189,7 +189,9 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
 // ---- neuron array (accel_neurons.cc) --------------------------------------------------
 struct NeuronPorts {
   std::vector<LogicRef*> n_o, v_o, m_o, nv;  // per lane: spike count, v, M, output valid
-  std::vector<LogicRef*> acc_t;  // per lane: the accumulator of step t_q (acc 0 in a static stage)
+  // per lane: the accumulator of step t_q (acc 0 in a static stage); with a shared neuron one
+  // entry: lane wb_q's
+  std::vector<LogicRef*> acc_t;
 };
 // The L sd_neuron instances (rtl/sd_neuron.v), their neuron taps on the trace port, and
 // the lane slots' writes (spike counts, pooled sums).

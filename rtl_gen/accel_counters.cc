@@ -10,7 +10,6 @@ CounterPorts build_counters(BuildCtx& c, const AccelIo& io, const ControllerPort
   const AccelWidths& w = c.w;
   VerilogFile& f = c.f;
   Module* m = c.m;
-  const int Ln = w.Ln;
   CounterPorts cp;
   // cleared at run start, incremented by `amount` while `inc_cond`
   auto counter = [&](const std::string& name, const Expr* inc_cond, const Expr* amount) {
@@ -27,10 +26,11 @@ CounterPorts build_counters(BuildCtx& c, const AccelIo& io, const ControllerPort
   counter("weight_reads", ctl.in_syn, c.L(32, 1));
   counter("tensor_writes", is_state(c, ctl, S_WB), c.L(32, 1));
   {
-    // |n| of all lanes at a neuron output
-    const int SW = ubits(long(Ln) * 64);
+    // |n| of all neurons at a neuron output (one per lane, or the shared one)
+    const int NN = int(nrn.n_o.size());
+    const int SW = ubits(long(NN) * 64);
     const Expr* sum = c.L(SW, 0);
-    for (int l = 0; l < Ln; ++l) {
+    for (int l = 0; l < NN; ++l) {
       const Expr* neg = f.Index(nrn.n_o[l], w.NW - 1);
       const Expr* mag = f.Ternary(neg, c.L(SW, 1), c.resize_u(f.Unsigned(nrn.n_o[l]), SW));
       sum = f.Add(sum, mag);

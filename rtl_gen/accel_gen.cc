@@ -43,6 +43,7 @@ AccelIo declare_ports(Module* m, const AccelWidths& w) {
   io.tn_t = m->AddOutput("trace_nrn_t_o", Type::Bits(8));
   io.tn_v = m->AddOutput("trace_nrn_v_o", Type::Bits(w.Ln * w.NPW));
   io.tn_m = m->AddOutput("trace_nrn_m_o", Type::Bits(w.Ln * w.NPW));
+  io.tn_lane = m->AddOutput("trace_nrn_lane_o", Type::Bits(8));
   return io;
 }
 

@@ -52,6 +52,10 @@ struct HwOptions {
   // Also read pooled sums T steps per cycle (shift-add step products as wide as the widest
   // pooled sum instead of one step per cycle on the wide product): fewer cycles, more LUTs.
   bool batch_sums = false;
+  // One neuron shared by the lanes instead of one per lane: the lanes' T currents are fed to
+  // it one after another (S_OUT lanes x T feeds instead of T). Fewer logic cells, a few
+  // more cycles per output group (the neuron idles during the synapse loop either way).
+  bool shared_neuron = false;
 };
 
 // The plan both the Verilog and the cycle model are built from.

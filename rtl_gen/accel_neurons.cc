@@ -58,21 +58,39 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
     for (int si = 0; si < w.NS; ++si)
       if (p.stages[si].static_input) cs->AddItem({c.L(w.STW, si)})->Blocking(stage_static, c.L(1, 1));
   }
-  np.n_o.assign(size_t(Ln), nullptr);
-  np.v_o.assign(size_t(Ln), nullptr);
-  np.m_o.assign(size_t(Ln), nullptr);
-  np.nv.assign(size_t(Ln), nullptr);
-  for (int l = 0; l < Ln; ++l) {
-    // step tt's current: the accumulators hold all T, fed one per kNeuronStepGap cycles
+  // NN neuron instances: one per lane, or one shared by the lanes (fed lane wb_q's currents)
+  const bool shared = p.opt.shared_neuron && Ln > 1;
+  const int NN = shared ? 1 : Ln;
+  np.n_o.assign(size_t(NN), nullptr);
+  np.v_o.assign(size_t(NN), nullptr);
+  np.m_o.assign(size_t(NN), nullptr);
+  np.nv.assign(size_t(NN), nullptr);
+  for (int l = 0; l < NN; ++l) {
+    // step tt's current (of lane wb when shared): the accumulators hold all T, fed one per
+    // kNeuronStepGap cycles
     LogicRef* acc_t = m->AddReg(vast::Name("nrn_acc_l", l), Type::SBits(ACC));
     {
       Block* b = m->AddAlwaysComb();
       b->Blocking(acc_t, mac.acc[l][0].q);
-      if (T > 1) {
-        Block* dyn = b;
-        if (stage_static) dyn = b->AddIf(f.LogicalNot(stage_static))->then_block();
+      auto step_case = [&](Block* blk, int lane) {
+        if (T == 1) {
+          blk->Blocking(acc_t, mac.acc[lane][0].q);
+          return;
+        }
+        Block* dyn = blk;
+        if (stage_static) {
+          If* st = blk->AddIf(stage_static);
+          st->then_block()->Blocking(acc_t, mac.acc[lane][0].q);
+          dyn = st->Else();
+        }
         Case* cs = dyn->AddCase(ctl.tt.q);
-        for (int t = 1; t < T; ++t) cs->AddItem({c.L(TW, t)})->Blocking(acc_t, mac.acc[l][t].q);
+        for (int t = 0; t < T; ++t) cs->AddItem({c.L(TW, t)})->Blocking(acc_t, mac.acc[lane][t].q);
+      };
+      if (shared) {
+        Case* lc = b->AddCase(ctl.wb.q);
+        for (int ln = 0; ln < Ln; ++ln) step_case(lc->AddItem({c.L(w.LNW, ln)}), ln);
+      } else {
+        step_case(b, l);
       }
     }
     np.acc_t.push_back(acc_t);
@@ -99,15 +117,25 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
                    {{"clk_i", c.clk}, {"rst_ni", c.rst}, {"valid_i", nrn_valid}, {"first_i", nrn_first},
                     {"cur_i", cur}, {"valid_o", np.nv[l]}, {"n_o", np.n_o[l]}, {"v_o", np.v_o[l]}, {"m_o", np.m_o[l]}});
   }
-  // the step index travels with the neuron pipeline (latency 2)
+  // the step index (and the lane, when shared) travel with the neuron pipeline (latency 2)
   Register nt1 = c.reg("nrn_t1", TW), nt2 = c.reg("nrn_t2", TW);
   m->AddAlwaysComb()->Blocking(nt1.d, ctl.tt.q);
   m->AddAlwaysComb()->Blocking(nt2.d, nt1.q);
+  Register nl2{};
+  if (shared) {
+    Register nl1 = c.delay("nrn_lane1", w.LNW, ctl.wb.q);
+    nl2 = c.delay("nrn_lane2", w.LNW, nl1.q);
+  }
   {  // neuron taps of the trace port
+    // per-lane neurons: lane l's v/M in bits [l*PW +: PW], trace_nrn_lane_o = 255; a shared
+    // neuron: its v/M in the low bits, trace_nrn_lane_o = the lane it was fed
     std::vector<const Expr*> vs, ms;
-    for (int l = Ln - 1; l >= 0; --l) vs.push_back(np.v_o[l]), ms.push_back(np.m_o[l]);
-    m->AddAssign(io.tn_v, Ln == 1 ? f.Unsigned(np.v_o[0]) : f.Concat(vs));
-    m->AddAssign(io.tn_m, Ln == 1 ? f.Unsigned(np.m_o[0]) : f.Concat(ms));
+    for (int l = NN - 1; l >= 0; --l) vs.push_back(np.v_o[l]), ms.push_back(np.m_o[l]);
+    const Expr* vcat = NN == 1 ? f.Unsigned(np.v_o[0]) : f.Concat(vs);
+    const Expr* mcat = NN == 1 ? f.Unsigned(np.m_o[0]) : f.Concat(ms);
+    m->AddAssign(io.tn_v, c.resize_u(vcat, Ln * NPW));
+    m->AddAssign(io.tn_m, c.resize_u(mcat, Ln * NPW));
+    m->AddAssign(io.tn_lane, shared ? c.resize_u(nl2.q, 8) : c.L(8, 255));
     m->AddAssign(io.tn_valid, np.nv[0]);
     m->AddAssign(io.tn_stage, c.resize_u(ctl.stage.q, 8));
     m->AddAssign(io.tn_t, c.resize_u(nt2.q, 8));
@@ -117,14 +145,16 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
       m->AddWireAssign("sum_out", f.LogicalAnd(out_state, f.Eq(ag.sd_mode, c.L(2, HwStage::Sum))));
   for (int l = 0; l < Ln; ++l) {
     Block* b = m->AddAlwaysFf(c.clk);
+    const int nl = shared ? 0 : l;  // the neuron lane l's counts come from
+    const Expr* mine = shared ? f.LogicalAnd(np.nv[0], f.Eq(nl2.q, c.L(w.LNW, l))) : static_cast<const Expr*>(np.nv[l]);
     for (int t = 0; t < T; ++t) {
       const int bmax = w.slot_w[t];
-      If* i = b->AddIf(f.LogicalAnd(np.nv[l], f.Eq(nt2.q, c.L(TW, t))));
+      If* i = b->AddIf(f.LogicalAnd(mine, f.Eq(nt2.q, c.L(TW, t))));
       // A slot narrower than the count (opt: 0/1 spikes in a 1-bit slot) takes the count's
       // low bits straight from the neuron output, whose sign bit the counters read: no
       // helper wire with an unread bit (verilator -Wall).
-      const Expr* nn = bmax < NW ? f.Slice(np.n_o[l], bmax - 1, 0)
-                                 : c.resize_u(f.Unsigned(c.sext(np.n_o[l], bmax, "n_ext")), bmax);
+      const Expr* nn = bmax < NW ? f.Slice(np.n_o[nl], bmax - 1, 0)
+                                 : c.resize_u(f.Unsigned(c.sext(np.n_o[nl], bmax, "n_ext")), bmax);
       i->then_block()->Nonblocking(tm.slot[l][t], nn);
       const Expr* a = mac.acc[l][t].q;  // a static sum stage stores step 0 only
       i->ElseIf(sum_out)->Nonblocking(tm.slot[l][t], bmax <= ACC ? f.Slice(a, bmax - 1, 0)

@@ -169,8 +169,9 @@ Sym operator*(const Sym& a, const Sym& b) {
 
 // Cycles of one output group, state by state as the controller FSM (accel_controller.cc)
 // runs them: S = S_SYN cycles per group (synapses x words read per synapse), words = tensor
-// words written back. All T steps are accumulated in the S_SYN pass; a neuron or readout
-// stage then feeds its T currents kNeuronStepGap cycles apart, a sum stage stores them in one.
+// words written back, F = feeds (T, or lanes x T with a shared neuron). All T steps are
+// accumulated in the S_SYN pass; a neuron or readout stage then feeds its currents
+// kNeuronStepGap cycles apart, a sum stage stores them in one.
 template <class N>
 N group_cycles(bool feeds, const N& S, const N& T, const N& words) {
   const N feed = feeds ? N(1L) + N(long(kNeuronStepGap)) * (T - N(1L)) : N(1L);  // S_OUT
@@ -181,11 +182,11 @@ N group_cycles(bool feeds, const N& S, const N& T, const N& words) {
 }  // namespace
 
 std::string cycle_formula() {
-  const Sym S("S"), T("T"), W("words");
+  const Sym S("S"), T("F"), W("words");
   return "per output group: neuron or readout stage " + group_cycles(true, S, T, W).s + "; sum stage " +
          group_cycles(false, S, T, W).s +
          "; per stage: output positions x sum over channel groups; per clip: sum over stages + (K - 1) argmax "
-         "cycles. S = sum over the stage's terms of synapses x words per input value (1 when all T steps of a "
+         "cycles. F = T, or lanes written x T with a shared neuron; S = sum over the stage's terms of synapses x words per input value (1 when all T steps of a "
          "value share one word), words = lanes written x words per output value, 0 for the readout (dense: "
          "zero spikes are not skipped)";
 }
@@ -201,7 +202,9 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     for (int g = 0; g < s.groups; ++g) {
       const int lanes_written = std::min(p.lanes, s.co - g * p.lanes);
       const int words = s.mode == HwStage::Readout ? 0 : p.words_per_value[s.out];
-      per_pos += group_cycles<long>(s.mode != HwStage::Sum, s.syn_cycles, T, long(lanes_written) * words);
+      // feeds per group: T, or lanes x T through a shared neuron
+      const long feeds = p.opt.shared_neuron ? long(lanes_written) * T : T;
+      per_pos += group_cycles<long>(s.mode != HwStage::Sum, s.syn_cycles, feeds, long(lanes_written) * words);
     }
     c.per_stage.push_back(positions * per_pos);
     long ops = 0;

@@ -29,9 +29,13 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
     b->Blocking(ro.logit[k].d, ro.logit[k].q);
     If* i = b->AddIf(ctl.start);
     i->then_block()->Blocking(ro.logit[k].d, c.SL(LW, 0));
-    const Expr* a = nrn.acc_t[k % Ln];
+    // a shared neuron's feed walks the lanes: class k's current is fed when wb_q = k mod L
+    const bool shared = nrn.acc_t.size() == 1 && Ln > 1;
+    const Expr* a = nrn.acc_t[shared ? 0 : k % Ln];
     const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : f.Signed(f.Slice(a, LW - 1, 0));
-    i->ElseIf(f.LogicalAnd(ro_out, f.Eq(ctl.cg.q, c.L(w.GW, k / Ln))))
+    const Expr* mine = f.Eq(ctl.cg.q, c.L(w.GW, k / Ln));
+    if (shared) mine = f.LogicalAnd(mine, f.Eq(ctl.wb.q, c.L(w.LNW, k % Ln)));
+    i->ElseIf(f.LogicalAnd(ro_out, mine))
         ->Blocking(ro.logit[k].d, f.Add(ro.logit[k].q, ae));
   }
   {  // the result beat: {padding, logit K-1, ..., logit 0, class zero-extended to RCB bits}

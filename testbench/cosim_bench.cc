@@ -355,23 +355,44 @@ class Bench {
     const int t = int(top->trace_nrn_t_o);
     const StageInfo& st = stages_[size_t(si)];
     const long idx = count[size_t(si)]++;
-    const long group = idx / T_;
-    if (idx % T_ != t) {
+    // trace_nrn_lane_o 255: one neuron per lane, every lane's v/M at [l*PW +: PW], outputs in
+    // order (position, group, step); else a shared neuron fed lane by lane: its v/M in the
+    // low bits, outputs in order (position, group, lane, step)
+    const int shared_lane = int(top->trace_nrn_lane_o);
+    const bool shared = shared_lane != 255;
+    long pos, expect_t;
+    int cg, lane0, lane1;
+    if (!shared) {
+      const long group = idx / T_;
+      pos = group / st.groups, cg = int(group % st.groups), expect_t = idx % T_;
+      lane0 = 0, lane1 = lanes_;
+    } else {
+      const long per_pos = long(T_) * st.co, r = idx % per_pos;
+      pos = idx / per_pos, cg = int(r / (long(T_) * lanes_));
+      const long r2 = r % (long(T_) * lanes_);
+      lane0 = int(r2 / T_), lane1 = lane0 + 1, expect_t = r2 % T_;
+      if (shared_lane != lane0) {
+        fail("layer '" + st.name + "': neuron output " + std::to_string(idx) + " is lane " +
+             std::to_string(shared_lane) + ", expected lane " + std::to_string(lane0) + " at cycle " +
+             std::to_string(cyc));
+        return;
+      }
+    }
+    if (expect_t != t) {
       fail("layer '" + st.name + "': neuron output " + std::to_string(idx) + " has time-step " + std::to_string(t + 1) +
-           ", expected " + std::to_string(idx % T_ + 1));
+           ", expected " + std::to_string(expect_t + 1));
       return;
     }
-    const long pos = group / st.groups;
-    const int cg = int(group % st.groups);
     const long plane = st.shape.plane();
-    for (int l = 0; l < lanes_; ++l) {
+    for (int l = lane0; l < lane1; ++l) {
       const int c = cg * lanes_ + l;
       if (c >= st.co) break;
+      const int slot = shared ? 0 : l;  // where the lane's v/M sit on the tap
       const size_t neuron = size_t(c) * size_t(plane) + size_t(pos);
       const int64_t ev = gv[size_t(st.qstage)][neuron * size_t(T_) + size_t(t)] << st.shift;
       const int64_t em = gm[size_t(st.qstage)][neuron * size_t(T_) + size_t(t)] << st.shift;
-      const int64_t dv = sext(bits_of(top->trace_nrn_v_o, l * npw_, npw_), npw_);
-      const int64_t dm = sext(bits_of(top->trace_nrn_m_o, l * npw_, npw_), npw_);
+      const int64_t dv = sext(bits_of(top->trace_nrn_v_o, slot * npw_, npw_), npw_);
+      const int64_t dm = sext(bits_of(top->trace_nrn_m_o, slot * npw_, npw_), npw_);
       if (dv != ev || dm != em) {
         char buf[512];
         std::snprintf(buf, sizeof buf,

@@ -27,7 +27,7 @@ module tb_icarus;
     .m_axis_tdata_o(res), .m_axis_tvalid_o(res_valid), .m_axis_tready_i(1'b1), .m_axis_tlast_o(res_last),
     .start_i(1'b0), .busy_o(busy), .done_o(done),
     .cnt_sel_i(8'd0), .cnt_val_o(cnt_val),
-    .trace_valid_o(), .trace_tensor_o(), .trace_addr_o(), .trace_data_o(), .trace_step_o(), .trace_nsteps_o(),
+    .trace_valid_o(), .trace_tensor_o(), .trace_addr_o(), .trace_data_o(), .trace_step_o(), .trace_nsteps_o(), .trace_nrn_lane_o(),
     .trace_nrn_valid_o(), .trace_nrn_stage_o(), .trace_nrn_t_o(), .trace_nrn_v_o(), .trace_nrn_m_o());
   initial begin
     $readmemh("clips.hex", pixels);
