@@ -188,10 +188,11 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
 }
 
 namespace {
-ReadCtl read_ctl(BuildCtx& c, const std::string& pre, const Expr* valid, const Expr* inr, const Expr* src,
-                 const Expr* sub, const Expr* diag, const Expr* dsel) {
+ReadCtl read_ctl(BuildCtx& c, const std::string& pre, const Expr* valid, const Expr* first, const Expr* inr,
+                 const Expr* src, const Expr* sub, const Expr* diag, const Expr* dsel) {
   ReadCtl r;
   r.valid = c.delay(pre + "_valid", 1, valid);
+  r.first = c.delay(pre + "_first", 1, first);
   r.inr = c.delay(pre + "_in_range", 1, inr);
   r.src = c.delay(pre + "_src", c.w.TIDW, src);
   if (c.w.any_sub) r.sub = c.delay(pre + "_sub", c.w.SUBW, sub);
@@ -205,7 +206,7 @@ ReadCtl read_ctl(BuildCtx& c, const std::string& pre, const Expr* valid, const E
 
 ReadCtl follow_read(BuildCtx& c, const std::string& pre, const ReadCtl& prev) {
   const bool sb = c.w.any_sub, dg = c.w.any_diag;
-  return read_ctl(c, pre, prev.valid.q, prev.inr.q, prev.src.q, sb ? prev.sub.q : nullptr, dg ? prev.diag.q : nullptr,
+  return read_ctl(c, pre, prev.valid.q, prev.first.q, prev.inr.q, prev.src.q, sb ? prev.sub.q : nullptr, dg ? prev.diag.q : nullptr,
                   dg ? prev.dsel.q : nullptr);
 }
 
@@ -223,7 +224,7 @@ ReadStage0 build_read_address_stage(BuildCtx& c, const ControllerPorts& ctl, con
   if (w.AX > w.BX) in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(ag.td_addr, w.AX - 1, w.BX), c.L(w.AX - w.BX, 0)));
   if (w.WX > w.WAW)
     in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(ag.td_waddr, w.WX - 1, w.WAW), c.L(w.WX - w.WAW, 0)));
-  rs.ctl = read_ctl(c, "p0", ctl.in_syn, in_range, ag.td_src, w.any_sub ? ctl.sub.q : nullptr, ag.td_diag,
+  rs.ctl = read_ctl(c, "p0", ctl.in_syn, c.f.LogicalAnd(ctl.in_syn, ctl.syn_first.q), in_range, ag.td_src, w.any_sub ? ctl.sub.q : nullptr, ag.td_diag,
                     ag.td_dsel);
   return rs;
 }

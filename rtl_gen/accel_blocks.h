@@ -143,7 +143,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl);
 
 // A read's control travels with it down the pipeline, one register bundle per stage.
 struct ReadCtl {
-  Register valid, inr, src, sub, diag, dsel;
+  Register valid, first, inr, src, sub, diag, dsel;  // first: the group's first synapse
 };
 // Pipeline stage 0: the registered read addresses and the read's control.
 struct ReadStage0 {

@@ -1,8 +1,8 @@
 // MAC array: T accumulators per lane, one per time-step, filled in one pass over the
 // synapses (docs/architecture.md, "MAC array"). Stage 2 splits the read word into per-step
 // operands (bank, word, zero padding) and selects each lane's weight (ROM word or the sum
-// pool's computed diagonal); stage 3 multiplies; stage 4 accumulates. The first synapse of a
-// group loads the bias into all T accumulators.
+// pool's computed diagonal); stage 3 multiplies; stage 4 accumulates. The group's first
+// product starts all T sums from the (registered) bias word.
 //
 // Per lane and cycle: one wide product w * x0 (a DSP multiplier: pixels, pooled sums, step 0
 // of a batched spike word) and T - 1 narrow products w * x_t of the batched steps 1..T-1,
@@ -40,7 +40,7 @@ const Expr* shift_add_product(BuildCtx& c, const Expr* wv, const Expr* x, int wd
 }
 }  // namespace
 
-MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl& p1b, const TensorMemPorts& tm,
+MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& /*ctl*/, const ReadCtl& p1b, const TensorMemPorts& tm,
                          const WeightMemPorts& wm) {
   const AccelWidths& w = c.w;
   const QNet& q = c.q;
@@ -110,6 +110,7 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   // diagonal muxes and the multiplier would otherwise share one cycle, which was the ECP5
   // critical path (45.8 MHz at 4 lanes).
   Register p2_valid = c.delay("p2_valid", 1, p1b.valid.q);
+  Register p2_first = c.delay("p2_first", 1, p1b.first.q);
   std::vector<Register> x_sel(static_cast<size_t>(T));
   for (int t = 0; t < T; ++t) {
     if (!xv[t]) continue;
@@ -133,6 +134,7 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   }
   // pipeline stage 3: multiply per lane (the routing bits travel along)
   Register p3_valid = c.delay("p3_valid", 1, p2_valid.q);
+  Register p3_first = c.delay("p3_first", 1, p2_first.q);
   Register en0_3{};
   if (en0) en0_3 = c.delay("x_en_t0_p3", 1, en0_q.q);
   std::vector<Register> from0_3(static_cast<size_t>(T));
@@ -151,7 +153,11 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
       prod[l][t] = ps;
     }
   }
-  // stage 4: accumulate; the first synapse cycle of a group loads the bias into every step
+  // stage 4: accumulate; the group's first product starts every step's sum from the bias.
+  // The bias word is registered: (stage, group) hold from S_NEXT to the group's end, and the
+  // first product arrives 4 cycles after its issue, so the bias ROM's decode is off the
+  // accumulator path (the UP5K's critical path when the bias was loaded at issue).
+  Register bias_q = c.delay("bias_q", *wm.bias_word->width(), wm.bias_word);
   MacPorts mac;
   mac.acc.assign(size_t(Ln), std::vector<Register>(size_t(T)));
   auto to_acc = [&](const Register& pr) {
@@ -164,8 +170,7 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
       Register ac = c.sreg(vast::Name("acc_l", l, "t", t), ACC);
       Block* b = m->AddAlwaysComb();
       b->Blocking(ac.d, ac.q);
-      If* i = b->AddIf(f.LogicalAnd(ctl.in_syn, ctl.syn_first.q));
-      i->then_block()->Blocking(ac.d, f.Signed(f.Slice(wm.bias_word, (l + 1) * ACC - 1, l * ACC)));
+      const Expr* base = f.Ternary(p3_first.q, f.Signed(f.Slice(bias_q.q, (l + 1) * ACC - 1, l * ACC)), ac.q);
       const Expr* term;
       if (t == 0)
         term = en0 ? f.Ternary(en0_3.q, p0, c.SL(ACC, 0)) : p0;
@@ -173,7 +178,7 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
         const Expr* own = xv[t] ? to_acc(prod[l][t]) : c.SL(ACC, 0);
         term = from0[t] ? f.Ternary(from0_3[t].q, p0, own) : own;
       }
-      i->ElseIf(p3_valid.q)->Blocking(ac.d, f.Add(ac.q, term));
+      b->AddIf(p3_valid.q)->then_block()->Blocking(ac.d, f.Add(base, term));
       mac.acc[l][t] = ac;
     }
   }
