@@ -3,8 +3,9 @@
 # pack for BOARD; fails unless the design fits and a bitstream is written. On ECP5 it also
 # patches the same ROM contents back (ecpbram) and requires the identical bitstream.
 #   fpga/synth_default.sh SDMFORGE WORKDIR [BOARD=icebreaker] [LANES=2 | board: rtl --board]
-# 2 lanes is the largest that fits the UP5K with the T-batched datapath (3 lanes: 5523 of
-# 5280 logic cells; each lane has T accumulators and T - 1 shift-add products).
+# With a neuron per lane 2 lanes is the largest that fits the UP5K (3 lanes: 5523 of 5280
+# logic cells; each lane has T accumulators and T - 1 shift-add products); `board` takes what
+# `rtl --board` picks (iCEBreaker: 3 lanes, shared neuron).
 set -euo pipefail
 sdm=$1; work=$2; board=${3:-icebreaker}; lanes=${4:-2}; root=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$work"; mkdir -p "$work"
