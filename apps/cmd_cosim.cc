@@ -38,7 +38,11 @@ void run(const CosimOpts& c) {
                r.sim_cycles_per_s);
   if (!c.json.empty()) write_output(c.json, j.dump(2) + "\n");
   if (r.mismatches) throw Error("co-simulation mismatch: " + r.first_mismatch);
-  if (dev > 5.0) throw Error(fmt::format("cycle count deviates {:.2f}% from the prediction (limit 5%)", dev));
+  // the cycle model is exact (docs/architecture.md): any difference is a fault
+  for (size_t k = 0; k < r.cycles_per_clip.size(); ++k)
+    if (r.cycles_per_clip[k] != r.predicted_cycles)
+      throw Error(fmt::format("clip {} took {} cycles, the prediction is {} (they must be equal)", c.o.first + long(k),
+                              r.cycles_per_clip[k], r.predicted_cycles));
 }
 
 void reg(CLI::App& app) {

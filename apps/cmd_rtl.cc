@@ -20,6 +20,7 @@ struct RtlOpts {
   std::string net, out;
   std::shared_ptr<ConfigFlags> flags;
   std::string json, board;
+  CLI::Option* board_opt = nullptr;
   bool batch_sums = false, shared_neuron = false;
 };
 
@@ -40,7 +41,7 @@ HwOptions pick_for_board(const Artifact& a, const fpga::Board& b, const RtlOpts&
   for (int L : lanes_list)
     for (bool bs : bs_list)
     for (bool sn : sn_list) {
-      if (sn && L == 1) continue;  // one lane: the same design
+      if (sn && L == 1 && !o.shared_neuron) continue;  // one lane: the same design
       const HwOptions opt{L, bs, sn};
       const GeneratedDesign d = generate_accelerator(a, opt);
       const fpga::ResourceEstimate e = fpga::estimate_resources(d.signature, b);
@@ -66,16 +67,17 @@ void run_rtl(const RtlOpts& o) {
   Artifact a = load_artifact(o.net);
   HwOptions opt{o.flags->lanes(), o.batch_sums, o.shared_neuron};
   nlohmann::json chosen;
-  if (!o.board.empty()) opt = pick_for_board(a, fpga::find_board(o.board), o, chosen);
+  // given, even empty: find_board names the value and lists the boards
+  if (o.board_opt->count() > 0) opt = pick_for_board(a, fpga::find_board(o.board), o, chosen);
   const int lanes = opt.lanes;
   GeneratedDesign d = generate_accelerator(a, opt);
   if (!chosen.is_null()) {
     d.signature["board_choice"] = chosen;
     d.files["signature.json"] = d.signature.dump(2) + "\n";
     const auto& e = chosen["estimate"];
-    std::fprintf(stderr, "sdmforge: %s: %d lanes%s%s, the fewest cycles whose estimate fits (logic %d/%d, "
+    std::fprintf(stderr, "sdmforge: %s: %d lane%s%s%s, the fewest cycles whose estimate fits (logic %d/%d, "
                  "block RAM %d/%d, SPRAM %d/%d, multipliers %d/%d; check with `sdmforge synth`)\n",
-                 o.board.c_str(), lanes, opt.batch_sums ? ", --batch-sums" : "",
+                 o.board.c_str(), lanes, lanes == 1 ? "" : "s", opt.batch_sums ? ", --batch-sums" : "",
                  opt.shared_neuron ? ", --shared-neuron" : "", e["logic"].get<int>(),
                  e["logic_avail"].get<int>(), e["bram"].get<int>(), e["bram_avail"].get<int>(),
                  e["spram"].get<int>(), e["spram_avail"].get<int>(), e["mult"].get<int>(), e["mult_avail"].get<int>());
@@ -91,8 +93,8 @@ void run_rtl(const RtlOpts& o) {
   save_artifact(a, o.out + "/net.sdm");  // byte-identical: the format round-trips exactly
   write_fusesoc_core(o.out);  // FuseSoC CAPI2 core: lint and simulation targets
   const auto& pc = d.signature["predicted_cycles"];
-  std::fprintf(stderr, "sdmforge: wrote %s/sdm_accel.v (%d lanes, %zu stages); predicted %ld cycles per clip "
-               "(dense bound %ld)\n", o.out.c_str(), lanes, d.signature["stages"].size(),
+  std::fprintf(stderr, "sdmforge: wrote %s/sdm_accel.v (%d lane%s, %zu stages); predicted %ld cycles per clip "
+               "(dense bound %ld)\n", o.out.c_str(), lanes, lanes == 1 ? "" : "s", d.signature["stages"].size(),
                pc["per_clip"].get<long>(), pc["dense_bound"].get<long>());
   if (!o.json.empty()) write_output(o.json, d.signature.dump(2) + "\n");
 }
@@ -104,8 +106,8 @@ void reg(CLI::App& app) {
   c->add_option("-o,--out", o->out, "output folder")->required();
   o->flags = std::make_shared<ConfigFlags>(c, ConfigFlags::kLanes);  // output channels per cycle
   c->add_option("--json", o->json, "write the signature JSON here too");
-  c->add_option("--board", o->board,
-                "pick lanes and --batch-sums for this board (icebreaker, hx8k, ulx3s, orangecrab) from a "
+  o->board_opt = c->add_option("--board", o->board,
+                "pick lanes, --batch-sums and --shared-neuron for this board (icebreaker, hx8k, ulx3s, orangecrab) from a "
                 "resource estimate: the fewest cycles per clip that fits; --lanes / --batch-sums / --shared-neuron given are kept");
   c->add_flag("--shared-neuron", o->shared_neuron,
               "one neuron shared by the lanes (fed one lane after another): fewer logic cells, lanes x T "

@@ -24,11 +24,17 @@ bool same_file(const std::string& a, const std::string& b) {
 
 void check_outputs_not_inputs(const std::vector<std::string>& inputs,
                               const std::vector<std::string>& outputs) {
-  for (const std::string& o : outputs) {
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const std::string& o = outputs[k];
     if (o.empty() || o == "-") continue;
     for (const std::string& i : inputs)
       if (!i.empty() && same_file(o, i))
         throw Error(fmt::format("output '{}' is the input '{}'; choose another output path", o, i));
+    // two outputs on one path: the later write would replace the earlier (e.g. --json
+    // naming one of the design's own files)
+    for (size_t j = 0; j < k; ++j)
+      if (!outputs[j].empty() && outputs[j] != "-" && same_file(o, outputs[j]))
+        throw Error(fmt::format("output '{}' is named twice among the files this command writes; choose another output path", o));
   }
 }
 

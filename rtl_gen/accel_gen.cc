@@ -96,6 +96,7 @@ GeneratedDesign generate_accelerator(const Artifact& a, const HwOptions& opt) {
 }
 
 void write_design(const GeneratedDesign& d, const std::string& dir) {
+  if (dir.empty()) throw Error("the output folder is empty (pass -o DIR)");
   std::error_code ec;  // parents too (`rtl -o new/dir`); a failure shows at the first write
   std::filesystem::create_directories(dir, ec);
   // the hand-written leaf the design instantiates travels with it

@@ -95,6 +95,7 @@ constexpr int kDrain = 5;
 // Minimum cycles between two feeds of one neuron: the sd_neuron STEP_GAP the generator
 // instantiates, and the feed spacing of a static stage in the cycle model.
 constexpr int kNeuronStepGap = 2;
+constexpr int kMaxHwT = 256;  // time-steps the generator supports (8-bit step fields)
 constexpr long kOwnBankBits = 131072;  // half an iCE40 SPRAM or more: a bank of its own
 
 HwPlan plan_accelerator(const QNet& q, const HwOptions& opt);

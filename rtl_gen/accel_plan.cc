@@ -18,6 +18,10 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& opt) {
   if (!cfg.neuron.has_integer_mode())
     throw Error(fmt::format("method '{}' has no hardware (the neuron array implements sdm, "
                             "opt, burst and if)", method_name(cfg.neuron.method)));
+  if (cfg.T > kMaxHwT)
+    throw Error(fmt::format("T = {} time-steps: the accelerator supports T <= {} (its trace port numbers "
+                            "a step in 8 bits); convert with a smaller --T",
+                            cfg.T, kMaxHwT));
   if (cfg.pot_bits != 0)
     throw Error(fmt::format("--pot-bits {} fixes the potential width; the shared neuron array "
                             "needs widths sized from the overflow bound (convert without --pot-bits)",
@@ -27,6 +31,7 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& opt) {
   const StoredWidths sw = stored_widths(q);
   HwPlan p;
   p.cfg = cfg;
+  p.cfg.lanes = lanes;  // the artifact's lanes field is not a hardware setting; the plan's is
   p.opt = opt;
   p.lanes = lanes;
   p.neuron_F = sw.neuron_F;

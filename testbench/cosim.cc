@@ -62,7 +62,7 @@ std::string build_cosim(const std::string& dir_arg, bool quiet) {
   if (exists(exe) && mtime(exe) >= newest) return exe;
   if (std::system("command -v verilator > /dev/null 2>&1") != 0)
     throw Error("verilator not found: run `bash scripts/setup.sh`");
-  if (!quiet) std::fprintf(stderr, "cosim: verilating %s (once per design, ~1 min)\n", dir.c_str());
+  if (!quiet) std::fprintf(stderr, "cosim: verilating %s (once per design: one to several minutes)\n", dir.c_str());
   const std::string log = dir + "/verilator_build.log";
   // -Wall: the generated RTL must lint clean; ROM files are read relative to the cwd.
   const std::string cmd = fmt::format(
@@ -101,6 +101,8 @@ CosimResult run_cosim(const CosimOptions& o) {
   if (!f) throw Error(fmt::format("co-simulation of '{}' produced no report (exit {})", design, rc));
   CosimResult r;
   r.raw = nlohmann::json::parse(f);
+  if (r.raw.contains("error"))  // the bench stopped before comparing (e.g. clips of the wrong shape)
+    throw Error(fmt::format("co-simulation of '{}': {}", design, r.raw["error"].get<std::string>()));
   r.clips = r.raw.value("clips", 0);
   r.mismatches = r.raw.value("mismatches", 0L);
   r.cycles_per_clip = r.raw.value("cycles_per_clip", std::vector<long>{});

@@ -439,7 +439,9 @@ int main(int argc, char** argv) {
     f << report.dump(2) << "\n";
     return rc;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cosim: error: %s\n", e.what());
+    // the caller (sdmforge cosim) reports it in its one error line
+    std::ofstream f(o.json_out.empty() ? o.design + "/cosim.json" : o.json_out);
+    f << json{{"error", e.what()}}.dump(2) << "\n";
     return 2;
   }
 }

@@ -83,6 +83,26 @@ TEST(CliKind3, RtlIntoTheArtifactsOwnFolderKeepsTheArtifact) {
   EXPECT_EQ(sdm::read_file_bytes(d + "/rtl/net.sdm"), before);
 }
 
+// Found by a break-test of the new engine: an empty -o wrote the design into '/', --json
+// naming one of the design's own files replaced it, --board "" was ignored, T > 256 died in
+// the Verilog emitter. Each is one line now, and nothing is written.
+TEST(CliKind3, RtlRefusesEmptyFolderDuplicateOutputsEmptyBoardAndLargeT) {
+  const std::string d = tmpdir("rtl_outputs");
+  const std::string a = artifact(d);
+  expect_error("rtl " + a + " -o ''", "output folder is empty");
+  expect_error("rtl " + a + " -o " + d + "/j --json " + d + "/j/sdm_accel.v", "named twice");
+  EXPECT_FALSE(fs::exists(d + "/j/sdm_accel.v"));
+  expect_error("rtl " + a + " -o " + d + "/b --board ''", "unknown board ''");
+  const std::string big = d + "/t257.sdm";
+  ASSERT_EQ(run("convert " + fx("net2d.onnx") + " --T 257 -o " + big).rc, 0);
+  expect_error("rtl " + big + " -o " + d + "/t", "supports T <= 256");
+  EXPECT_FALSE(fs::exists(d + "/t/sdm_accel.v"));
+  // the signature's config carries the design's lanes, not the artifact's placeholder
+  ASSERT_EQ(run("rtl " + a + " -o " + d + "/r --lanes 3").rc, 0);
+  const auto sig = nlohmann::json::parse(sdm::read_file_bytes(d + "/r/signature.json"));
+  EXPECT_EQ(sig["config"]["lanes"].get<int>(), 3);
+}
+
 // --json naming an input of the command is refused, input untouched.
 TEST(CliKind3, JsonOutputNamingAnInputIsRefused) {
   const std::string d = tmpdir("json_alias");
