@@ -47,12 +47,7 @@ std::string generate(const std::string& net, int lanes, const std::string& out, 
 // The hardware options a folder was generated with (signature.json `hw_options`; absent in
 // folders written before it existed: the defaults).
 sdm::HwOptions options_of(const nlohmann::json& sig) {
-  sdm::HwOptions o;
-  if (sig.contains("hw_options")) {
-    o.batch_sums = sig["hw_options"].value("batch_sums", false);
-    o.shared_neuron = sig["hw_options"].value("shared_neuron", false);
-  }
-  return o;
+  return sdm::hw_options_from_json(sig.value("hw_options", nlohmann::json()));
 }
 
 struct SynthArgs {

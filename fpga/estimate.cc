@@ -46,6 +46,8 @@ LaneUnits lane_units(int T, int acc, int x_step, int weight, int potential) {
 // 0.70 + nextpnr, seed 1; default model, alpha 0.2, beta 5, T 4: acc 19, weight 8,
 // potential 24, x_step 4, or 9 with --batch-sums): iCE40 SB_LUT4 of the netlist, ECP5
 // TRELLIS_COMB of the placed design (what `synth` reports as `lut`).
+// The calibration runs' design widths (signature.json `widths` of those designs).
+constexpr int kCalT = 4, kCalAcc = 19, kCalWeight = 8, kCalPotential = 24;
 struct Point {
   int lanes;
   int x_step;
@@ -58,7 +60,7 @@ struct Model {
 // Three runs fix base, ka and ks (iCE40); with two (ECP5) ks / ka is taken from the iCE40
 // fit (the same RTL, LUT4 for LUT4).
 Model fit(const std::vector<Point>& pts, double ks_over_ka, double logic_per_lut) {
-  auto u = [](const Point& p) { return lane_units(4, 19, p.x_step, 8, 24); };
+  auto u = [](const Point& p) { return lane_units(kCalT, kCalAcc, p.x_step, kCalWeight, kCalPotential); };
   Model m{0, 0, 0, logic_per_lut};
   if (pts.size() == 3) {  // rows: base + L*A*ka + L*S*ks = lut (Cramer's rule)
     double M[3][4];

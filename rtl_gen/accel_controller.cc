@@ -143,7 +143,7 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     const Expr* last_t = f.Eq(ctl.tt.q, c.L(TW, T - 1));
     static_assert(kNeuronStepGap == 2, "the neuron feed inserts exactly one bubble");
     // with a shared neuron the feeds walk lane wb (0 .. last lane of the group), T steps each
-    const bool shared = c.p.opt.shared_neuron && w.Ln > 1;
+    const bool shared = c.p.shared_neuron();
     const Expr* last_feed = shared ? f.LogicalAnd(last_t, ag.sd_last_wb) : last_t;
     If* a = s->AddIf(f.LogicalOr(f.Eq(ag.sd_mode, c.L(2, HwStage::Sum)),
                                  shared ? f.LogicalAnd(last_feed, f.LogicalNot(ctl.out_gap.q)) : last_feed));
@@ -186,7 +186,7 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
   {  // next output group: channel group, then column, row, frame, stage
     Block* s = cs->AddItem({st(S_NEXT)});
     s->Blocking(ctl.state.d, st(S_SYN));
-    if (c.p.opt.shared_neuron && w.Ln > 1) s->Blocking(ctl.wb.d, c.L(w.LNW, 0));  // the feeds start at lane 0
+    if (c.p.shared_neuron()) s->Blocking(ctl.wb.d, c.L(w.LNW, 0));  // the feeds start at lane 0
     s->Blocking(ctl.syn_first.d, c.L(1, 1));
     Block* d3 = advance(s, {{&ctl.cg, nx_last_cg.q}, {&ctl.wo, nx_last_wo.q}, {&ctl.ho, nx_last_ho.q}}, &ctl.fo,
                         nx_last_fo.q, c.L(w.FW, 0));

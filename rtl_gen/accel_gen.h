@@ -57,12 +57,18 @@ struct HwOptions {
   // more cycles per output group (the neuron idles during the synapse loop either way).
   bool shared_neuron = false;
 };
+// signature.json `hw_options` (one place for the field names; absent fields: the defaults)
+nlohmann::json to_json(const HwOptions& o);
+HwOptions hw_options_from_json(const nlohmann::json& j);
 
 // The plan both the Verilog and the cycle model are built from.
 struct HwPlan {
   Config cfg;
   HwOptions opt;
   int lanes = 1;
+  // one neuron fed lane by lane (with one lane the same design as a neuron per lane)
+  bool shared_neuron() const { return opt.shared_neuron && lanes > 1; }
+  int neurons() const { return shared_neuron() ? 1 : lanes; }
   std::vector<HwStage> stages;
   std::vector<HwTerm> terms;
   long weight_words = 0, bias_words = 0;

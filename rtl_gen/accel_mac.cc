@@ -56,11 +56,12 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& /*ctl*/, const Read
   // en0: accumulator 0 adds w * x0; from0[t] (t >= 1): accumulator t adds w * x0, not w * x_t
   LogicRef* en0 = nullptr;
   std::vector<LogicRef*> from0(size_t(T), nullptr);
-  bool any_serial = false, any_static = false;
+  // broadcast routing: only where a dynamic stage reads a static tensor
+  const bool any_static = w.any_static_in_dynamic;
+  bool any_serial = false;
   for (int ti = 0; ti < w.NT; ++ti) {
     if (p.bank_of[ti] < 0) continue;
-    if (w.steps[ti] == 1) any_static = w.any_static_in_dynamic;
-    else if (!p.batched[ti]) any_serial = true;
+    if (w.steps[ti] > 1 && !p.batched[ti]) any_serial = true;
   }
   if (any_serial) en0 = m->AddReg("x_en_t0", Type::Bits(1));
   for (int t = 1; t < T && (any_serial || any_static); ++t) from0[t] = m->AddReg(vast::Name("x_from0_t", t), Type::Bits(1));

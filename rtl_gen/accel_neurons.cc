@@ -59,8 +59,8 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
       if (p.stages[si].static_input) cs->AddItem({c.L(w.STW, si)})->Blocking(stage_static, c.L(1, 1));
   }
   // NN neuron instances: one per lane, or one shared by the lanes (fed lane wb_q's currents)
-  const bool shared = p.opt.shared_neuron && Ln > 1;
-  const int NN = shared ? 1 : Ln;
+  const bool shared = p.shared_neuron();
+  const int NN = p.neurons();
   np.n_o.assign(size_t(NN), nullptr);
   np.v_o.assign(size_t(NN), nullptr);
   np.m_o.assign(size_t(NN), nullptr);

@@ -11,6 +11,19 @@
 
 namespace sdm {
 
+nlohmann::json to_json(const HwOptions& o) {
+  return {{"lanes", o.lanes}, {"batch_sums", o.batch_sums}, {"shared_neuron", o.shared_neuron}};
+}
+
+HwOptions hw_options_from_json(const nlohmann::json& j) {
+  HwOptions o;
+  if (!j.is_object()) return o;
+  o.lanes = j.value("lanes", o.lanes);
+  o.batch_sums = j.value("batch_sums", o.batch_sums);
+  o.shared_neuron = j.value("shared_neuron", o.shared_neuron);
+  return o;
+}
+
 HwPlan plan_accelerator(const QNet& q, const HwOptions& opt) {
   const int lanes = opt.lanes;
   check_lanes(lanes);
@@ -187,9 +200,9 @@ N group_cycles(bool feeds, const N& S, const N& T, const N& words) {
 }  // namespace
 
 std::string cycle_formula() {
-  const Sym S("S"), T("F"), W("words");
-  return "per output group: neuron or readout stage " + group_cycles(true, S, T, W).s + "; sum stage " +
-         group_cycles(false, S, T, W).s +
+  const Sym S("S"), F("F"), W("words");
+  return "per output group: neuron or readout stage " + group_cycles(true, S, F, W).s + "; sum stage " +
+         group_cycles(false, S, F, W).s +
          "; per stage: output positions x sum over channel groups; per clip: sum over stages + (K - 1) argmax "
          "cycles. F = T, or lanes written x T with a shared neuron; S = sum over the stage's terms of synapses x words per input value (1 when all T steps of a "
          "value share one word), words = lanes written x words per output value, 0 for the readout (dense: "
@@ -208,7 +221,7 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
       const int lanes_written = std::min(p.lanes, s.co - g * p.lanes);
       const int words = s.mode == HwStage::Readout ? 0 : p.words_per_value[s.out];
       // feeds per group: T, or lanes x T through a shared neuron
-      const long feeds = p.opt.shared_neuron ? long(lanes_written) * T : T;
+      const long feeds = p.shared_neuron() ? long(lanes_written) * T : T;
       per_pos += group_cycles<long>(s.mode != HwStage::Sum, s.syn_cycles, feeds, long(lanes_written) * words);
     }
     c.per_stage.push_back(positions * per_pos);

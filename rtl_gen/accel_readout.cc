@@ -30,7 +30,7 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
     If* i = b->AddIf(ctl.start);
     i->then_block()->Blocking(ro.logit[k].d, c.SL(LW, 0));
     // a shared neuron's feed walks the lanes: class k's current is fed when wb_q = k mod L
-    const bool shared = nrn.acc_t.size() == 1 && Ln > 1;
+    const bool shared = c.p.shared_neuron();
     const Expr* a = nrn.acc_t[shared ? 0 : k % Ln];
     const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : f.Signed(f.Slice(a, LW - 1, 0));
     const Expr* mine = f.Eq(ctl.cg.q, c.L(w.GW, k / Ln));

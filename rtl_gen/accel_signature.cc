@@ -19,8 +19,8 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
   sig["model"] = a.graph.name;
   sig["config"] = p.cfg;
   sig["lanes"] = Ln;
-  sig["hw_options"] = {{"lanes", p.opt.lanes}, {"batch_sums", p.opt.batch_sums}, {"shared_neuron", p.opt.shared_neuron}};
-  sig["neurons"] = p.opt.shared_neuron ? 1 : Ln;
+  sig["hw_options"] = to_json(p.opt);
+  sig["neurons"] = p.neurons();
   sig["num_classes"] = w.K;
   sig["class_width"] = w.CLW;
   sig["logit_width"] = w.LW;

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "golden/error.h"
+#include "rtl_gen/accel_gen.h"
 
 namespace sdm {
 
@@ -39,10 +40,9 @@ std::string fusesoc_core(const nlohmann::json& sig) {
   if (sig.contains("config") && sig["config"].is_object()) {
     const auto& c = sig["config"];
     std::string opts;  // the hardware options beyond lanes (signature.json `hw_options`)
-    if (sig.contains("hw_options") && sig["hw_options"].is_object()) {
-      if (sig["hw_options"].value("batch_sums", false)) opts += ", batch sums";
-      if (sig["hw_options"].value("shared_neuron", false)) opts += ", shared neuron";
-    }
+    const HwOptions ho = hw_options_from_json(sig.value("hw_options", nlohmann::json()));
+    if (ho.batch_sums) opts += ", batch sums";
+    if (ho.shared_neuron) opts += ", shared neuron";
     desc += fmt::format(" ({} alpha {} beta {} T {}, {} lanes{})", c.value("method", "?"),
                         c.value("alpha", 0.0), c.value("beta", 0), c.value("T", 0),
                         sig.value("lanes", c.value("lanes", 0)), opts);
