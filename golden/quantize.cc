@@ -9,6 +9,7 @@
 
 #include "golden/error.h"
 #include "golden/hw_widths.h"
+#include "golden/linear_fold.h"
 #include "golden/qnet.h"
 
 namespace sdm {
@@ -377,12 +378,15 @@ int64_t current_bound(const QNet& q, const QStage& s) {
   return m;
 }
 
-QNet quantize(const Graph& g, const Config& cfg) {
+QNet quantize(const Graph& graph, const Config& cfg) {
   cfg.validate();
   if (!cfg.neuron.has_integer_mode())
     throw Error(fmt::format("method '{}' has no integer mode (float only; the hardware "
                             "implements sdm, opt, burst and if)", method_name(cfg.neuron.method)));
-  g.check_convertible();
+  graph.check_convertible();
+  // A linear layer reading another's current becomes one linear map of that current's
+  // sources (golden/linear_fold.h): integer mode has no tensor form for a current.
+  const Graph g = fold_linear_chains(graph);
   QNet q = Quantizer(g, cfg).run();
   check_stored_widths(q);  // the golden model holds exactly what the ROMs will hold
   return q;

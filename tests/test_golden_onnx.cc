@@ -16,10 +16,13 @@
 #include "data/npy.h"
 #include "golden/error.h"
 #include "golden/eval.h"
+#include "golden/linear_fold.h"
 #include "golden/onnx_fold.h"
 #include "golden/onnx_import.h"
 #include "golden/ops.h"
 #include "golden/qnet.h"
+#include "golden/snn_float.h"
+#include "golden/snn_int.h"
 
 using namespace sdm;
 namespace fs = std::filesystem;
@@ -346,5 +349,63 @@ TEST(OnnxKinds, OneSidedReluNamesTheMissingBound) {
   const std::string e = import_error(m);
   EXPECT_NE(e.find("no upper bound lambda"), std::string::npos) << e;
   EXPECT_NE(e.find("node '"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+}
+
+// Linear layers feeding each other with no activation between them (a pointwise conv into
+// a padded conv, a residual Add into a padded conv, BN then a VALID strided conv after a
+// padded one, a Linear -> Linear head): integer mode folds each pair into one linear map.
+// The folded graph's ANN computes PyTorch's logits (the composition is the same
+// function), and integer mode at 16-bit weights follows the float SNN of the unfolded graph.
+TEST(OnnxKinds, LinearChainsFoldIntoOneMapExactly) {
+  Graph g;
+  Agreement a;
+  ASSERT_NO_THROW(a = torch_agreement("linear_chains", &g));
+  EXPECT_LE(a.max_abs, 1e-4);
+  const Graph f = fold_linear_chains(g);
+  int convs = 0, linears = 0;
+  for (const Node& n : f.nodes) convs += n.kind == OpKind::Conv, linears += n.kind == OpKind::Linear;
+  EXPECT_EQ(linears, 1);  // fc2(fc1(x)) is one Linear
+  EXPECT_EQ(convs, 3);    // c0; c1 after pw; c3 after BN(c2) after res + skip (one source)
+  EXPECT_LT(f.nodes.size(), g.nodes.size());
+  const auto clips = npy::load(fx("linear_chains/clips.npy"));
+  const auto ref = npy::load_f32(fx("linear_chains/logits.npy"));
+  const Agreement folded = compare_logits(f, clips, ref);
+  EXPECT_LE(folded.max_abs, 1e-4);
+  EXPECT_EQ(folded.argmax_equal, folded.n);
+
+  Config cfg;
+  cfg.T = 8;
+  cfg.weight_bits = 16;
+  QNet q;
+  ASSERT_NO_THROW(q = quantize(g, cfg));
+  IntSnn isnn(q);
+  FloatSnn fsnn(g, cfg.neuron, cfg.T);
+  const QTensor& logits = q.tensors[size_t(q.stages.back().out)];
+  const long clip_size = long(clips.numel() / clips.shape.at(0));
+  double worst = 0, scale = 0;
+  for (long i = 0; i < 16; ++i) {
+    const unsigned char* px = clips.data<uint8_t>() + i * clip_size;
+    isnn.run(px);
+    fsnn.run(px, cfg.T, {});
+    for (int c = 0; c < logits.shape.c; ++c) {
+      const double fl = fsnn.logit_sum()[size_t(c)] / cfg.T;
+      const double in = double(isnn.logit_acc()[size_t(c)]) * logits.unit[size_t(c)] / cfg.T;
+      worst = std::max(worst, std::fabs(fl - in));
+      scale = std::max(scale, std::fabs(fl));
+    }
+  }
+  EXPECT_GT(scale, 0.05);
+  EXPECT_LE(worst, 1e-3 * scale) << "worst " << worst << " of " << scale;
+}
+
+// A padded convolution reading a non-pointwise convolution's current is not one
+// convolution at the border: refused in one line naming both nodes, never computed wrong.
+TEST(OnnxKinds, PaddedLinearPairIsRefusedNamingBothNodes) {
+  Graph g = import_onnx(fx("padded_pair.onnx"));
+  const std::string e = error_of([&] { quantize(g, Config{}); });
+  EXPECT_NE(e.find("'/c2/Conv'"), std::string::npos) << e;
+  EXPECT_NE(e.find("'/c1/Conv'"), std::string::npos) << e;
+  EXPECT_NE(e.find("Clip between them"), std::string::npos) << e;
   EXPECT_EQ(e.find('\n'), std::string::npos) << e;
 }
