@@ -6,6 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -13,6 +14,7 @@
 
 #include <fmt/core.h>
 
+#include "data/dataset.h"
 #include "data/npy.h"
 #include "golden/error.h"
 #include "golden/fileio.h"
@@ -193,7 +195,8 @@ std::vector<uint8_t> read_board_frame(const ByteSource& read, char expect, size_
 }
 
 BoardInfo decode_info(const std::vector<uint8_t>& p) {
-  if (p.size() != 16) throw Error(fmt::format("'I' payload has {} bytes, expected 16", p.size()));
+  if (p.size() != kInfoPayload)
+    throw Error(fmt::format("'I' payload has {} bytes, expected {} (protocol 2)", p.size(), kInfoPayload));
   BoardInfo i;
   i.version = p[0];
   i.num_classes = p[1];
@@ -202,8 +205,10 @@ BoardInfo decode_info(const std::vector<uint8_t>& p) {
   i.clip_bytes = get32(p, 4);
   i.clk_hz = get32(p, 8);
   i.baud = get32(p, 12);
-  if (i.version != 1)
-    throw Error(fmt::format("board speaks protocol version {}, this host version 1", i.version));
+  i.rx_fifo_bytes = get32(p, 16);
+  if (i.version != 2)
+    throw Error(fmt::format("board speaks protocol version {}, this host version 2 (rebuild the "
+                            "bitstream with this sdmforge)", i.version));
   if (i.num_classes < 1) throw Error("board reports 0 classes");
   return i;
 }
@@ -235,7 +240,7 @@ std::vector<uint8_t> BoardLink::read_frame(char expect, size_t payload_len) {
 BoardInfo BoardLink::info() {
   port_.drain_input();
   port_.write_all(encode_info_request());
-  info_ = decode_info(read_frame('I', 16));
+  info_ = decode_info(read_frame('I', kInfoPayload));
   have_info_ = true;
   return info_;
 }
@@ -256,6 +261,41 @@ BoardResult BoardLink::run_clip(const std::vector<uint8_t>& clip) {
   r.measured_seconds = measured;
   r.uart_seconds = 10.0 * double(frame.size() + payload + 3) / baud_;
   return r;
+}
+
+std::vector<BoardResult> BoardLink::run_stream(const std::vector<std::vector<uint8_t>>& clips,
+                                              int* outstanding) {
+  if (!have_info_) info();
+  std::vector<std::vector<uint8_t>> frames;
+  for (size_t i = 0; i < clips.size(); ++i) {
+    if (clips[i].size() != info_.clip_bytes)
+      throw Error(fmt::format("clip {} has {} bytes but the board expects {}", i, clips[i].size(),
+                              info_.clip_bytes));
+    frames.push_back(encode_clip_frame(clips[i]));
+  }
+  // Two frames in flight only if the board queues a whole one while it computes.
+  const size_t depth = !frames.empty() && info_.rx_fifo_bytes >= frames[0].size() ? 2 : 1;
+  if (outstanding) *outstanding = int(depth);
+  const size_t payload = result_payload_size(info_);
+  std::vector<BoardResult> out;
+  size_t sent = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  while (sent < frames.size() && sent < depth) port_.write_all(frames[sent++]);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    std::vector<uint8_t> p;
+    try {
+      p = read_frame('R', payload);
+    } catch (const Error& e) {
+      throw Error(fmt::format("clip {} of the stream: {}", i, e.what()));
+    }
+    // The reply is complete, so the board has taken the next queued frame: send one more.
+    if (sent < frames.size()) port_.write_all(frames[sent++]);
+    BoardResult r = decode_result(p, info_);
+    r.measured_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.uart_seconds = 10.0 * double(frames[i].size() + payload + 3) / baud_;
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 std::vector<uint8_t> clip_from_bytes(const std::string& bytes, const std::string& path, long index,
@@ -298,6 +338,71 @@ BoardRun run_board(const BoardRunOptions& o) {
   auto clip = load_clip(o.clip, o.index, r.info.clip_bytes);
   r.result = link.run_clip(clip);
   return r;
+}
+
+BoardStream run_board_stream(const BoardStreamOptions& o) {
+  if (o.first < 0) throw Error(fmt::format("--index {} must be >= 0", o.first));
+  if (o.count < 0) throw Error(fmt::format("--clips {} must be >= 0 (0: all)", o.count));
+  std::string path = o.clips;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) path = resolve_split_dir(path) + "/clips.npy";
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(fmt::format("cannot read clips '{}' (a clips.npy or a data split folder)", o.clips));
+  const std::string bytes = read_file_checked(path, "", "clip file");
+  BoardLink link(o.port, o.baud, o.timeout_ms);
+  BoardStream r;
+  r.info = link.info();
+  // The .npy is parsed once per clip index by the one reader (clip_from_bytes checks sizes).
+  const npy::NpyArray a = npy::parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path);
+  const long n = a.ndim() >= 1 ? long(a.shape[0]) : 0;
+  const long count = o.count == 0 ? n - o.first : o.count;
+  if (count < 1 || o.first + count > n)
+    throw Error(fmt::format("--clips {} from --index {}: '{}' holds {} clips", count, o.first, path, n));
+  std::vector<std::vector<uint8_t>> clips;
+  for (long i = 0; i < count; ++i) clips.push_back(clip_from_bytes(bytes, path, o.first + i, r.info.clip_bytes));
+  r.frame_bytes = encode_clip_frame(clips.at(0)).size();
+  r.results = link.run_stream(clips, &r.outstanding);
+  r.measured_seconds = r.results.back().measured_seconds;
+  return r;
+}
+
+double BoardStream::measured_cps() const {
+  return measured_seconds > 0 ? double(results.size()) / measured_seconds : 0;
+}
+double BoardStream::compute_cps() const {
+  double cycles = 0;
+  for (const auto& x : results) cycles += x.cycles;
+  return cycles > 0 ? double(info.clk_hz) * double(results.size()) / cycles : 0;
+}
+double BoardStream::link_cps() const {
+  return frame_bytes ? double(info.baud) / (10.0 * double(frame_bytes)) : 0;
+}
+
+nlohmann::json BoardStream::to_json() const {
+  nlohmann::json rs = nlohmann::json::array();
+  for (const auto& x : results) rs.push_back({{"class", x.cls}, {"logits", x.logits}, {"cycles", x.cycles}});
+  const double bound = std::min(compute_cps(), link_cps());
+  return {{"clips", results.size()},
+          {"results", rs},
+          {"clk_hz", info.clk_hz},
+          {"baud", info.baud},
+          {"clip_bytes", info.clip_bytes},
+          {"rx_fifo_bytes", info.rx_fifo_bytes},
+          {"outstanding", outstanding},
+          {"measured_s", measured_seconds},
+          {"measured_clips_per_s", measured_cps()},
+          {"compute_clips_per_s", compute_cps()},
+          {"link_clips_per_s", link_cps()},
+          {"fraction_of_bound", bound > 0 ? measured_cps() / bound : 0.0}};
+}
+
+std::string BoardStream::to_text() const {
+  const double bound = std::min(compute_cps(), link_cps());
+  return fmt::format(
+      "{} clips streamed, {} frame(s) in flight (board FIFO {} bytes)\nmeasured {:.2f} clips/s end "
+      "to end; compute alone {:.2f}, link alone {:.2f} -> {:.0f} % of the bound\n",
+      results.size(), outstanding, info.rx_fifo_bytes, measured_cps(), compute_cps(), link_cps(),
+      bound > 0 ? 100.0 * measured_cps() / bound : 0.0);
 }
 
 nlohmann::json BoardRun::to_json() const {

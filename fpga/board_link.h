@@ -4,7 +4,7 @@
 //   host -> board  A5 'C' len32 <clip bytes> sum8      load a clip and run it
 //                  A5 'I' 00000000 sum8                 ask for the board's parameters
 //   board -> host  5A 'R' class8 logit32 x K cycles32 sum8
-//                  5A 'I' ver K class_w logit_w clip_bytes32 clk_hz32 baud32 sum8
+//                  5A 'I' ver K class_w logit_w clip_bytes32 clk_hz32 baud32 rx_fifo32 sum8
 //                  5A 'E' code8 sum8
 // Multi-byte fields little-endian; sum8 = sum of the bytes after the sync byte, mod 256.
 #pragma once
@@ -27,6 +27,7 @@ std::string board_error_name(int code);  // "bad checksum", ...
 struct BoardInfo {
   int version = 0, num_classes = 0, class_width = 0, logit_width = 0;
   uint32_t clip_bytes = 0, clk_hz = 0, baud = 0;
+  uint32_t rx_fifo_bytes = 0;  // bytes the board queues during a run (0: none; protocol 2)
 };
 
 struct BoardResult {
@@ -47,7 +48,8 @@ using ByteSource = std::function<std::vector<uint8_t>(size_t n, const std::strin
 // payload. `port` names the source in messages.
 std::vector<uint8_t> read_board_frame(const ByteSource& read, char expect_type,
                                       size_t payload_len, const std::string& port);
-// Decode an 'I' payload (16 bytes) / an 'R' payload (1 + 4K + 4 bytes for K = info's
+constexpr size_t kInfoPayload = 20;  // protocol version 2
+// Decode an 'I' payload (kInfoPayload bytes) / an 'R' payload (1 + 4K + 4 bytes for K = info's
 // classes), checking protocol version, class count and class index.
 BoardInfo decode_info(const std::vector<uint8_t>& payload);
 size_t result_payload_size(const BoardInfo& info);
@@ -76,6 +78,11 @@ class BoardLink {
   BoardLink(const std::string& port, int baud, int timeout_ms = 5000);
   BoardInfo info();                                  // sends an 'I' request
   BoardResult run_clip(const std::vector<uint8_t>& clip);  // asks info() first if needed
+  // Runs every clip in order and returns their results. When the board's receive FIFO holds
+  // a whole clip frame, the next frame is sent while the current clip computes (two frames
+  // outstanding); otherwise one at a time. Throws naming the clip index on any bad reply.
+  std::vector<BoardResult> run_stream(const std::vector<std::vector<uint8_t>>& clips,
+                                      int* outstanding = nullptr);
 
  private:
   std::vector<uint8_t> read_frame(char expect_type, size_t payload_len);  // read_board_frame
@@ -108,5 +115,29 @@ struct BoardRun {
   std::string to_text() const;     // a few human lines
 };
 BoardRun run_board(const BoardRunOptions& o);
+
+// What `sdmforge board --stream` does: `count` clips (0: all) from clip `first` of a .npy
+// (or a data split folder holding clips.npy), streamed (BoardLink::run_stream).
+struct BoardStreamOptions {
+  std::string port, clips;
+  long first = 0, count = 0;
+  int baud = 3000000;
+  int timeout_ms = 5000;
+};
+struct BoardStream {
+  BoardInfo info;
+  std::vector<BoardResult> results;
+  int outstanding = 1;          // clip frames in flight (2: the next one streams in during a run)
+  size_t frame_bytes = 0;       // one clip frame on the line
+  double measured_seconds = 0;  // wall time, first byte sent to last reply verified
+  // clips/s: measured end to end; compute only (board clock / mean cycles); link only
+  // (line rate / clip frame bits, the reply travels on the other wire)
+  double measured_cps() const;
+  double compute_cps() const;
+  double link_cps() const;
+  nlohmann::json to_json() const;
+  std::string to_text() const;
+};
+BoardStream run_board_stream(const BoardStreamOptions& o);
 
 }  // namespace sdm::fpga

@@ -17,6 +17,7 @@
 
 #include <fmt/core.h>
 
+#include "fpga/estimate.h"
 #include "fpga/pll.h"
 #include "golden/error.h"
 #include "golden/paths.h"
@@ -451,6 +452,7 @@ json SynthResult::to_json() const {
             {"freq_mode", freq_mode},
             {"timing_fail_allowed", timing_fail_allowed},
             {"baud", baud},
+            {"rx_fifo_bytes", rx_fifo_bytes},
             {"uart_error_pct", std::isfinite(uart_error) ? std::round(uart_error * 1e5) / 1e3 : -1.0},
             {"bitstream", bitstream},
             {"tool_versions", tool_versions},
@@ -495,6 +497,7 @@ SynthResult result_from_json(const json& j) {
   r.timing_fail_allowed = j.value("timing_fail_allowed", false);
   r.baud = j.value("baud", 0);
   r.uart_error = j.value("uart_error_pct", 0.0) / 100;
+  r.rx_fifo_bytes = j.value("rx_fifo_bytes", 0);
   if (j.contains("attempts"))
     for (const auto& a : j["attempts"])
       r.attempts.push_back({a.value("clock_mhz", 0.0), a.value("fmax_mhz", 0.0),
@@ -582,6 +585,26 @@ std::string attempts_text(const std::vector<SynthAttempt>& a) {
 }
 }  // namespace
 
+namespace {
+
+// board_top's receive FIFO (docs/board-protocol.md, "Streaming"): one whole clip frame,
+// rounded up to a power of two, when the block RAM the accelerator's estimate leaves free
+// holds it (9 bits per byte: data and framing error); else 0, one frame at a time.
+int rx_fifo_bytes(const Signature& sig, const Board& b) {
+  long depth = 4;
+  while (depth < sig.clip_bytes + 7) depth *= 2;
+  const long block_bits = b.family == Family::ice40 ? 4096 : 18432;  // EBR / DP16KD
+  const long blocks = (depth * 9 + block_bits - 1) / block_bits;
+  try {
+    const ResourceEstimate e = estimate_resources(sig.raw, b);
+    return e.need.bram + blocks <= e.have.bram ? int(depth) : 0;
+  } catch (const Error&) {
+    return 0;  // a signature without the estimate's fields (hand-written designs)
+  }
+}
+
+}  // namespace
+
 SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   const Board& b = find_board(opt.board);
   if (!fs::is_directory(dir_in)) throw Error(fmt::format("'{}' is not a folder", dir_in));
@@ -639,6 +662,7 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   r.tools = opt.tools == Tools::yowasp ? "yowasp" : "debian";
   r.freq_mode = auto_freq ? "auto" : "explicit";
   r.baud = opt.baud;
+  r.rx_fifo_bytes = rx_fifo_bytes(sig, b);
   progress(opt, fmt::format("[synth] {}: tool versions", b.name));
   r.tool_versions = tool_versions(t);
 
@@ -692,6 +716,7 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
     params.push_back({"CLASS_W", sig.class_width});
     params.push_back({"LOGIT_W", sig.logit_width});
     params.push_back({"CLIP_BYTES", sig.clip_bytes});
+    params.push_back({"RX_FIFO_BYTES", r.rx_fifo_bytes});
     params.push_back({"NUM_LEDS", static_cast<long long>(b.led_pins.size())});
     params.push_back({"LED_INVERT", b.led_invert});
 

@@ -116,6 +116,7 @@ struct SynthResult {
   bool timing_fail_allowed = false;  // explicit --freq failed timing, bitstream written anyway
   int baud = 0;
   double uart_error = 0;  // uart_bit_error(clock_mhz, baud)
+  int rx_fifo_bytes = 0;  // board_top's receive FIFO (0: none; streaming needs a whole frame)
   std::vector<SynthAttempt> attempts;
   std::string overflow;  // "" when it fits
   std::map<std::string, std::string> tool_versions;

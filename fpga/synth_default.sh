@@ -19,7 +19,7 @@ fi
 python3 - "$work/synth.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print({k: r[k] for k in ("fits", "lut", "lut_avail", "bram", "bram_avail", "spram", "spram_avail", "dsp", "dsp_avail", "fmax_mhz", "clock_mhz")})
+print({k: r[k] for k in ("fits", "lut", "lut_avail", "bram", "bram_avail", "spram", "spram_avail", "dsp", "dsp_avail", "fmax_mhz", "clock_mhz", "rx_fifo_bytes")})
 print("placements:", [(a["clock_mhz"], a["fmax_mhz"], a["meets_timing"]) for a in r["attempts"]])
 # --freq auto: the bitstream's clock must be one its placement meets (issue 16)
 sys.exit(0 if r["fits"] and r["bitstream"] and r["meets_timing"] and r["clock_mhz"] <= r["fmax_mhz"] else 1)

@@ -15,6 +15,7 @@ module board_ice40 #(
   parameter integer CLASS_W      = 2,
   parameter integer LOGIT_W      = 24,
   parameter integer CLIP_BYTES   = 256,
+  parameter integer RX_FIFO_BYTES = 0,  // board_top receive FIFO (synth: a whole frame when BRAM allows)
   parameter integer NUM_LEDS     = 2,
   parameter integer LED_INVERT   = 0
 ) (
@@ -70,7 +71,8 @@ module board_ice40 #(
     .NUM_CLASSES(NUM_CLASSES),
     .CLASS_W    (CLASS_W),
     .LOGIT_W    (LOGIT_W),
-    .CLIP_BYTES (CLIP_BYTES)
+    .CLIP_BYTES (CLIP_BYTES),
+    .RX_FIFO_BYTES(RX_FIFO_BYTES)
   ) u_top (
     .clk_i    (clk),
     .rst_ni   (rst_n),

@@ -8,6 +8,12 @@
 // A frame that fails (checksum, framing, line idle mid-frame) is still completed towards
 // the accelerator (padded with zeros) so that its loader stays in step; its result is
 // discarded and an error frame is sent instead.
+// Streaming (RX_FIFO_BYTES > 0): received bytes queue in a FIFO in block RAM, so the host
+// may send the next clip frame while the current clip computes; the parser takes the queued
+// frame at one byte per cycle once the reply has gone out (the accelerator's pixel bank and
+// this FIFO are the two buffers). The Info reply says how many bytes the FIFO holds; with
+// RX_FIFO_BYTES = 0 bytes arriving during a run are lost and the host must wait for each
+// reply. A byte that finds the FIFO full is dropped (that frame then fails its checksum).
 // Timing: the link runs at the accelerator's clock, so nothing here may be slower than the
 // datapath. The length field is checked byte by byte against constants (no 32-bit compare
 // in the frame parser), a reply starts one cycle after its state is entered (the start
@@ -20,7 +26,8 @@ module board_top #(
   parameter integer CLASS_W     = 2,
   parameter integer LOGIT_W     = 24,
   parameter integer CLIP_BYTES  = 256,
-  parameter integer IDLE_BITS   = 2000   // line idle this long (bit times) aborts a frame
+  parameter integer IDLE_BITS   = 2000,  // line idle this long (bit times) aborts a frame
+  parameter integer RX_FIFO_BYTES = 0    // receive FIFO (0: none; else a power of two >= 4)
 ) (
   input  wire               clk_i,
   input  wire               rst_ni,
@@ -39,7 +46,7 @@ module board_top #(
   localparam [IdxW-1:0] ClipLast = ClipLastI[IdxW-1:0];
   localparam [31:0]  ClipLen    = CLIP_BYTES;  // the length field, little-endian bytes
   localparam integer ResBytes   = 1 + 4 * NUM_CLASSES + 4;  // class, logits, cycles
-  localparam integer InfoBytes  = 16;
+  localparam integer InfoBytes  = 20;
   localparam integer ResLenI    = ResBytes + 3;  // sync, type, payload, checksum
   localparam integer InfoLenI   = InfoBytes + 3;
   localparam [15:0]  ResLen     = ResLenI[15:0];
@@ -51,7 +58,7 @@ module board_top #(
   localparam [7:0] TypeClip = 8'h43, TypeInfo = 8'h49, TypeResult = 8'h52, TypeError = 8'h45;
   localparam [7:0] ErrChecksum = 8'h01, ErrLength = 8'h02, ErrType = 8'h03,
                    ErrTimeout = 8'h04, ErrOverrun = 8'h05, ErrFraming = 8'h06;
-  localparam [7:0] ProtocolVersion = 8'h01;
+  localparam [7:0] ProtocolVersion = 8'h02;
 
   localparam [3:0] PSync = 4'd0, PType = 4'd1, PLen = 4'd2, PPayload = 4'd3, PCsum = 4'd4,
                    PPad = 4'd5, PLast = 4'd6, PRun0 = 4'd7, PRun1 = 4'd8, PSend = 4'd9,
@@ -153,9 +160,9 @@ module board_top #(
   assign res_bytes[7:0] = class8;
   assign res_bytes[8*ResBytes-1 -: 32] = acc_cycles;
 
-  localparam [31:0] BaudW = BAUD, ClkW = CLK_HZ, ClipW = CLIP_BYTES;
+  localparam [31:0] BaudW = BAUD, ClkW = CLK_HZ, ClipW = CLIP_BYTES, FifoW = RX_FIFO_BYTES;
   localparam [7:0]  LogitW8 = LOGIT_W[7:0], ClassW8 = CLASS_W[7:0], Classes8 = NUM_CLASSES[7:0];
-  assign info_bytes = {BaudW, ClkW, ClipW, LogitW8, ClassW8, Classes8, ProtocolVersion};
+  assign info_bytes = {FifoW, BaudW, ClkW, ClipW, LogitW8, ClassW8, Classes8, ProtocolVersion};
 
   // ---------------------------------------------------------------- link FSM
   reg [3:0]      state_q, state_d;
@@ -173,15 +180,62 @@ module board_top #(
   reg [7:0]      tx_csum_q, tx_csum_d;
   reg [7:0]      tx_err_q, tx_err_d;
 
-  wire        rx_byte  = rx_valid | rx_ferr;  // a framing error still occupies a byte slot
+  // The parser's byte: straight from uart_rx, or the FIFO's head when the parser is in a
+  // state that takes bytes (not while it pads, loads, runs or replies; in PPayload only when
+  // the pixel can be pushed, so a queued frame never overruns the accelerator).
+  wire       b_valid, b_ferr;  // a byte (or a framing error, which still occupies a slot)
+  wire [7:0] b_data;
+  wire       takes    = (state_q == PSync || state_q == PType || state_q == PLen ||
+                         state_q == PCsum || state_q == PDrain ||
+                         (state_q == PPayload && (!pix_valid_q || pix_ready)));
+  generate
+    if (RX_FIFO_BYTES > 0) begin : g_rx_fifo
+      localparam integer FAW = $clog2(RX_FIFO_BYTES);
+      reg  [8:0]   mem [0:RX_FIFO_BYTES-1];
+      reg  [FAW:0] wr_q, rd_q;  // one bit wider than the address: full vs empty
+      reg  [8:0]   head_q;      // registered read (block RAM), first-word-fall-through
+      reg          head_v_q;
+      wire         empty = (wr_q == rd_q);
+      wire         full  = (wr_q[FAW] != rd_q[FAW]) && (wr_q[FAW-1:0] == rd_q[FAW-1:0]);
+      wire         push  = (rx_valid || rx_ferr) && !full;
+      wire         pop   = head_v_q && takes;
+      wire         rd    = !empty && (!head_v_q || pop);
+      always @(posedge clk_i) begin
+        if (push) mem[wr_q[FAW-1:0]] <= {rx_ferr, rx_data};
+        if (rd) head_q <= mem[rd_q[FAW-1:0]];
+      end
+      always @(posedge clk_i) begin
+        if (!rst_ni) begin
+          wr_q     <= {(FAW + 1){1'b0}};
+          rd_q     <= {(FAW + 1){1'b0}};
+          head_v_q <= 1'b0;
+        end else begin
+          if (push) wr_q <= wr_q + 1'b1;
+          if (rd) rd_q <= rd_q + 1'b1;
+          head_v_q <= rd || (head_v_q && !pop);
+        end
+      end
+      assign b_valid = pop && !head_q[8];
+      assign b_ferr  = pop && head_q[8];
+      assign b_data  = head_q[7:0];
+    end else begin : g_rx_direct
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire unused_takes = takes;
+      /* verilator lint_on UNUSEDSIGNAL */
+      assign b_valid = rx_valid;
+      assign b_ferr  = rx_ferr;
+      assign b_data  = rx_data;
+    end
+  endgenerate
+  wire        rx_byte  = b_valid | b_ferr;
   wire        timeout  = (idle_q == IdleClks);
   wire        can_push = !pix_valid_q || pix_ready;
   wire [15:0] tx_len   = (tx_kind_q == KindResult) ? ResLen :
                          (tx_kind_q == KindInfo) ? InfoLen : ErrLen;
   wire [15:0] tx_rel   = tx_idx_q - 16'd2;
   wire [7:0]  len_byte = ClipLen[8*idx_q[1:0] +: 8];
-  wire        clip_ok  = len_clip_q && (rx_data == len_byte);
-  wire        zero_ok  = len_zero_q && (rx_data == 8'd0);
+  wire        clip_ok  = len_clip_q && (b_data == len_byte);
+  wire        zero_ok  = len_zero_q && (b_data == 8'd0);
 
   // Reply byte for tx_idx_q, registered: uart_tx takes it only when tx_ok_q says it is
   // current (the index or kind changed last cycle otherwise).
@@ -228,12 +282,12 @@ module board_top #(
       if (tx_idx_q == tx_len - 16'd1) tx_active_d = 1'b0;
     end
 
-    if (rx_byte && rx_ferr && state_q != PSync && state_q != PDrain)
+    if (rx_byte && b_ferr && state_q != PSync && state_q != PDrain)
       err_d = first_err(err_q, ErrFraming);
 
     case (state_q)
       PSync: begin
-        if (rx_valid && rx_data == SyncHost) begin
+        if (b_valid && b_data == SyncHost) begin
           state_d = PType;
           csum_d  = 8'd0;
           err_d   = 8'd0;
@@ -241,8 +295,8 @@ module board_top #(
       end
       PType: begin
         if (rx_byte) begin
-          type_d     = rx_data;
-          csum_d     = csum_q + rx_data;
+          type_d     = b_data;
+          csum_d     = csum_q + b_data;
           idx_d      = {IdxW{1'b0}};
           len_clip_d = 1'b1;
           len_zero_d = 1'b1;
@@ -256,7 +310,7 @@ module board_top #(
         if (rx_byte) begin
           len_clip_d = clip_ok;
           len_zero_d = zero_ok;
-          csum_d     = csum_q + rx_data;
+          csum_d     = csum_q + b_data;
           idx_d      = idx_q + 1'b1;
           if (idx_q[1:0] == 2'd3) begin
             idx_d = {IdxW{1'b0}};
@@ -284,15 +338,15 @@ module board_top #(
       end
       PPayload: begin
         if (rx_byte) begin
-          csum_d = csum_q + rx_data;
+          csum_d = csum_q + b_data;
           if (idx_q == ClipLast) begin
-            last_d  = rx_data;
+            last_d  = b_data;
             state_d = PCsum;
           end else begin
             idx_d = idx_q + 1'b1;
             if (can_push) begin
               pix_valid_d = 1'b1;
-              pix_data_d  = rx_data;
+              pix_data_d  = b_data;
               pix_last_d  = 1'b0;
             end else begin
               err_d = first_err(err_d, ErrOverrun);
@@ -317,7 +371,7 @@ module board_top #(
       PCsum: begin
         if (rx_byte || timeout) begin
           if (!rx_byte) err_d = first_err(err_q, ErrTimeout);
-          else if (rx_data != csum_q) err_d = first_err(err_d, ErrChecksum);
+          else if (b_data != csum_q) err_d = first_err(err_d, ErrChecksum);
           state_d = (type_q == TypeClip) ? PLast : PSend;
         end
       end

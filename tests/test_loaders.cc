@@ -287,22 +287,31 @@ TEST(BoardFrame, ParserChecksEveryField) {
     f.push_back(uint8_t(s));
     return f;
   };
-  std::vector<uint8_t> info_p{1, 3, 2, 16, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  // protocol 2: version, K, class_w, logit_w, clip_bytes, clk_hz, baud, rx_fifo (4096)
+  std::vector<uint8_t> info_p{2, 3, 2, 16, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0};
+  const size_t ip = sdm::fpga::kInfoPayload;
+  ASSERT_EQ(info_p.size(), ip);
   auto good = frame('I', info_p);
   good.insert(good.begin(), {0x00, 0x13});  // line noise before the sync byte
-  const auto info = sdm::fpga::decode_info(sdm::fpga::read_board_frame(src_of(good), 'I', 16, "p"));
+  const auto info = sdm::fpga::decode_info(sdm::fpga::read_board_frame(src_of(good), 'I', ip, "p"));
   EXPECT_EQ(info.num_classes, 3);
   EXPECT_EQ(info.clip_bytes, 64u);
+  EXPECT_EQ(info.rx_fifo_bytes, 4096u);
+  // a protocol-1 board's 16-byte payload
+  expect_error([&] { sdm::fpga::decode_info(std::vector<uint8_t>(info_p.begin(), info_p.begin() + 16)); },
+               {"16 bytes", "protocol 2"});
   auto bad_sum = frame('I', info_p);
   bad_sum.back() ^= 1;
-  expect_error([&] { sdm::fpga::read_board_frame(src_of(bad_sum), 'I', 16, "p"); }, {"bad checksum"});
-  expect_error([&] { sdm::fpga::read_board_frame(src_of({0x5A, 'I', 1}), 'I', 16, "p"); }, {"timeout"});
+  expect_error([&] { sdm::fpga::read_board_frame(src_of(bad_sum), 'I', ip, "p"); }, {"bad checksum"});
+  expect_error([&] { sdm::fpga::read_board_frame(src_of({0x5A, 'I', 1}), 'I', ip, "p"); }, {"timeout"});
   std::vector<uint8_t> res_p(1 + 4 * 3 + 4, 0);
   res_p[0] = 3;  // class 3 of 3
   expect_error([&] { sdm::fpga::decode_result(res_p, info); }, {"class 3 of 3"});
   expect_error([&] { sdm::fpga::decode_result({1, 2}, info); }, {"2 bytes"});
-  info_p[0] = 2;
-  expect_error([&] { sdm::fpga::decode_info(info_p); }, {"version 2"});
+  info_p[0] = 1;
+  expect_error([&] { sdm::fpga::decode_info(info_p); }, {"version 1"});
+  info_p[0] = 3;
+  expect_error([&] { sdm::fpga::decode_info(info_p); }, {"version 3"});
 }
 
 // ------------------------------------------------------------ data sets (CLI)

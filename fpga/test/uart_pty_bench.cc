@@ -13,6 +13,12 @@
 //       runs HOST once per clip (@INDEX@ = clip index, @CLIP@ = SPLIT/clips.npy) and
 //       compares class, logits and cycles with the golden integer model (IntSnn) and the
 //       cycle model in DIR/signature.json (predicted_cycles.per_clip).
+//   ... --stream --clk-hz HZ --clks-per-bit K -- HOST ARGS...   runs HOST once for all N
+//       clips (`sdmforge board --stream @CLIP@ --clips N --json`), checks every result the
+//       same way, and reports end-to-end clips/s in simulated time (HZ = the verilated
+//       CLK_HZ, K = CLK_HZ / BAUD) next to the compute-only and link-only bounds, and how
+//       many bytes reached uart_rx_i while the accelerator was busy (streaming overlap).
+//       Fails below 90 % of min(compute, link).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -45,7 +51,7 @@
 
 namespace {
 
-constexpr int kClksPerBit = 8;  // CLK_HZ / BAUD of the verilated model
+int kClksPerBit = 8;  // CLK_HZ / BAUD of the verilated model (--clks-per-bit)
 
 struct Bench {
   std::unique_ptr<VerilatedContext> ctx = std::make_unique<VerilatedContext>();
@@ -60,6 +66,10 @@ struct Bench {
   // tx sampler
   int tx_state = -1, tx_cnt = 0;
   uint8_t tx_byte = 0;
+  // streaming figures: bytes started on uart_rx_i while the accelerator is busy, cycle of
+  // the first byte started and of the last byte received back
+  uint64_t rx_bytes_busy = 0, first_rx_cycle = 0, last_tx_cycle = 0;
+  bool any_rx = false;
 
   void tick() {
     // uart_rx_i: start bit, 8 data bits LSB first, stop bit, kClksPerBit clocks each.
@@ -68,6 +78,8 @@ struct Bench {
       to_board.pop_front();
       rx_bit = 0;
       rx_cnt = 0;
+      if (!any_rx) first_rx_cycle = cycle, any_rx = true;
+      if (top->busy_o) ++rx_bytes_busy;
     }
     int line = 1;
     if (rx_bit == 0) line = 0;
@@ -100,6 +112,7 @@ struct Bench {
       } else {
         if (!tx) std::fprintf(stderr, "bench: stop bit low at cycle %llu\n", (unsigned long long)cycle);
         from_board.push_back(tx_byte);
+        last_tx_cycle = cycle;
         tx_state = -1;
       }
     }
@@ -192,8 +205,8 @@ int fail(const std::string& msg) {
   {
     auto f = sdm::fpga::encode_info_request();
     b.to_board.insert(b.to_board.end(), f.begin(), f.end());
-    auto got = await(b, 19, 100000);
-    if (got.size() != 19 || got[1] != 'I' || got[3] != 4 || got[4] != 2 || got[5] != 24 ||
+    auto got = await(b, 23, 100000);
+    if (got.size() != 23 || got[1] != 'I' || got[2] != 2 || got[3] != 4 || got[4] != 2 || got[5] != 24 ||
         got[6] != 0 || got[7] != 1)
       return fail("info reply DUT: " + hex(got));
   }
@@ -357,7 +370,7 @@ int with_host(const std::string& fixture, const std::vector<std::string>& cmd) {
 // The generated accelerator behind the board top, the real host per clip, the golden
 // integer model as reference.
 int with_golden(const std::string& net, const std::string& design, const std::string& data,
-                long clips, const std::vector<std::string>& cmd) {
+                long clips, const std::vector<std::string>& cmd, bool stream, double clk_hz) {
   sdm::Artifact a = sdm::load_artifact(net);
   if (!a.has_qnet) return fail("'" + net + "' has no integer network");
   sdm::Dataset d = sdm::load_dataset(data, static_cast<size_t>(clips));
@@ -374,6 +387,61 @@ int with_golden(const std::string& net, const std::string& design, const std::st
   b.reset();
   int correct = 0;
   auto t0 = std::chrono::steady_clock::now();
+  if (stream) {
+    if (clips > static_cast<long>(d.size())) return fail("the data hold fewer clips than --clips");
+    nlohmann::json j;
+    try {
+      j = parse_host(pty.run(b, substitute(cmd, pty.port, clip_file, 0), 900));
+    } catch (const std::exception& e) {
+      return fail(std::string("stream: ") + e.what());
+    }
+    const auto& rs = j.at("results");
+    if (static_cast<long>(rs.size()) != clips)
+      return fail("host returned " + std::to_string(rs.size()) + " results for " + std::to_string(clips) + " clips");
+    for (long i = 0; i < clips; ++i) {
+      sdm::IntSnn sim(a.qnet);
+      sim.run(d.clip(static_cast<size_t>(i)));
+      const auto& r = rs[size_t(i)];
+      if (r.value("class", -1) != sim.predicted_class())
+        return fail("clip " + std::to_string(i) + ": class DUT " + r["class"].dump() + " golden " +
+                    std::to_string(sim.predicted_class()));
+      if (r["logits"].get<std::vector<int64_t>>() != sim.logit_acc())
+        return fail("clip " + std::to_string(i) + ": logits DUT " + r["logits"].dump() + " golden " +
+                    nlohmann::json(sim.logit_acc()).dump());
+      if (r.value("cycles", -1LL) != predicted)
+        return fail("clip " + std::to_string(i) + ": cycles DUT " + r["cycles"].dump() + " predicted " +
+                    std::to_string(predicted));
+      correct += sim.predicted_class() == d.labels[size_t(i)];
+    }
+    // Simulated time from the first byte on the line to the last reply byte back.
+    const double secs = double(b.last_tx_cycle - b.first_rx_cycle) / clk_hz;
+    const double e2e = double(clips) / secs, compute = clk_hz / double(predicted);
+    const double frame = double(d.clip_size() + 7), link = clk_hz / kClksPerBit / 10.0 / frame;
+    const double bound = std::min(compute, link);
+    nlohmann::json rep = {{"clips", clips},
+                          {"outstanding", j.value("outstanding", 0)},
+                          {"rx_fifo_bytes", j.value("rx_fifo_bytes", 0)},
+                          {"clk_hz", clk_hz},
+                          {"baud", clk_hz / kClksPerBit},
+                          {"simulated_s", secs},
+                          {"end_to_end_clips_per_s", e2e},
+                          {"compute_clips_per_s", compute},
+                          {"link_clips_per_s", link},
+                          {"fraction_of_bound", e2e / bound},
+                          {"rx_bytes_while_busy", b.rx_bytes_busy}};
+    std::printf("%s\n", rep.dump().c_str());
+    std::printf("stream: %ld clips bit-exact (%d correct labels); %.2f clips/s end to end in simulated "
+                "time vs compute %.2f, link %.2f -> %.1f %% of the bound; %llu bytes arrived while "
+                "the accelerator was busy; %.1f s wall\n",
+                clips, correct, e2e, compute, link, 100.0 * e2e / bound,
+                (unsigned long long)b.rx_bytes_busy,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (e2e < 0.9 * bound) return fail("end-to-end clips/s below 90 % of min(compute, link)");
+    if (j.value("outstanding", 0) == 2 && b.rx_bytes_busy < d.clip_size())
+      return fail("two frames in flight but no whole clip frame arrived during a run");
+    std::printf("PASS\n");
+    return 0;
+  }
   for (long i = 0; i < clips && i < static_cast<long>(d.size()); ++i) {
     sdm::IntSnn sim(a.qnet);
     sim.run(d.clip(static_cast<size_t>(i)));
@@ -414,7 +482,8 @@ int with_golden(const std::string& net, const std::string& design, const std::st
 int main(int argc, char** argv) {
   std::string fixture, net, design, data;
   long clips = 3;
-  bool errors = false;
+  bool errors = false, stream = false;
+  double clk_hz = 921600;
   std::vector<std::string> cmd;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -424,6 +493,9 @@ int main(int argc, char** argv) {
     else if (a == "--data" && i + 1 < argc) data = argv[++i];
     else if (a == "--clips" && i + 1 < argc) clips = std::stol(argv[++i]);
     else if (a == "--protocol-errors") errors = true;
+    else if (a == "--stream") stream = true;
+    else if (a == "--clk-hz" && i + 1 < argc) clk_hz = std::stod(argv[++i]);
+    else if (a == "--clks-per-bit" && i + 1 < argc) kClksPerBit = std::stoi(argv[++i]);
     else if (a == "--") {
       for (++i; i < argc; ++i) cmd.push_back(argv[i]);
     } else {
@@ -440,7 +512,7 @@ int main(int argc, char** argv) {
                    argv[0]);
       return 2;
     }
-    return with_golden(net, design, data, clips, cmd);
+    return with_golden(net, design, data, clips, cmd, stream, clk_hz);
 #else
     if (fixture.empty() || (!errors && cmd.empty())) {
       std::fprintf(stderr, "usage: %s --fixture DIR (--protocol-errors | -- HOST ARGS...)\n", argv[0]);

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return r;
   };
   try {
-    sdm::fpga::BoardInfo info = sdm::fpga::decode_info(sdm::fpga::read_board_frame(src, 'I', 16, "fuzz"));
+    sdm::fpga::BoardInfo info = sdm::fpga::decode_info(sdm::fpga::read_board_frame(src, 'I', sdm::fpga::kInfoPayload, "fuzz"));
     auto p = sdm::fpga::read_board_frame(src, 'R', sdm::fpga::result_payload_size(info), "fuzz");
     sdm::fpga::BoardResult r = sdm::fpga::decode_result(p, info);
     if (r.cls < 0 || r.cls >= info.num_classes || int(r.logits.size()) != info.num_classes) __builtin_trap();

@@ -132,13 +132,15 @@ def board_corpus():
     def frame(t, payload):
         body = bytes([ord(t)]) + payload
         return b"\x5a" + body + bytes([sum(body) & 0xFF])
-    info = frame("I", bytes([1, 3, 2, 16]) + struct.pack("<III", 64, 12_000_000, 115200))
+    # Protocol 2: the info payload ends with the receive FIFO size (streaming).
+    info = frame("I", bytes([2, 3, 2, 16]) + struct.pack("<IIII", 64, 12_000_000, 115200, 128))
     res = frame("R", bytes([2]) + struct.pack("<iii", -5, 7, 100) + struct.pack("<I", 1234))
     variants("board_frame", "info_result.bin", info + res)
     put("board_frame", "noise_first.bin", b"\x00\xff\x13" + info + res)
     put("board_frame", "error_frame.bin", info + b"\x5aE\x01" + bytes([(ord("E") + 1) & 0xFF]))
     put("board_frame", "bad_class.bin", info + frame("R", bytes([9]) + bytes(12) + bytes(4)))
-    put("board_frame", "version2.bin", frame("I", bytes([2, 3, 2, 16]) + bytes(12)))
+    put("board_frame", "version1.bin", frame("I", bytes([1, 3, 2, 16]) + bytes(12)))
+    put("board_frame", "version3.bin", frame("I", bytes([3, 3, 2, 16]) + bytes(16)))
 
 
 def main():
