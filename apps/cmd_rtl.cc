@@ -1,4 +1,5 @@
 // rtl: generate the accelerator for a converted network (SPEC §11).
+#include <cmath>
 #include <memory>
 
 #include <fmt/core.h>
@@ -64,6 +65,11 @@ GeneratedDesign pick_for_board(const Artifact& a, const fpga::Board& b, const Rt
                   {"estimate", {{"logic", e.need.logic}, {"logic_avail", e.have.logic}, {"bram", e.need.bram},
                                 {"bram_avail", e.have.bram}, {"spram", e.need.spram}, {"spram_avail", e.have.spram},
                                 {"mult", e.need.mult}, {"mult_avail", e.have.mult}}}});
+        const fpga::DeviceLimit dl = fpga::device_limit(best.signature, b);
+        chosen["device_limit"] = {{"products_per_cycle", dl.products()},
+                                  {"mult_products", dl.mult_products},
+                                  {"lut_products", dl.lut_products},
+                                  {"lut4_per_product", std::round(dl.lut4_per_product * 10) / 10}};
       }
     }
   if (best_cycles < 0)

@@ -4,7 +4,7 @@ next to the engine-v1 schedule on the same plan, and the MAC utilisation of the 
 layers (issue 12's targets).
 
 usage: bench/engine_cycles.py SDMFORGE [--models DIR] [--work DIR] [--configs 4,32,2,16+bs]
-                              [--doc docs/engine-cycles.md]
+                              [--clock icebreaker=24.375,ulx3s=50] [--doc docs/engine-cycles.md]
 
 A config is a lane count; `+bs` adds `rtl --batch-sums`, `+sn` adds `rtl --shared-neuron`.
 
@@ -19,7 +19,11 @@ from signature.json:
   * utilisation of a layer: its useful synaptic ops per cycle (the golden model's
     connections x T) / the products per cycle the MAC array has (lanes x T), and / the
     device limit (products per cycle the board's multipliers could do: UP5K 8 DSP = 16
-    8x8 products, ECP5-85F 156 MULT18X18D; the LUT share is in --lut-units).
+    8x8 products, ECP5-85F 156 MULT18X18D), and / the whole device limit of the
+    configuration `rtl --board` picks (its signature's `board_choice.device_limit`:
+    multipliers plus the lanes the spare LUTs could hold, fpga/estimate.h device_limit);
+  * per board pick: clips/s and latency at --clock (the clock its bitstream runs at, as
+    `sdmforge synth` measured it; given, not measured here).
 Nothing here is timed: all figures are exact cycle counts.
 """
 import argparse
@@ -73,6 +77,8 @@ def main():
     ap.add_argument("--work", default="/tmp/sdm_engine_cycles")
     ap.add_argument("--configs", default="2,4,32,3+sn,16+bs")
     ap.add_argument("--doc", help="also write the tables as markdown here")
+    ap.add_argument("--clock", default="",
+                    help="BOARD=MHZ,...: the clock each board's bitstream runs at (synth's clock_mhz)")
     # per board: the v1 configuration it was built with -> the v2 configuration that fits it
     ap.add_argument("--boards", default="icebreaker=4:3+sn,ulx3s=32:16+bs",
                     help="BOARD=V1LANES:V2CONFIG,... (both configs must be in --configs)")
@@ -126,6 +132,40 @@ def main():
         if key1 in sigs and key2 in sigs:
             c1, c2 = v1_per_clip(sigs[key1]), sigs[key2]["predicted_cycles"]["per_clip"]
             out(f"| {board} | {v1l} | {c1:,} | {key2[1]} lanes, {label(key2[2], key2[3])} | {c2:,} | {c1 / c2:.2f}x |")
+    clocks = dict((k, float(v)) for k, v in (x.split("=") for x in a.clock.split(",") if x))
+    out()
+    out("What `rtl --board` picks for the default model, with the device limit of its widths "
+        "(products per cycle: hard multipliers + the lanes the LUTs left after the fixed logic could hold):")
+    out()
+    out("| board | pick | cycles/clip | device limit (mult + LUT) | LUT4 per product | clock (synth) | clips/s | latency |")
+    out("|---|---|---|---|---|---|---|---|")
+    picks = {}
+    net = os.path.join(a.work, "default", "net.sdm")
+    for spec in a.boards.split(","):
+        board = spec.split("=")[0]
+        d = os.path.join(a.work, "default", f"rtl_board_{board}")
+        run([a.sdmforge, "rtl", net, "-o", d, "--board", board])
+        sig = json.load(open(os.path.join(d, "signature.json")))
+        picks[board] = sig
+        bc, dl = sig["board_choice"], sig["board_choice"]["device_limit"]
+        cyc = sig["predicted_cycles"]["per_clip"]
+        mhz = clocks.get(board)
+        rate = f"{mhz} MHz | {mhz * 1e6 / cyc:.2f} | {1e3 * cyc / (mhz * 1e6):.1f} ms" if mhz else "- | - | -"
+        out(f"| {board} | {bc['lanes']} lanes, {label(bc['batch_sums'], bc['shared_neuron'])} | {cyc:,} | "
+            f"{dl['products_per_cycle']:.0f} ({dl['mult_products']:.0f} + {dl['lut_products']:.0f}) | "
+            f"{dl['lut4_per_product']} | {rate} |")
+    out()
+    out("Utilisation of the board picks' two largest layers, the honest way (useful synaptic ops per cycle "
+        "/ the whole device limit above):")
+    out()
+    out("| board | layer | ops/cycle | / MAC array (L x T) | / device limit |")
+    out("|---|---|---|---|---|")
+    for board, sig in picks.items():
+        T, L = sig["config"]["T"], sig["lanes"]
+        lim = sig["board_choice"]["device_limit"]["products_per_cycle"]
+        for st in sorted(sig["stages"], key=lambda x: -x["synaptic_ops"])[:2]:
+            opc = st["synaptic_ops"] / st["predicted_cycles"]
+            out(f"| {board} | {st['name']} | {opc:.2f} | {100 * opc / (L * T):.0f} % | {100 * opc / lim:.1f} % |")
     out()
     out("Utilisation of the two layers with the most synaptic ops (useful ops per cycle / products per cycle):")
     out()

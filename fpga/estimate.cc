@@ -156,4 +156,25 @@ ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
   return e;
 }
 
+long bram_blocks(const Board& b, long depth, int width) {
+  return blocks(depth, width, b.family == Family::ice40 ? kEbr : kDp16kd);
+}
+
+DeviceLimit device_limit(const nlohmann::json& sig, const Board& b) {
+  for (const char* k : {"widths", "config"})
+    if (!sig.contains(k)) throw Error(fmt::format("signature.json has no '{}' (regenerate with `sdmforge rtl`)", k));
+  const DeviceResources have = device_resources(b);
+  const Model& md = model(b.family);
+  const auto& w = sig["widths"];
+  const int T = sig["config"]["T"].get<int>();
+  const LaneUnits lu = lane_units(T, w["acc"].get<int>(), w.value("x_step", 0), w["weight"].get<int>(),
+                                  w["neuron_potential"].get<int>());
+  DeviceLimit d;
+  d.mult_products = b.family == Family::ice40 ? 2.0 * have.mult : double(have.mult);
+  d.lut4_per_product = (md.ka * lu.a + md.ks * lu.s) / T;
+  const double spare = double(have.logic) / md.logic_per_lut - md.base;
+  d.lut_products = spare > 0 && d.lut4_per_product > 0 ? std::floor(spare / d.lut4_per_product) : 0;
+  return d;
+}
+
 }  // namespace sdm::fpga

@@ -33,4 +33,20 @@ struct ResourceEstimate {
 // Throws sdm::Error if a field it needs is missing.
 ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b);
 
+// Block RAMs of the board's family (iCE40 EBR, ECP5 DP16KD) a depth x width memory maps to,
+// with the shapes Yosys uses (the estimate's own rule).
+long bram_blocks(const Board& b, long depth, int width);
+
+// The device limit of issue 12's honest utilisation: products per cycle the whole device
+// could compute at this design's widths. Hard multipliers (UP5K: 8 SB_MAC16 = 16 8x8
+// products; ECP5: one per MULT18X18D) plus the products of T-batched lanes that the LUTs
+// left after the fixed logic (the model's base) could hold, at the logic model's LUT4 per
+// product (a lane's modelled logic over its T products: accumulators and neuron included,
+// since a product without them computes nothing). Throws like estimate_resources.
+struct DeviceLimit {
+  double mult_products = 0, lut_products = 0, lut4_per_product = 0;
+  double products() const { return mult_products + lut_products; }
+};
+DeviceLimit device_limit(const nlohmann::json& sig, const Board& b);
+
 }  // namespace sdm::fpga

@@ -593,8 +593,7 @@ namespace {
 int rx_fifo_bytes(const Signature& sig, const Board& b) {
   long depth = 4;
   while (depth < sig.clip_bytes + 7) depth *= 2;
-  const long block_bits = b.family == Family::ice40 ? 4096 : 18432;  // EBR / DP16KD
-  const long blocks = (depth * 9 + block_bits - 1) / block_bits;
+  const long blocks = bram_blocks(b, depth, 9);
   try {
     const ResourceEstimate e = estimate_resources(sig.raw, b);
     return e.need.bram + blocks <= e.have.bram ? int(depth) : 0;

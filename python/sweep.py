@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Design-space exploration of sdmforge on Dask (docs/sweep.md).
 
-Grid: method x alpha x beta x T x lanes x board. Each point runs, as Dask tasks with their
-dependencies:
+Grid: method x alpha x beta x T x lanes x board (`--lanes auto`: per board, what
+`sdmforge rtl --board` picks from its resource estimate -- lanes, --batch-sums,
+--shared-neuron -- and a board nothing fits on is an error row, never placed). Each point
+runs, as Dask tasks with their dependencies:
   eval    integer-mode accuracy on the test split, split into clip shards that are summed
           (one task per method/alpha/beta/shard serves every T: a run to the longest T
           yields the shorter ones);
@@ -129,9 +131,11 @@ def stage_eval(cfg, method, alpha, beta, shard):
     return {"res": res, "computed": computed}
 
 
-def stage_rtl(cfg, method, alpha, beta, T, lanes):
+def stage_rtl(cfg, method, alpha, beta, T, lanes, board=None):
+    """lanes: a lane count (board ignored: one design for every board), or "auto": the
+    configuration `rtl --board BOARD` picks."""
     key = key_of("rtl", STAGE_VERSION, cfg["tool"], cfg["model_hash"], method, alpha, beta, T, lanes,
-                 cfg["weight_bits"])
+                 cfg["weight_bits"], board if lanes == "auto" else None)
     design = os.path.join(cfg["work"], "rtl", key)
 
     def work():
@@ -141,8 +145,11 @@ def stage_rtl(cfg, method, alpha, beta, T, lanes):
                              "--beta", str(beta), "--T", str(T), "--weight-bits", str(cfg["weight_bits"]),
                              "-o", net])
         rtl_dir = os.path.join(design, "rtl")
-        sig = run_cli(cfg["cli"], ["rtl", net, "-o", rtl_dir, "--lanes", str(lanes)])
-        return {"design": rtl_dir, "net": net, "cycles_per_clip": sig["predicted_cycles"]["per_clip"]}
+        size = ["--board", board] if lanes == "auto" else ["--lanes", str(lanes)]
+        sig = run_cli(cfg["cli"], ["rtl", net, "-o", rtl_dir] + size)
+        hw = sig["hw_options"]
+        return {"design": rtl_dir, "net": net, "cycles_per_clip": sig["predicted_cycles"]["per_clip"],
+                "lanes": hw["lanes"], "batch_sums": hw["batch_sums"], "shared_neuron": hw["shared_neuron"]}
 
     res, computed = cached(Cache(cfg["cache"]), key, work)
     if res.get("ok") and not os.path.isdir(res["design"]):  # work folder removed: redo
@@ -250,7 +257,7 @@ def main(argv=None):
     ap.add_argument("--beta", default="5")
     ap.add_argument("--T", default="4")
     ap.add_argument("--methods", default="sdm")
-    ap.add_argument("--lanes", default="4")
+    ap.add_argument("--lanes", default="4", help="lane counts, or auto: what `rtl --board` picks per board")
     ap.add_argument("--boards", default="icebreaker")
     ap.add_argument("--out", required=True)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -279,7 +286,7 @@ def main(argv=None):
         alphas = parse_list(a.alpha, float)
         betas = parse_list(a.beta, int)
         Ts = sorted(set(parse_list(a.T, int)))
-        lanes_l = parse_list(a.lanes, int)
+        lanes_l = ["auto"] if a.lanes == "auto" else parse_list(a.lanes, int)
     except ValueError as e:
         die(f"bad list value: {e}")
     methods = parse_list(a.methods, str)
@@ -290,7 +297,8 @@ def main(argv=None):
             die(f"{name} is empty")
     if any(not (0 < x <= 1) for x in alphas):
         die(f"--alpha values must be in (0, 1]: {a.alpha}")
-    if any(t < 1 or t > 1024 for t in Ts) or any(b < 1 for b in betas) or any(l < 1 for l in lanes_l):
+    if any(t < 1 or t > 1024 for t in Ts) or any(b < 1 for b in betas) or \
+            any(l != "auto" and l < 1 for l in lanes_l):
         die("--T, --beta and --lanes values must be >= 1 (T <= 1024)")
     if not os.path.isfile(a.model):
         die(f"model '{a.model}' is not a file")
@@ -332,22 +340,28 @@ def main(argv=None):
             evals[(m, al, be, s)] = client.submit(stage_eval, cfg, m, al, be, s, pure=False,
                                                   key=f"eval-{m}-{al}-{be}-{s}-{key_of(cfg['tool'])[:6]}")
     rtls = {}
-    for m, al, be, T, L in itertools.product(methods, alphas, betas, Ts, lanes_l):
-        rtls[(m, al, be, T, L)] = client.submit(stage_rtl, cfg, m, al, be, T, L, pure=False)
+    for m, al, be, T, L, board in itertools.product(methods, alphas, betas, Ts, lanes_l, boards):
+        rk = (m, al, be, T, L, board if L == "auto" else None)
+        if rk not in rtls:
+            rtls[rk] = client.submit(stage_rtl, cfg, m, al, be, T, L, board, pure=False)
     stats = {"computed": 0, "cached": 0, "failed": 0}
 
     def wait_all(futs, label):
         total, done = len(futs), 0
+        phase0 = time.time()
         for fut in as_completed(list(futs)):
             r = fut.result()
             done += 1
             stats["computed" if r["computed"] else "cached"] += 1
             stats["failed"] += not r["res"].get("ok")
             if not a.no_progress:
-                el = time.time() - t0
+                el = time.time() - phase0
                 tty = sys.stderr.isatty()
+                # ETA of this phase: its mean time per finished task so far, for the rest
+                eta = el / done * (total - done)
                 print(f"{chr(13) if tty else ''}sweep: {label} {done}/{total} done, {stats['failed']} failed, "
-                      f"{el:.0f}s elapsed", end="" if tty else "\n", file=sys.stderr, flush=True)
+                      f"{time.time() - t0:.0f}s elapsed, ETA {eta:.0f}s", end="" if tty else "\n",
+                      file=sys.stderr, flush=True)
         if not a.no_progress and sys.stderr.isatty():
             print(file=sys.stderr)
 
@@ -372,8 +386,14 @@ def main(argv=None):
             correct += row["correct"]
             n += row["n"]
         p["accuracy"] = 100.0 * correct / n if n and not p["error"] else None
-        r = rtl_res[(m, al, be, T, L)]["res"]
+        rk = (m, al, be, T, L, board if L == "auto" else None)
+        p["rtl_key"] = rk
+        r = rtl_res[rk]["res"]
         p["cycles_per_clip"] = r.get("cycles_per_clip") if r.get("ok") else None
+        if r.get("ok"):
+            p.update({k: r[k] for k in ("lanes", "batch_sums", "shared_neuron")})
+        else:
+            p.update({"lanes": None if L == "auto" else L, "batch_sums": None, "shared_neuron": None})
         if not r.get("ok"):
             p["error"] = p["error"] or r["error"]
         points.append(p)
@@ -387,11 +407,10 @@ def main(argv=None):
         to_place += [p for p, f in zip(cand, front) if f]
     synths, energies = {}, {}
     for p in to_place:
-        rk = (p["method"], p["alpha"], p["beta"], p["T"], p["lanes"])
+        rk = p["rtl_key"]
         synths[id(p)] = client.submit(stage_synth, cfg, rtls[rk], p["board"], pure=False)
-        ek = rk
-        if ek not in energies:
-            energies[ek] = client.submit(stage_energy, cfg, rtls[rk], p["lanes"], pure=False)
+        if rk not in energies:
+            energies[rk] = client.submit(stage_energy, cfg, rtls[rk], p["lanes"], pure=False)
     wait_all(list(synths.values()) + list(energies.values()), "synth+energy")
 
     placed = set()
@@ -403,7 +422,7 @@ def main(argv=None):
                 p["error"] = "not placed: dominated on accuracy and cycles (use --all)"
             continue
         s = synths[id(p)].result()["res"]
-        e = energies[(p["method"], p["alpha"], p["beta"], p["T"], p["lanes"])].result()["res"]
+        e = energies[p["rtl_key"]].result()["res"]
         if not s.get("ok"):
             p["error"] = s["error"]
             continue
@@ -435,11 +454,13 @@ def main(argv=None):
               p["accuracy"] >= (min_acc if min_acc is not None else -1) and p["clips_per_s"]]
         if ok:
             b = max(ok, key=lambda p: p["clips_per_s"])
-            best[board] = {k: b[k] for k in ("method", "alpha", "beta", "T", "lanes", "accuracy", "clips_per_s",
+            best[board] = {k: b[k] for k in ("method", "alpha", "beta", "T", "lanes", "batch_sums", "shared_neuron",
+                                             "accuracy", "clips_per_s",
                                              "clock_mhz", "lut", "energy_j")}
 
     seconds = time.time() - t0
-    fields = ["method", "alpha", "beta", "T", "board", "lanes", "positions", "accuracy", "cycles_per_clip",
+    fields = ["method", "alpha", "beta", "T", "board", "lanes", "batch_sums", "shared_neuron", "positions",
+              "accuracy", "cycles_per_clip",
               "clips_per_s", "lut", "ff", "bram", "dsp", "fmax_mhz", "clock_mhz", "energy_j", "pareto", "error"]
     doc = {"model": cfg["model"], "data": os.path.abspath(split), "clips": n_clips, "tool": cfg["tool"],
            "min_accuracy": min_acc, "best": best, "seconds": seconds, "tasks": stats,

@@ -10,7 +10,7 @@
 // discarded and an error frame is sent instead.
 // Streaming (RX_FIFO_BYTES > 0): received bytes queue in a FIFO in block RAM, so the host
 // may send the next clip frame while the current clip computes; the parser takes the queued
-// frame at one byte per cycle once the reply has gone out (the accelerator's pixel bank and
+// frame at one byte per three cycles once the reply has gone out (the accelerator's pixel bank and
 // this FIFO are the two buffers). The Info reply says how many bytes the FIFO holds; with
 // RX_FIFO_BYTES = 0 bytes arriving during a run are lost and the host must wait for each
 // reply. A byte that finds the FIFO full is dropped (that frame then fails its checksum).
@@ -193,26 +193,33 @@ module board_top #(
       localparam integer FAW = $clog2(RX_FIFO_BYTES);
       reg  [8:0]   mem [0:RX_FIFO_BYTES-1];
       reg  [FAW:0] wr_q, rd_q;  // one bit wider than the address: full vs empty
-      reg  [8:0]   head_q;      // registered read (block RAM), first-word-fall-through
-      reg          head_v_q;
+      // The block RAM's read register (ram_q) is copied into a fabric register (head_q)
+      // before the parser sees it: a DP16KD output has ~6 ns clock-to-out, too slow to feed
+      // the parser's next-state logic. One byte per three cycles drains a queued frame in
+      // 3 x CLIP_BYTES cycles, far below a run.
+      reg  [8:0]   ram_q, head_q;
+      reg          rd_pend_q, head_v_q;
       wire         empty = (wr_q == rd_q);
       wire         full  = (wr_q[FAW] != rd_q[FAW]) && (wr_q[FAW-1:0] == rd_q[FAW-1:0]);
       wire         push  = (rx_valid || rx_ferr) && !full;
       wire         pop   = head_v_q && takes;
-      wire         rd    = !empty && (!head_v_q || pop);
+      wire         rd    = !empty && !head_v_q && !rd_pend_q;
       always @(posedge clk_i) begin
         if (push) mem[wr_q[FAW-1:0]] <= {rx_ferr, rx_data};
-        if (rd) head_q <= mem[rd_q[FAW-1:0]];
+        if (rd) ram_q <= mem[rd_q[FAW-1:0]];
+        if (rd_pend_q) head_q <= ram_q;
       end
       always @(posedge clk_i) begin
         if (!rst_ni) begin
-          wr_q     <= {(FAW + 1){1'b0}};
-          rd_q     <= {(FAW + 1){1'b0}};
-          head_v_q <= 1'b0;
+          wr_q      <= {(FAW + 1){1'b0}};
+          rd_q      <= {(FAW + 1){1'b0}};
+          rd_pend_q <= 1'b0;
+          head_v_q  <= 1'b0;
         end else begin
           if (push) wr_q <= wr_q + 1'b1;
           if (rd) rd_q <= rd_q + 1'b1;
-          head_v_q <= rd || (head_v_q && !pop);
+          rd_pend_q <= rd;
+          head_v_q  <= rd_pend_q || (head_v_q && !pop);
         end
       end
       assign b_valid = pop && !head_q[8];

@@ -6,6 +6,8 @@
 3. A second run resumes from the cache: no task is computed again.
 4. A worker killed in the middle of a sweep: Dask reschedules its tasks and the sweep
    completes with every point.
+5. --lanes auto: per board, the configuration `rtl --board` picks (by hand: the same
+   lanes, options and cycles), or the same "nothing fits" as an error row.
 Usage: test_sweep.py SDMFORGE SOURCE_DIR WORK_DIR
 """
 import json
@@ -80,6 +82,27 @@ def main():
     assert doc2["tasks"]["computed"] == 0, doc2["tasks"]
     assert [q["accuracy"] for q in doc2["points"]] == [q["accuracy"] for q in pts]
     print(f"resume: {doc2['tasks']['cached']} tasks from the cache, 0 computed, {doc2['seconds']:.1f} s")
+
+    # 5. --lanes auto
+    C = os.path.join(work, "C")
+    doc4, _ = sweep(C, "--alpha", "0.2", "--beta", "5", "--T", "4", "--lanes", "auto", "--boards",
+                    "icebreaker,ulx3s,hx8k", "--no-synth", "--workers", "2")
+    net4 = os.path.join(work, "net4.sdm")
+    subprocess.run([cli, "convert", model, "--alpha", "0.2", "--beta", "5", "--T", "4", "-o", net4], check=True,
+                   capture_output=True)
+    for q in doc4["points"]:
+        d = os.path.join(work, "auto_" + q["board"])
+        r = subprocess.run([cli, "rtl", net4, "-o", d, "--board", q["board"]], capture_output=True, text=True)
+        if r.returncode != 0:  # nothing fits: the sweep says so in the row
+            assert q["error"] and "fits" in q["error"] and q["cycles_per_clip"] is None, q
+            continue
+        sig = json.load(open(os.path.join(d, "signature.json")))
+        hw = sig["hw_options"]
+        assert (q["lanes"], q["batch_sums"], q["shared_neuron"]) == (hw["lanes"], hw["batch_sums"],
+                                                                   hw["shared_neuron"]), (q, hw)
+        assert q["cycles_per_clip"] == sig["predicted_cycles"]["per_clip"] and q["error"] is None, q
+    print("auto: " + ", ".join(f"{q['board']} {q['lanes']} lanes" if q["error"] is None else
+                               f"{q['board']}: {q['error']}" for q in doc4["points"]))
 
     # 4. a worker dies mid-sweep
     from dask.distributed import Client, LocalCluster  # noqa: E402
