@@ -9,18 +9,18 @@ namespace sdm::fpga {
 const std::vector<Board>& boards() {
   static const std::vector<Board> list = {
       {"icebreaker", "1BitSquared iCEBreaker", Family::ice40, "up5k", "sg48",
-       "iCE40UP5K-SG48", 12.0, 30.0, "35", true, "6", "9",
+       "iCE40UP5K-SG48", 12.0, 30.0, 30.0, "35", true, "6", "9",
        // green LEDG_N, red LEDR_N (active low), then the PMOD2 snap-off LED1..LED5
        {"37", "11", "26", "27", "25", "23", "21"}, 0b11u, true, "iceprog {bit}"},
       {"hx8k", "Lattice iCE40-HX8K breakout", Family::ice40, "hx8k", "ct256",
-       "iCE40HX8K-CT256", 12.0, 30.0, "J3", false, "B10", "B12",
+       "iCE40HX8K-CT256", 12.0, 30.0, 30.0, "J3", false, "B10", "B12",
        {"B5", "B4", "A2", "A1", "C5", "C4", "B3", "C3"}, 0u, false, "iceprog -S {bit}"},
       {"ulx3s", "Radiona ULX3S (85F)", Family::ecp5, "85k", "CABGA381", "LFE5U-85F-6BG381C",
-       25.0, 50.0, "G2", false, "M1", "L4",
+       25.0, 50.0, 80.0, "G2", false, "M1", "L4",
        {"B2", "C2", "C1", "D2", "D1", "E2", "E1", "H3"}, 0u, false,
        "openFPGALoader --board ulx3s {bit}"},
       {"orangecrab", "Good Stuff Department OrangeCrab r0.2 (25F)", Family::ecp5, "25k",
-       "CSFBGA285", "LFE5U-25F-8MG285C", 48.0, 48.0, "A9", false, "M18", "N17",
+       "CSFBGA285", "LFE5U-25F-8MG285C", 48.0, 48.0, 48.0, "A9", false, "M18", "N17",
        // RGB LED: green, blue, red (active low); UART on feather GPIO pins (see docs)
        {"M3", "J3", "K4"}, 0b111u, false, "dfu-util -D {bit}"},
   };

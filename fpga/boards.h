@@ -17,7 +17,8 @@ struct Board {
   std::string package;   // nextpnr --package
   std::string part;      // vendor part number, for reports
   double osc_mhz;        // on-board oscillator
-  double default_mhz;    // design clock when --freq is not given
+  double default_mhz;    // design clock of a fixed-clock search (synth --fit)
+  double auto_mhz;       // --freq auto's first placement: the board's Fmax target (issue 16)
   std::string clk_pin;
   bool pll_pad;          // iCE40: the oscillator pin is a PLL pad (SB_PLL40_PAD)
   std::string uart_rx_pin;  // FPGA input (host -> board)

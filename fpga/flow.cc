@@ -621,7 +621,7 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   // auto = the highest UART-compatible clock at or below the target.
   double clk = 0;
   if (auto_freq) {
-    double limit = opt.auto_from_mhz > 0 ? opt.auto_from_mhz : b.default_mhz;
+    double limit = opt.auto_from_mhz > 0 ? opt.auto_from_mhz : b.auto_mhz;
     clk = auto_clock(b, limit, opt.baud);
     if (clk <= 0)
       throw Error(fmt::format("no clock at or below {} MHz on {} has a UART bit period within "

@@ -189,8 +189,9 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
 // ---- neuron array (accel_neurons.cc) --------------------------------------------------
 struct NeuronPorts {
   std::vector<LogicRef*> n_o, v_o, m_o, nv;  // per lane: spike count, v, M, output valid
-  // per lane: the accumulator of step t_q (acc 0 in a static stage); with a shared neuron one
-  // entry: lane wb_q's
+  // per lane: the accumulator of step t_q (acc 0 in a static stage) one cycle after its feed
+  // (the feed register); with a shared neuron one entry: lane wb_q's. nullptr for lanes the
+  // readout never reads (l >= K)
   std::vector<LogicRef*> acc_t;
 };
 // The L sd_neuron instances (rtl/sd_neuron.v), their neuron taps on the trace port, and

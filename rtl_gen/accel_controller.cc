@@ -18,7 +18,7 @@ ControllerPorts build_controller(BuildCtx& c, const AccelIo& io) {
   ctl.fo = c.reg("fo", w.FW), ctl.ho = c.reg("ho", w.HW), ctl.wo = c.reg("wo", w.WW), ctl.cg = c.reg("cg", w.GW);
   ctl.tt = c.reg("t", w.TW), ctl.rr = c.reg("r", w.RW), ctl.ci = c.reg("ci", w.CIW);
   ctl.dt = c.reg("dt", w.KTW), ctl.dh = c.reg("dh", w.KHW), ctl.dw = c.reg("dw", w.KWW);
-  ctl.drain = c.reg("drain", w.DRW), ctl.wait = c.reg("wait", 1), ctl.wb = c.reg("wb", w.LNW);
+  ctl.drain = c.reg("drain", w.DRW), ctl.wait = c.reg("wait", 2), ctl.wb = c.reg("wb", w.LNW);
   if (w.any_sub) ctl.sub = c.reg("sub", w.SUBW);
   if (w.any_multi_word) ctl.wbt = c.reg("wb_t", w.WBTW);
   ctl.syn_first = c.reg("syn_first", 1);
@@ -149,7 +149,7 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
                                  shared ? f.LogicalAnd(last_feed, f.LogicalNot(ctl.out_gap.q)) : last_feed));
     a->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
     a->then_block()->Blocking(ctl.state.d, st(S_WAIT));
-    a->then_block()->Blocking(ctl.wait.d, c.L(1, 0));
+    a->then_block()->Blocking(ctl.wait.d, c.L(2, 0));
     Block* bubble = a->ElseIf(ctl.out_gap.q);
     bubble->Blocking(ctl.out_gap.d, c.L(1, 0));
     if (shared) {
@@ -164,8 +164,9 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
   }
   {  // neuron latency
     Block* s = cs->AddItem({st(S_WAIT)});
-    s->Blocking(ctl.wait.d, c.L(1, 1));
-    If* i = s->AddIf(ctl.wait.q);
+    static_assert(kNeuronLatency >= 1 && kNeuronLatency <= 4, "S_WAIT counts in 2 bits");
+    s->Blocking(ctl.wait.d, f.Add(ctl.wait.q, c.L(2, 1)));
+    If* i = s->AddIf(f.Eq(ctl.wait.q, c.L(2, kNeuronLatency - 1)));
     i->then_block()->Blocking(ctl.wb.d, c.L(w.LNW, 0));
     i->then_block()->Blocking(ctl.state.d,
                               f.Ternary(f.Eq(ag.sd_mode, c.L(2, HwStage::Readout)), st(S_NEXT), st(S_WB)));

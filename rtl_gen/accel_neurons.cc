@@ -1,7 +1,10 @@
 // Neuron array: L instances of the hand-written sd_neuron (rtl/sd_neuron.v) shared by
 // every neuron stage (each stage's current shifted onto the common threshold 2^F), their
-// v/M taps on the trace port, and the lane slots' writes: spike counts two cycles after
-// the feed of each step, or a sum pool's T window sums at once at S_OUT.
+// v/M taps on the trace port, and the lane slots' writes: spike counts kNeuronLatency cycles
+// after the feed of each step (a feed register, then the neuron's two), or a sum pool's T
+// window sums at once at S_OUT.
+#include <algorithm>
+
 #include "rtl_gen/accel_blocks.h"
 
 namespace sdm::accel {
@@ -48,6 +51,9 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
       "nrn_valid", f.LogicalAnd(f.LogicalAnd(out_state, f.Eq(ag.sd_mode, c.L(2, HwStage::Neuron))),
                                 f.LogicalNot(ctl.out_gap.q)));
   LogicRef* nrn_first = m->AddWireAssign("nrn_first", f.Eq(ctl.tt.q, c.L(TW, 0)));
+  // the feed register: current, valid and first reach the neuron one cycle after the feed
+  Register nrn_valid_q = c.delay("nrn_valid_q", 1, nrn_valid);
+  Register nrn_first_q = c.delay("nrn_first_q", 1, nrn_first);
   // a static stage's current is in accumulator 0 for every step
   LogicRef* stage_static = nullptr;
   if (w.any_static_stage && T > 1) {
@@ -93,14 +99,25 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
         step_case(b, l);
       }
     }
-    np.acc_t.push_back(acc_t);
-    LogicRef* cur = m->AddReg(vast::Name("nrn_cur_l", l), Type::SBits(NACC));
+    // registered for the readout too (its logit adders see the feed a cycle later); only
+    // the lanes the readout reads (class k from lane k mod L, or the shared neuron's feed)
+    if (l < w.K) {
+      // no wider than a logit: the readout adds the low LW bits (an unread bit fails -Wall)
+      const int QW = std::min(ACC, w.LW);
+      Register acc_tq = c.sreg(vast::Name("nrn_acc_q_l", l), QW);
+      m->AddAlwaysComb()->Blocking(acc_tq.d, QW < ACC ? f.Signed(f.Slice(acc_t, QW - 1, 0)) : acc_t);
+      np.acc_t.push_back(acc_tq.q);
+    } else {
+      np.acc_t.push_back(nullptr);
+    }
+    Register cur_q = c.sreg(vast::Name("nrn_cur_l", l), NACC);
+    LogicRef* cur = cur_q.q;
     Block* b = m->AddAlwaysComb();
     const Expr* ext = c.sext(acc_t, NACC, "acc_ext");
-    b->Blocking(cur, ext);
+    b->Blocking(cur_q.d, ext);
     Case* cs = b->AddCase(ctl.stage.q);
     for (int si = 0; si < w.NS; ++si)
-      if (p.stages[si].shift > 0) cs->AddItem({c.L(w.STW, si)})->Blocking(cur, f.Shl(ext, f.Int(p.stages[si].shift)));
+      if (p.stages[si].shift > 0) cs->AddItem({c.L(w.STW, si)})->Blocking(cur_q.d, f.Shl(ext, f.Int(p.stages[si].shift)));
     np.n_o[l] = m->AddWire(vast::Name("nrn_n_l", l), Type::SBits(NW));
     np.v_o[l] = m->AddWire(vast::Name("nrn_v_l", l), Type::SBits(NPW));
     np.m_o[l] = m->AddWire(vast::Name("nrn_m_l", l), Type::SBits(NPW));
@@ -114,16 +131,20 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
                     // drain, never on the cycle after step t: the neuron may close its v
                     // loop through its output register (two cycles, faster clock).
                     {"STEP_GAP", f.Int(kNeuronStepGap)}},
-                   {{"clk_i", c.clk}, {"rst_ni", c.rst}, {"valid_i", nrn_valid}, {"first_i", nrn_first},
+                   {{"clk_i", c.clk}, {"rst_ni", c.rst}, {"valid_i", nrn_valid_q.q}, {"first_i", nrn_first_q.q},
                     {"cur_i", cur}, {"valid_o", np.nv[l]}, {"n_o", np.n_o[l]}, {"v_o", np.v_o[l]}, {"m_o", np.m_o[l]}});
   }
-  // the step index (and the lane, when shared) travel with the neuron pipeline (latency 2)
-  Register nt1 = c.reg("nrn_t1", TW), nt2 = c.reg("nrn_t2", TW);
-  m->AddAlwaysComb()->Blocking(nt1.d, ctl.tt.q);
+  // the step index (and the lane, when shared) travel with the feed register and the
+  // neuron pipeline (kNeuronLatency cycles)
+  static_assert(kNeuronLatency == 3, "feed register + two neuron stages");
+  Register nt0 = c.reg("nrn_t0", TW), nt1 = c.reg("nrn_t1", TW), nt2 = c.reg("nrn_t2", TW);
+  m->AddAlwaysComb()->Blocking(nt0.d, ctl.tt.q);
+  m->AddAlwaysComb()->Blocking(nt1.d, nt0.q);
   m->AddAlwaysComb()->Blocking(nt2.d, nt1.q);
   Register nl2{};
   if (shared) {
-    Register nl1 = c.delay("nrn_lane1", w.LNW, ctl.wb.q);
+    Register nl0 = c.delay("nrn_lane0", w.LNW, ctl.wb.q);
+    Register nl1 = c.delay("nrn_lane1", w.LNW, nl0.q);
     nl2 = c.delay("nrn_lane2", w.LNW, nl1.q);
   }
   {  // neuron taps of the trace port

@@ -193,7 +193,7 @@ Sym operator*(const Sym& a, const Sym& b) {
 template <class N>
 N group_cycles(bool feeds, const N& S, const N& T, const N& words) {
   const N feed = feeds ? N(1L) + N(long(kNeuronStepGap)) * (T - N(1L)) : N(1L);  // S_OUT
-  return S + N(long(kDrain)) /* S_DRAIN */ + feed + N(2L) /* S_WAIT: neuron latency */ + words /* S_WB */ +
+  return S + N(long(kDrain)) /* S_DRAIN */ + feed + N(long(kNeuronLatency)) /* S_WAIT: feed register + neuron */ + words /* S_WB */ +
          N(1L) /* S_NEXT */;
 }
 

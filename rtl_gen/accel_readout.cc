@@ -23,6 +23,12 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
   LogicRef* ro_out = m->AddWireAssign(
       "readout_out", f.LogicalAnd(f.LogicalAnd(is_state(c, ctl, S_OUT), f.Eq(ag.sd_mode, c.L(2, HwStage::Readout))),
                                   f.LogicalNot(ctl.out_gap.q)));
+  // nrn.acc_t is the feed register's copy: the feed and its lane arrive one cycle later (the
+  // channel group holds until S_NEXT)
+  Register ro_out_q = c.delay("readout_out_q", 1, ro_out);
+  const bool shared_nrn = c.p.shared_neuron();
+  Register ro_wb_q{};
+  if (shared_nrn) ro_wb_q = c.delay("readout_wb_q", w.LNW, ctl.wb.q);
   for (int k = 0; k < K; ++k) {
     ro.logit[k] = c.sreg(vast::Name("logit", k), LW);
     Block* b = m->AddAlwaysComb();
@@ -32,10 +38,10 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
     // a shared neuron's feed walks the lanes: class k's current is fed when wb_q = k mod L
     const bool shared = c.p.shared_neuron();
     const Expr* a = nrn.acc_t[shared ? 0 : k % Ln];
-    const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : f.Signed(f.Slice(a, LW - 1, 0));
+    const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : a;  // a: the low LW bits already
     const Expr* mine = f.Eq(ctl.cg.q, c.L(w.GW, k / Ln));
-    if (shared) mine = f.LogicalAnd(mine, f.Eq(ctl.wb.q, c.L(w.LNW, k % Ln)));
-    i->ElseIf(f.LogicalAnd(ro_out, mine))
+    if (shared) mine = f.LogicalAnd(mine, f.Eq(ro_wb_q.q, c.L(w.LNW, k % Ln)));
+    i->ElseIf(f.LogicalAnd(ro_out_q.q, mine))
         ->Blocking(ro.logit[k].d, f.Add(ro.logit[k].q, ae));
   }
   {  // the result beat: {padding, logit K-1, ..., logit 0, class zero-extended to RCB bits}
