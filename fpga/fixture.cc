@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "golden/error.h"
+#include "golden/fileio.h"
 
 #ifndef SDM_FIXTURE_DIR
 #define SDM_FIXTURE_DIR "fpga/test/fixture"
@@ -40,13 +41,13 @@ std::string write_fixture(const std::string& src, const std::string& out, int la
   if (at == std::string::npos) throw Error("fixture sdm_accel.v has no LANES parameter line");
   auto end = v.find_first_of(" \n", at + std::string(kLanesLine).size());
   v.replace(at, end - at, kLanesLine + std::to_string(lanes));
-  std::ofstream(fs::path(out) / "sdm_accel.v") << v;
-  fs::copy_file(fs::path(src) / "fixture_weights.hex", fs::path(out) / "fixture_weights.hex",
-                fs::copy_options::overwrite_existing);
+  write_file_atomic((fs::path(out) / "sdm_accel.v").string(), v);
+  write_file_atomic((fs::path(out) / "fixture_weights.hex").string(),
+                    slurp((fs::path(src) / "fixture_weights.hex").string()));
   auto sig = nlohmann::json::parse(slurp((fs::path(src) / "signature.json").string()));
   sig["lanes"] = lanes;
   sig["predicted_cycles"]["per_clip"] = kClip / lanes * kClasses + 4;
-  std::ofstream(fs::path(out) / "signature.json") << sig.dump(2) << "\n";
+  write_file_atomic((fs::path(out) / "signature.json").string(), sig.dump(2) + "\n");
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include "fpga/estimate.h"
 #include "fpga/pll.h"
 #include "golden/error.h"
+#include "golden/fileio.h"
 #include "golden/paths.h"
 
 
@@ -36,13 +37,6 @@ std::string read_text(const std::string& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw Error(fmt::format("cannot write '{}'", path));
-  f << text;
-  if (!f) throw Error(fmt::format("failed writing '{}'", path));
 }
 
 std::string find_on_path(const std::string& name) {
@@ -671,11 +665,11 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   const bool ice40 = b.family == Family::ice40;
   for (const auto& h : hex_files(dir)) {
     std::string text = read_text((fs::path(dir) / h).string());
-    write_text((p.src / h).string(),
-               patchable_rom(text, ice40) ? randomize_hex(text, seed * 7919) : text);
+    write_file_atomic((p.src / h).string(),
+                      patchable_rom(text, ice40) ? randomize_hex(text, seed * 7919) : text);
     ++seed;
   }
-  write_text((p.build / constraints_file_name(b)).string(), constraints(b));
+  write_file_atomic((p.build / constraints_file_name(b)).string(), constraints(b));
   const bool ice = ice40;
   const std::string placed = (p.build / (ice ? "placed.asc" : "placed.config")).string();
 
@@ -737,7 +731,7 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
       ys += fmt::format("synth_ecp5 -top {}\n", top);
     if (opt.tools == Tools::yowasp) ys += "delete t:$scopeinfo\n";  // older nextpnr rejects it
     ys += "tee -o ../yosys_stat.txt stat\nwrite_json ../design.json\n";
-    write_text((p.src / "design.ys").string(), ys);
+    write_file_atomic((p.src / "design.ys").string(), ys);
 
     SynthAttempt at;
     at.clock_mhz = clk;
@@ -853,7 +847,7 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   };
 
   auto write_result = [&] {
-    write_text((p.build / "result.json").string(), r.to_json().dump(2) + "\n");
+    write_file_atomic((p.build / "result.json").string(), r.to_json().dump(2) + "\n");
   };
   for (;;) {
     if (place(clk) != 0) {  // does not fit: a result, at any clock
@@ -894,7 +888,7 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
 
   progress(opt, fmt::format("[synth] {}: ROM contents and bitstream", b.name));
   r.bitstream = patch_and_pack(t, b, dir, p, placed);
-  write_text((p.build / "arch.json").string(), architecture(dir).dump(2) + "\n");
+  write_file_atomic((p.build / "arch.json").string(), architecture(dir).dump(2) + "\n");
   write_result();
   return r;
 }

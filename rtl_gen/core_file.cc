@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "golden/error.h"
+#include "golden/fileio.h"
 #include "rtl_gen/accel_gen.h"
 
 namespace sdm {
@@ -99,9 +100,7 @@ std::string write_fusesoc_core(const std::string& dir) {
     throw Error(fmt::format("'{}' is not valid JSON: {}", sp, e.what()));
   }
   std::string path = dir + "/" + sig.value("top", std::string("sdm_accel")) + ".core";
-  std::ofstream o(path, std::ios::binary);
-  o << fusesoc_core(sig);
-  if (!o) throw Error(fmt::format("cannot write '{}'", path));
+  write_file_atomic(path, fusesoc_core(sig));
   return path;
 }
 

@@ -57,7 +57,7 @@ std::string build_cosim(const std::string& dir_arg, bool quiet) {
                             mtime(dp.golden_lib), mtime(dp.data_lib)});
   // The bench compiles against these headers: a change must rebuild it (a stale layout crashes).
   for (const char* h : {"golden/snn_int.h", "golden/qnet.h", "golden/artifact.h", "golden/config.h",
-                        "golden/neuron.h", "golden/ir.h", "data/dataset.h"})
+                        "golden/neuron.h", "golden/ir.h", "golden/fileio.h", "data/dataset.h"})
     newest = std::max(newest, mtime(dp.include + "/" + h));
   if (exists(exe) && mtime(exe) >= newest) return exe;
   if (std::system("command -v verilator > /dev/null 2>&1") != 0)

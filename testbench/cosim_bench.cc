@@ -32,6 +32,7 @@
 #include "data/dataset.h"
 #include "golden/artifact.h"
 #include "golden/error.h"
+#include "golden/fileio.h"
 #include "golden/snn_int.h"
 
 namespace {
@@ -431,17 +432,25 @@ int main(int argc, char** argv) {
     else if (a == "--wave") o.wave = true;
     else if (a == "--no-state") o.check_state = false;
   }
+  // The report, whole or not at all (a temporary file + rename): the caller never reads a
+  // half-written one. A failed write leaves no report, which the caller reports.
+  const std::string out = o.json_out.empty() ? o.design + "/cosim.json" : o.json_out;
+  auto write_report = [&](const json& j, int rc) {
+    try {
+      sdm::write_file_atomic(out, j.dump(2) + "\n");
+      return rc;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cosim_bench: %s\n", e.what());
+      return 2;
+    }
+  };
   try {
     Bench b(o);
     json report;
     const int rc = b.run(report);
-    std::ofstream f(o.json_out.empty() ? o.design + "/cosim.json" : o.json_out);
-    f << report.dump(2) << "\n";
-    return rc;
+    return write_report(report, rc);
   } catch (const std::exception& e) {
     // the caller (sdmforge cosim) reports it in its one error line
-    std::ofstream f(o.json_out.empty() ? o.design + "/cosim.json" : o.json_out);
-    f << json{{"error", e.what()}}.dump(2) << "\n";
-    return 2;
+    return write_report(json{{"error", e.what()}}, 2);
   }
 }

@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include "fpga/board_link.h"
 #include "fpga/boards.h"
@@ -14,6 +17,7 @@
 #include "fpga/flow.h"
 #include "fpga/pll.h"
 #include "golden/error.h"
+#include "rtl_gen/core_file.h"
 
 using namespace sdm::fpga;
 namespace fs = std::filesystem;
@@ -250,4 +254,36 @@ TEST(FpgaLink, MissingPortIsAOneLineError) {
 TEST(FpgaTools, UnknownToolSet) {
   EXPECT_THROW(parse_tools("vivado"), sdm::Error);
   EXPECT_EQ(parse_tools("debian"), Tools::debian);
+}
+
+// Issue 17 item 3: the fixture writer and the FuseSoC core writer go through
+// write_file_atomic (a temporary file + rename). An existing output that is a hard link to
+// another file is replaced, never written through (a writer that truncates in place would
+// change the other name too), and no temporary file is left behind.
+TEST(FpgaOutputs, ReplacedWholeNotWrittenThrough) {
+  fs::path d = fs::temp_directory_path() / "sdm_fpga_atomic_test";
+  fs::remove_all(d);
+  fs::create_directories(d / "out");
+  const std::vector<std::string> outs = {"sdm_accel.v", "fixture_weights.hex", "signature.json",
+                                         "sdm_accel.core"};
+  for (const auto& n : outs) {
+    std::ofstream(d / ("keep_" + n)) << "keep\n";
+    fs::create_hard_link(d / ("keep_" + n), d / "out" / n);
+  }
+  write_fixture(fixture_dir(), (d / "out").string(), 2);
+  EXPECT_EQ(sdm::write_fusesoc_core((d / "out").string()), (d / "out" / "sdm_accel.core").string());
+  for (const auto& n : outs) {
+    std::ifstream keep(d / ("keep_" + n));
+    std::string k((std::istreambuf_iterator<char>(keep)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(k, "keep\n") << n << " was written through its hard link";
+    EXPECT_EQ(fs::hard_link_count(d / "out" / n), 1u) << n;
+    EXPECT_GT(fs::file_size(d / "out" / n), 5u) << n;
+  }
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(d / "out")) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> want = outs;
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(names, want);  // no temporary left
+  fs::remove_all(d);
 }
