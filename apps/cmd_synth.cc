@@ -80,7 +80,10 @@ void reg(CLI::App& app) {
   auto a = std::make_shared<SynthArgs>();
   auto* sub = app.add_subcommand("synth", "Yosys + nextpnr + pack: bitstream, utilization, Fmax");
   sub->add_option("dir", a->dir, "accelerator folder (signature.json, *.v, *.hex)")->required();
-  sub->add_option("--board", a->board, "icebreaker | hx8k | ulx3s | orangecrab")->capture_default_str();
+  auto* board_opt = sub->add_option("--board", a->board,
+                                    "icebreaker | hx8k | ulx3s | orangecrab (default: the board `rtl --board` "
+                                    "picked this design for, else icebreaker)")
+                        ->capture_default_str();
   sub->add_option("--freq", a->freq,
                   "design clock: auto (the board's target, lowered to what the placement meets) "
                   "or MHz (an error if it fails timing)")
@@ -104,8 +107,14 @@ void reg(CLI::App& app) {
   sub->add_option("--net", a->net,
                   "the artifact DIR was generated from (default DIR/net.sdm); --fit regenerates "
                   "from it");
-  sub->callback([a] {
+  sub->callback([a, board_opt] {
     using namespace sdm::fpga;
+    // A design `rtl --board B` sized for B is built for B unless --board says otherwise.
+    if (board_opt->count() == 0) {
+      const auto sig = read_signature(a->dir);
+      if (sig.raw.contains("board_choice") && sig.raw["board_choice"].contains("board"))
+        a->board = sig.raw["board_choice"]["board"].get<std::string>();
+    }
     SynthOptions o;
     o.board = a->board;
     o.freq_mhz = sdm::cli::parse_freq(a->freq);

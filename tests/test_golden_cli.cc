@@ -103,6 +103,19 @@ TEST(CliKind3, RtlRefusesEmptyFolderDuplicateOutputsEmptyBoardAndLargeT) {
   EXPECT_EQ(sig["config"]["lanes"].get<int>(), 3);
 }
 
+// A design `rtl --board B` sized for B was synthesized for the iCEBreaker when `synth` was
+// not told the board again. It is built for B now (an explicit --board still wins); the
+// auto clock's first placement limit is where the flow names the board before any tool runs.
+TEST(CliKind3, SynthBuildsForTheBoardRtlPicked) {
+  const std::string d = tmpdir("synth_board");
+  const std::string a = artifact(d);
+  ASSERT_EQ(run("rtl " + a + " -o " + d + "/u --board ulx3s").rc, 0);
+  expect_error("synth " + d + "/u --auto-from 1", "on ulx3s");
+  expect_error("synth " + d + "/u --auto-from 1 --board icebreaker", "on icebreaker");
+  ASSERT_EQ(run("rtl " + a + " -o " + d + "/p --lanes 2").rc, 0);
+  expect_error("synth " + d + "/p --auto-from 1", "on icebreaker");
+}
+
 // --json naming an input of the command is refused, input untouched.
 TEST(CliKind3, JsonOutputNamingAnInputIsRefused) {
   const std::string d = tmpdir("json_alias");
