@@ -399,7 +399,7 @@ void run_main(RunOpts o) {
     fs::create_directories(rtl_dir);
     write_design(d, rtl_dir);
     write_fusesoc_core(rtl_dir);
-    fs::copy_file(net, rtl_dir + "/net.sdm", fs::copy_options::overwrite_existing);
+    sdm::copy_file_atomic(net, rtl_dir + "/net.sdm");
     cache.store("rtl", rtl_key);
     pg.end();
   }

@@ -40,7 +40,7 @@ std::string generate(const std::string& net, int lanes, const std::string& out, 
   sdm::write_design(d, out);
   fs::path copy = fs::path(out) / "net.sdm";
   if (!fs::exists(copy) || !fs::equivalent(copy, net))
-    fs::copy_file(net, copy, fs::copy_options::overwrite_existing);
+    sdm::copy_file_atomic(net, copy.string());
   return out;
 }
 

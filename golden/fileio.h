@@ -52,6 +52,13 @@ inline void write_file_atomic(const std::string& path, std::string_view bytes) {
 // The whole file; throws sdm::Error naming the path. Bounded like read_file_checked.
 std::string read_file_bytes(const std::string& path);
 
+// dst := the bytes of src, through write_file_atomic (never written in place: a reader of
+// dst sees the old or the new file, and a dst that is a hard link to another file is replaced,
+// not written through). Throws like read_file_bytes / write_file_atomic.
+inline void copy_file_atomic(const std::string& src, const std::string& dst) {
+  write_file_atomic(dst, read_file_bytes(src));
+}
+
 // Bounded whole-file read for the loaders (.npy, NET.sdm): a loader must never read until
 // memory runs out (`eval /dev/zero` used to stream zeros forever before the magic was
 // looked at). So the magic is checked on the first bytes, and only a regular file is then
