@@ -32,7 +32,8 @@ find_gen() {
   exit 2
 }
 
-args=$("$PY" "$ROOT/python/train.py" --recipe "$name" --print-synth-args)
+# extra args go here too: --train-clips N changes the data command (a separate cached dataset)
+args=$("$PY" "$ROOT/python/train.py" --recipe "$name" --print-synth-args "$@")
 if [ "$args" = digits ]; then
   data="$ROOT/models/digits2d/data"
   [ -f "$data/train/clips.npy" ] || "$PY" "$ROOT/python/digits_data.py" --out "$data"

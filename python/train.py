@@ -43,6 +43,40 @@ RECIPES = {
 }
 
 
+def parse_lambda_init(text):
+    """'percentile' (the recipe's 99.9th percentile), 'percentile:P' or 'fixed:V' ->
+    (percentile or None, fixed value or None)."""
+    kind, _, val = text.partition(":")
+    try:
+        if kind == "percentile":
+            p = float(val) if val else 99.9
+            if 0 < p <= 100:
+                return p, None
+        elif kind == "fixed" and float(val) > 0:
+            return None, float(val)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"'{text}': expected percentile, percentile:P (0 < P <= 100) "
+                                     "or fixed:V (V > 0)")
+
+
+def recipe_text(recipe, seed):
+    """The training line of the card and of the ablation rows."""
+    opt = "AdamW" if recipe.get("opt") == "adam" else "SGD momentum 0.9"
+    if recipe.get("schedule", "step") == "onecycle":
+        sched = f"one-cycle LR (peak {recipe['lr']}, 30 % warm-up, cosine down, per batch) over {recipe['epochs']} epochs"
+    else:
+        sched = f"lr {recipe['lr']} x0.1 at 50 % and 75 % of {recipe['epochs']} epochs"
+    pct, fixed = parse_lambda_init(recipe.get("lambda_init", "percentile"))
+    lam = (f"lambda initialised to {fixed:g}" if fixed is not None
+           else f"lambda initialised to the {pct:g}th activation percentile")
+    lam += ", learned" if recipe.get("lambda_learn", True) else ", frozen"
+    if recipe.get("lambda_penalty") and recipe.get("lambda_learn", True):
+        lam += f" with penalty {recipe['lambda_penalty']:g} * sum(lambda^2)"
+    return (f"{opt}, {sched}, batch {recipe['batch']}, weight decay {recipe.get('wd', 1e-5):g} on "
+            f"conv/linear weights (not on lambda/BN/bias), {lam}, seed {seed}, augmentation {recipe['aug']}")
+
+
 def synth_command(d):
     return (f"sdmforge data synth --out DATA --preset {d['preset']} --size {d['size']} "
             f"--frames {d['frames']} --train {d['train']} --test {d['test']} --seed {d['seed']}")
@@ -87,7 +121,7 @@ def write_card(out, name, recipe, model, in_shape, results, layers, onnx_info, c
         f"| data command | `{data_cmd}` |",
         "| integer vs float | ≤ 0.5 points (8-bit weights, sdm α = 0.2 β = 5, T = 4, all test clips; "
         "the nightly test ModelCards.IntegerWithinCardTolerance reads this figure) |",
-        f"| training | {'AdamW' if recipe.get('opt') == 'adam' else 'SGD momentum 0.9'}, lr {recipe['lr']}, batch {recipe['batch']}, weight decay {recipe.get('wd', 1e-5):g} on conv/linear weights (not on lambda/BN/bias), lr x0.1 at 50 % and 75 % of {recipe['epochs']} epochs, seed {seed}, augmentation {recipe['aug']} |",
+        f"| training | {recipe_text(recipe, seed)} |",
         f"| ANN test top-1 (PyTorch) | **{100 * results['test_acc']:.2f} %** ({results['test_n']} clips) |",
         f"| ANN train top-1 (last epoch, eval mode) | {100 * results['train_acc']:.2f} % |",
         f"| training time | {results['train_seconds']:.0f} s on {results['threads']} CPU threads ({results['host']}) |",
@@ -135,10 +169,40 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1 is fastest on a shared 2-core machine; results are reproducible for a fixed count)")
     ap.add_argument("--limit-train", type=int, default=0, help="use only the first N training clips")
+    g = ap.add_argument_group("recipe knobs (defaults: the recipe's own, i.e. the bundled models; "
+                              "docs/training.md, 'Recipe ablation')")
+    g.add_argument("--train-clips", type=int,
+                   help="training-set size of the recipe's data command (changes --print-synth-args, "
+                        "so python/retrain.sh generates that dataset; the test split does not change)")
+    g.add_argument("--schedule", choices=["step", "onecycle"],
+                   help="step: lr x0.1 at 50 %% and 75 %% of the epochs (recipes' default); "
+                        "onecycle: torch OneCycleLR peaking at the recipe's lr")
+    g.add_argument("--lambda-init", metavar="percentile[:P]|fixed:V",
+                   help="initial lambda of every clip layer: the P-th activation percentile over "
+                        "512 training clips (default 99.9) or the fixed value V")
+    g.add_argument("--lambda-mode", choices=["learned", "frozen"],
+                   help="learned (default, Algorithm 1 line 14) or frozen at the initial value")
+    g.add_argument("--lambda-penalty", type=float, metavar="C",
+                   help="add C * sum(lambda^2) to the loss (pulls the ceilings down; default 0)")
     ap.add_argument("--no-card", action="store_true")
     a = ap.parse_args()
 
     recipe = dict(RECIPES[a.recipe])
+    if a.train_clips:
+        if not isinstance(recipe["data"], dict):
+            ap.error(f"--train-clips: recipe {a.recipe} does not use synthetic data")
+        recipe["data"] = dict(recipe["data"], train=a.train_clips)
+    for knob in ("schedule", "lambda_penalty"):
+        if getattr(a, knob) is not None:
+            recipe[knob] = getattr(a, knob)
+    if a.lambda_init is not None:
+        try:
+            parse_lambda_init(a.lambda_init)
+        except argparse.ArgumentTypeError as e:
+            ap.error(f"--lambda-init {e}")
+        recipe["lambda_init"] = a.lambda_init
+    if a.lambda_mode is not None:
+        recipe["lambda_learn"] = a.lambda_mode == "learned"
     if a.print_synth_args:
         d = recipe["data"]
         print("digits" if d == "digits" else synth_command(d).split("--out DATA ")[1])
@@ -174,9 +238,14 @@ def main():
     w, p = M.weight_count(model)
     log(f"recipe {a.recipe}: arch {recipe['arch']}, {w} weights, {p} parameters, "
         f"train {tuple(xtr.shape)}, test {tuple(xte.shape)}, {recipe['epochs']} epochs, seed {a.seed}")
+    log("training: " + recipe_text(recipe, a.seed))
+    pct, fixed = parse_lambda_init(recipe.get("lambda_init", "percentile"))
     secs = train(model, xtr, ytr, xte, yte, recipe["epochs"], lr=recipe["lr"], batch=recipe["batch"],
                  seed=a.seed, aug=recipe["aug"], log=log, optimizer=recipe.get("opt", "sgd"),
-                 weight_decay=recipe.get("wd", 1e-5))
+                 weight_decay=recipe.get("wd", 1e-5), schedule=recipe.get("schedule", "step"),
+                 calib_percentile=pct if pct is not None else 99.9, lambda_init=fixed,
+                 learn_lambda=recipe.get("lambda_learn", True),
+                 lambda_penalty=recipe.get("lambda_penalty", 0.0))
     test_acc, _ = evaluate(model, xte, yte)
     train_acc, _ = evaluate(model, xtr[:2000], ytr[:2000])
     log(f"final: test {100 * test_acc:.2f}% train(eval, first 2000) {100 * train_acc:.2f}% in {secs:.0f}s")
