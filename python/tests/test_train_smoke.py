@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Smoke test of the trainer: one short epoch of the default recipe on a tiny generated
 dataset, ONNX export, graph checks (Clip nodes carry the lambdas; no Relu/MaxPool/Slice),
-reference logits, determinism of a re-run, and (when the PATH python3 has onnxruntime)
+reference logits, determinism of a re-run, the recipe knobs, and (when the PATH python3 has onnxruntime)
 ONNX-vs-PyTorch logits. Usage: test_train_smoke.py --synth GENERATOR --work DIR"""
 import argparse
 import json
@@ -24,9 +24,9 @@ import onnx  # noqa: E402
 from sdm_train import export as E  # noqa: E402
 
 
-def run(out):
+def run(out, *knobs):
     subprocess.run([sys.executable, os.path.join(PYDIR, "train.py"), "--recipe", "default", "--data", data,
-                    "--out", out, "--epochs", "1", "--seed", "3"], check=True)
+                    "--out", out, "--epochs", "1", "--seed", "3", *knobs], check=True)
     return out
 
 
@@ -59,6 +59,20 @@ o2 = run(os.path.join(a.work, "m2"))
 w1 = [onnx.numpy_helper.to_array(t) for t in onnx.load(os.path.join(o1, "model.onnx")).graph.initializer]
 w2 = [onnx.numpy_helper.to_array(t) for t in onnx.load(os.path.join(o2, "model.onnx")).graph.initializer]
 check(len(w1) == len(w2) and all(np.array_equal(x, y) for x, y in zip(w1, w2)), "training is not deterministic")
+
+# Recipe knobs (docs/training.md): a fixed, frozen lambda reaches the Clip nodes unchanged;
+# the one-cycle schedule and the card's recipe line; a bad --lambda-init is refused.
+o3 = run(os.path.join(a.work, "m3"), "--schedule", "onecycle", "--lambda-init", "fixed:1.5", "--lambda-mode", "frozen")
+clip3 = E.inspect_onnx(os.path.join(o3, "model.onnx"))["clip_max"]
+check(len(clip3) == 5 and all(abs(v - 1.5) < 1e-6 for v in clip3), f"frozen lambda 1.5 moved: {clip3}")
+card3 = open(os.path.join(o3, "card.md")).read()
+check("one-cycle LR" in card3 and "lambda initialised to 1.5, frozen" in card3, "card does not state the recipe knobs")
+bad = subprocess.run([sys.executable, os.path.join(PYDIR, "train.py"), "--recipe", "default", "--data", data,
+                      "--out", os.path.join(a.work, "m4"), "--lambda-init", "fixed:-1"], capture_output=True, text=True)
+check(bad.returncode != 0 and "--lambda-init" in bad.stderr, "--lambda-init fixed:-1 was accepted")
+synth = subprocess.run([sys.executable, os.path.join(PYDIR, "train.py"), "--recipe", "deep", "--print-synth-args",
+                        "--train-clips", "8000"], capture_output=True, text=True, check=True).stdout
+check("--train 8000 --test 1000" in synth, f"--train-clips not in the data command: {synth}")
 
 # ONNX runtime cross-check (optional: onnxruntime lives in the PATH python3 only).
 ort_py = os.environ.get("SDM_ORT_PYTHON", "python3")
