@@ -240,6 +240,13 @@ def render(rows):
             L.append(f"- {name} (seed {r['seed']}): " + ", ".join(gaps) +
                      f"; int − float largest {wi:+.1f} (T={worst[1]}); {targets(r)}.")
     L.append("")
+    lam = sorted((sorted(r["lambdas"])[len(r["lambdas"]) // 2], r["acc"]["sdm b5 a0.2"]["float"]["1"] - r["ann"], k)
+                 for k, rs in by.items() for r in rs if r.get("lambdas"))
+    if lam:
+        L.append("Median λ of the 13 layers against the β5 α0.2 T = 1 gap to the ANN, by median λ "
+                 "(T = 1 lives on the quantization step αλ of each layer): " +
+                 "; ".join(f"{k} λ̃ {m:.2f} → {g:+.1f}" for m, g, k in lam) + ".")
+        L.append("")
     missing = [f"{k} ({v['what']})" for k, v in ROWS.items() if k not in by]
     if missing:
         L.append("**Not run** (defined in `python/ablation.py`, no results yet): " + "; ".join(missing) + ". "
