@@ -198,7 +198,8 @@ def render(rows):
          "combines R1–R4 (issue 15's independent run) and R0, the bundled model evaluated again. "
          f"Accuracies are top-1 % on the {n:,}-clip hard test split (`data synth --seed 1`, identical "
          "for every training-set size) from `sdmforge eval` with 8-bit weights; ANN = sdmforge's "
-         "float ANN (PyTorch's figure in brackets); float | int per SNN column.", "",
+         "float ANN (PyTorch's figure in brackets); float | int per SNN column; train s = training wall "
+         "time on one torch thread of the shared 2-core machine, other jobs running (R0: its card's figure).", "",
          "| row | change | seed | train clips | ANN | β5 α0.2 T=1 | T=2 | T=4 | β2 α0.5 T=8 | T=16 | λ min–max | train s |",
          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in ROWS:
