@@ -148,6 +148,8 @@ def cmd_run(a):
             rec["eval_seconds"] = round(time.time() - t0, 1)
             rec["host"] = f"{platform.machine()}, 1 torch thread, 1 eval thread"
             rec["date"] = time.strftime("%Y-%m-%d")
+            rec["commit"] = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                                           capture_output=True, text=True).stdout.strip()
             os.makedirs(os.path.dirname(os.path.abspath(a.results)), exist_ok=True)
             with open(a.results, "a") as f:
                 f.write(json.dumps(rec, sort_keys=True) + "\n")
@@ -199,7 +201,9 @@ def render(rows):
          f"Accuracies are top-1 % on the {n:,}-clip hard test split (`data synth --seed 1`, identical "
          "for every training-set size) from `sdmforge eval` with 8-bit weights; ANN = sdmforge's "
          "float ANN (PyTorch's figure in brackets); float | int per SNN column; train s = training wall "
-         "time on one torch thread of the shared 2-core machine, other jobs running (R0: its card's figure).", "",
+         "time on one torch thread of the shared 2-core machine, other jobs running (R0: its card's figure). "
+         f"Runs: {', '.join(sorted({r['date'] + ' at commit ' + r.get('commit', '?') for r in rows}))} "
+         "(the sdmforge binary built from that commit).", "",
          "| row | change | seed | train clips | ANN | β5 α0.2 T=1 | T=2 | T=4 | β2 α0.5 T=8 | T=16 | λ min–max | train s |",
          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in ROWS:
