@@ -40,7 +40,7 @@ ROWS = {
     "R2": {"what": "lambda initialised to 2.0 (learned)", "args": ["--lambda-init", "fixed:2.0"]},
     "R3": {"what": "40 epochs", "args": ["--epochs", "40"]},
     "R4": {"what": "8,000 training clips", "args": ["--train-clips", "8000"]},
-    "R5": {"what": "one-cycle + lambda 2.0 + 40 epochs + 8,000 clips (issue 15's run)",
+    "R5": {"what": "one-cycle + lambda 2.0 + 40 epochs + 8,000 clips (issue 15's recipe)",
            "args": ["--schedule", "onecycle", "--lambda-init", "fixed:2.0", "--epochs", "40",
                     "--train-clips", "8000"]},
     "R6": {"what": "lambda frozen at the 99.9th percentile", "args": ["--lambda-mode", "frozen"]},
@@ -197,7 +197,8 @@ def render(rows):
          "Each row changes one knob of today's `deep` recipe (AdamW lr 0.003, lr ×0.1 at 50/75 % of 24 "
          "epochs, λ = 99.9th activation percentile over 512 clips, learned, 5,000 hard-preset clips, "
          "roll + polarity augmentation; architecture unchanged, 13 spiking layers), except R5 which "
-         "combines R1–R4 (issue 15's independent run) and R0, the bundled model evaluated again. "
+         "combines R1–R4 (the recipe of issue 15's independent PyTorch run, here trained and measured "
+         "with sdmforge) and R0, the bundled model evaluated again. "
          f"Accuracies are top-1 % on the {n:,}-clip hard test split (`data synth --seed 1`, identical "
          "for every training-set size) from `sdmforge eval` with 8-bit weights; ANN = sdmforge's "
          "float ANN (PyTorch's figure in brackets); float | int per SNN column; train s = training wall "
