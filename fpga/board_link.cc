@@ -298,30 +298,43 @@ std::vector<BoardResult> BoardLink::run_stream(const std::vector<std::vector<uin
   return out;
 }
 
-std::vector<uint8_t> clip_from_bytes(const std::string& bytes, const std::string& path, long index,
-                                     size_t clip_bytes) {
+std::vector<std::vector<uint8_t>> clips_from_bytes(const std::string& bytes, const std::string& path, long first,
+                                                   long count, size_t clip_bytes) {
   const bool is_npy = bytes.size() >= 6 && std::memcmp(bytes.data(), "\x93NUMPY", 6) == 0;
   if (!is_npy) {
-    if (index != 0)
-      throw Error(fmt::format("--index {} needs a .npy file; '{}' is raw bytes", index, path));
+    if (first != 0)
+      throw Error(fmt::format("--index {} needs a .npy file; '{}' is raw bytes", first, path));
+    if (count > 1) throw Error(fmt::format("--clips {} needs a .npy file; '{}' is raw bytes", count, path));
     if (clip_bytes && bytes.size() != clip_bytes)
       throw Error(fmt::format("'{}' has {} bytes, the board expects {}", path, bytes.size(), clip_bytes));
-    return {bytes.begin(), bytes.end()};
+    return {{bytes.begin(), bytes.end()}};
   }
-  // The project's one .npy reader: header, dtype, order and sizes are checked there.
+  // The project's one .npy reader, once: header, dtype, order and sizes are checked there.
   npy::NpyArray a = npy::parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path);
   if (a.dtype != "u1")
     throw Error(fmt::format("'{}': clips must be uint8 (dtype 'u1'), got '{}'", path, a.dtype));
   if (a.ndim() < 2)
     throw Error(fmt::format("'{}': expected N x clip dims, got shape {}", path, a.shape_str()));
   const int64_t n = a.shape[0];
-  if (index < 0 || index >= n)
-    throw Error(fmt::format("--index {} out of range: '{}' holds {} clips", index, path, n));
+  if (first < 0 || first >= n)
+    throw Error(fmt::format("--index {} out of range: '{}' holds {} clips", first, path, n));
+  const long take = count == 0 ? long(n - first) : count;
+  if (take < 1 || first + take > n)
+    throw Error(fmt::format("--clips {} from --index {}: '{}' holds {} clips", take, first, path, n));
   const size_t per = a.bytes.size() / size_t(n);  // n >= 1 here; the reader checked the size
   if (clip_bytes && per != clip_bytes)
     throw Error(fmt::format("'{}': a clip has {} bytes, the board expects {}", path, per, clip_bytes));
-  auto b = a.bytes.begin() + static_cast<long>(size_t(index) * per);
-  return {b, b + static_cast<long>(per)};
+  std::vector<std::vector<uint8_t>> out;
+  for (long i = 0; i < take; ++i) {
+    auto b = a.bytes.begin() + static_cast<long>(size_t(first + i) * per);
+    out.emplace_back(b, b + static_cast<long>(per));
+  }
+  return out;
+}
+
+std::vector<uint8_t> clip_from_bytes(const std::string& bytes, const std::string& path, long index,
+                                     size_t clip_bytes) {
+  return std::move(clips_from_bytes(bytes, path, index, 1, clip_bytes).front());
 }
 
 std::vector<uint8_t> load_clip(const std::string& path, long index, size_t clip_bytes) {
@@ -352,14 +365,7 @@ BoardStream run_board_stream(const BoardStreamOptions& o) {
   BoardLink link(o.port, o.baud, o.timeout_ms);
   BoardStream r;
   r.info = link.info();
-  // The .npy is parsed once per clip index by the one reader (clip_from_bytes checks sizes).
-  const npy::NpyArray a = npy::parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path);
-  const long n = a.ndim() >= 1 ? long(a.shape[0]) : 0;
-  const long count = o.count == 0 ? n - o.first : o.count;
-  if (count < 1 || o.first + count > n)
-    throw Error(fmt::format("--clips {} from --index {}: '{}' holds {} clips", count, o.first, path, n));
-  std::vector<std::vector<uint8_t>> clips;
-  for (long i = 0; i < count; ++i) clips.push_back(clip_from_bytes(bytes, path, o.first + i, r.info.clip_bytes));
+  const auto clips = clips_from_bytes(bytes, path, o.first, o.count, r.info.clip_bytes);
   r.frame_bytes = encode_clip_frame(clips.at(0)).size();
   r.results = link.run_stream(clips, &r.outstanding);
   r.measured_seconds = r.results.back().measured_seconds;

@@ -99,6 +99,9 @@ std::vector<uint8_t> load_clip(const std::string& path, long index, size_t clip_
 // The same from the file's bytes (what load_clip does after reading; fuzzed).
 std::vector<uint8_t> clip_from_bytes(const std::string& bytes, const std::string& path, long index,
                                      size_t clip_bytes);
+// `count` clips from `first` (0: all from first) of the same bytes, parsed once.
+std::vector<std::vector<uint8_t>> clips_from_bytes(const std::string& bytes, const std::string& path, long first,
+                                                   long count, size_t clip_bytes);
 
 // What `sdmforge board` does: ask the board for its parameters, load the clip (checking
 // its size against the board's), run it, verify the reply.
