@@ -1,8 +1,8 @@
 // Address generator: decodes the controller's loop counters into, per datapath row, the
-// loop bounds, the tensor-bank read address and the weight-ROM address (row decode, td_*),
-// and per stage the loop bounds, the write-back address and the bias address (stage
-// decode, sd_*); then registers the read addresses (pipeline stage 0) with the control
-// that travels with each read (ReadCtl).
+// loop bounds, the input coordinate and the weight-ROM address (row decode, td_*), and per
+// stage the loop bounds, the write-back address and the bias address (stage decode, sd_*);
+// then registers the input coordinate (stage pa), turns it into the tensor-bank address
+// (stage 0) and carries the control that travels with each read (ReadCtl).
 #include <fmt/core.h>
 
 #include "rtl_gen/accel_blocks.h"
@@ -29,7 +29,9 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   ag.td_last_ci = comb_reg("td_last_ci", 1);
   ag.td_inr = comb_reg("td_in_range", 1);
   ag.td_src = comb_reg("td_src", TIDW);
-  ag.td_addr = comb_reg("td_bank_addr", AX);
+  ag.td_fi = comb_reg("td_fi", AX);
+  ag.td_hi = comb_reg("td_hi", AX);
+  ag.td_wi = comb_reg("td_wi", AX);
   ag.td_waddr = comb_reg("td_waddr", WX);
   if (w.any_sub) ag.td_last_sub = comb_reg("td_last_sub", 1);
   // Synapse index within the current row: a row walks (ci, dt, dh, dw) in weight-ROM order,
@@ -51,7 +53,9 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     if (w.any_sub) b->Blocking(ag.td_last_sub, c.L(1, 1));
     b->Blocking(ag.td_inr, c.L(1, 0));
     b->Blocking(ag.td_src, c.L(TIDW, 0));
-    b->Blocking(ag.td_addr, c.L(AX, 0));
+    b->Blocking(ag.td_fi, c.L(AX, 0));
+    b->Blocking(ag.td_hi, c.L(AX, 0));
+    b->Blocking(ag.td_wi, c.L(AX, 0));
     b->Blocking(ag.td_waddr, c.L(WX, 0));
     b->Blocking(ag.td_wbase, c.L(WX, 0));
     if (w.any_diag) {
@@ -79,15 +83,13 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       const Expr* wi = f.Add(f.Sub(c.mulc(sc(ctl.wo.q), t.stride[2], true), c.SL(CW, t.pad_lo[2])), sc(ctl.dw.q));
       auto inr = [&](const Expr* x, int n) { return f.LogicalAnd(f.Ge(x, c.SL(CW, 0)), f.Lt(x, c.SL(CW, n))); };
       it->Blocking(ag.td_inr, f.LogicalAnd(f.LogicalAnd(inr(fi, is.f), inr(hi, is.h)), inr(wi, is.w)));
+      // The linear bank address is formed one stage later from these registered coordinates
+      // (build_read_address_stage): counter -> coordinate -> ((ci*F + f)*H + h)*W + w in one
+      // cycle was the ECP5 critical path (13.0 ns, constant-multiply carry chains).
       auto u = [&](const Expr* x) { return c.resize_u(f.Unsigned(x), AX); };
-      const Expr* addr = f.Add(
-          c.mulc(f.Add(c.mulc(f.Add(c.mulc(c.resize_u(ctl.ci.q, AX), is.f, false), u(fi)), is.h, false), u(hi)),
-                 is.w, false),
-          u(wi));
-      // bank word: base + value (one word holds all steps) or base + value*words + sub
-      const Expr* baddr = f.Add(c.L(AX, p.bank_base[t.src]),
-                                t.reads > 1 ? f.Add(c.mulc(addr, t.reads, false), c.resize_u(ctl.sub.q, AX)) : addr);
-      it->Blocking(ag.td_addr, baddr);
+      it->Blocking(ag.td_fi, u(fi));
+      it->Blocking(ag.td_hi, u(hi));
+      it->Blocking(ag.td_wi, u(wi));
       if (t.diag_ones) {
         // sum pool: lane l adds input channel cg*L + l with weight 1 (nothing stored)
         const int DW = std::max(w.CHW, w.CIW) + 1;
@@ -212,20 +214,52 @@ ReadCtl follow_read(BuildCtx& c, const std::string& pre, const ReadCtl& prev) {
 
 ReadStage0 build_read_address_stage(BuildCtx& c, const ControllerPorts& ctl, const AddrGenPorts& ag) {
   const AccelWidths& w = c.w;
+  const HwPlan& p = c.p;
+  const QNet& q = c.q;
   VerilogFile& f = c.f;
-  // pipeline stage 0: register the decoded addresses (keeps the address arithmetic out of
-  // the memory-read path)
+  const int AX = w.AX;
+  // stage pa: register the row's input coordinate, channel and weight address with the
+  // read's control (the coordinate arithmetic stays in the counter cycle)
+  const Register pa_rr = c.delay("pa_row", w.RW, ctl.rr.q);
+  const Register pa_ci = c.delay("pa_ci", w.CIW, ctl.ci.q);
+  const Register pa_fi = c.delay("pa_fi", AX, ag.td_fi);
+  const Register pa_hi = c.delay("pa_hi", AX, ag.td_hi);
+  const Register pa_wi = c.delay("pa_wi", AX, ag.td_wi);
+  const Register pa_waddr = c.delay("pa_waddr", w.WX, ag.td_waddr);
+  const ReadCtl pa = read_ctl(c, "pa", ctl.in_syn, c.f.LogicalAnd(ctl.in_syn, ctl.syn_first.q), ag.td_inr, ag.td_src,
+                              w.any_sub ? ctl.sub.q : nullptr, ag.td_diag, ag.td_dsel);
+  // stage 0: the linear bank address of the registered coordinate, then the address registers
+  // (keeps the address arithmetic out of the memory-read path)
+  LogicRef* addr = c.m->AddReg("pa_bank_addr", Type::Bits(AX));
+  {
+    Block* b = c.m->AddAlwaysComb();
+    b->Blocking(addr, c.L(AX, 0));
+    Case* cs = b->AddCase(pa_rr.q);
+    for (int r = 0; r < w.NR; ++r) {
+      const HwTerm& t = p.terms[r];
+      const Shape& is = q.tensors[t.src].shape;
+      const Expr* lin = f.Add(
+          c.mulc(f.Add(c.mulc(f.Add(c.mulc(c.resize_u(pa_ci.q, AX), is.f, false), pa_fi.q), is.h, false), pa_hi.q), is.w,
+                 false),
+          pa_wi.q);
+      // bank word: base + value (one word holds all steps) or base + value*words + sub
+      cs->AddItem({c.L(w.RW, r)})
+          ->Blocking(addr, f.Add(c.L(AX, p.bank_base[t.src]),
+                                 t.reads > 1 ? f.Add(c.mulc(lin, t.reads, false), c.resize_u(pa.sub.q, AX)) : lin));
+    }
+  }
   ReadStage0 rs;
   rs.bank_addr = c.reg("p0_bank_addr", w.BX);
   rs.waddr = c.reg("p0_waddr", w.WAW);
-  c.m->AddAlwaysComb()->Blocking(rs.bank_addr.d, c.bits(ag.td_addr, w.BX - 1, 0));
-  c.m->AddAlwaysComb()->Blocking(rs.waddr.d, c.bits(ag.td_waddr, w.WAW - 1, 0));
-  const Expr* in_range = ag.td_inr;
-  if (w.AX > w.BX) in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(ag.td_addr, w.AX - 1, w.BX), c.L(w.AX - w.BX, 0)));
+  c.m->AddAlwaysComb()->Blocking(rs.bank_addr.d, c.bits(addr, w.BX - 1, 0));
+  c.m->AddAlwaysComb()->Blocking(rs.waddr.d, c.bits(pa_waddr.q, w.WAW - 1, 0));
+  const Expr* in_range = pa.inr.q;
+  if (AX > w.BX) in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(addr, AX - 1, w.BX), c.L(AX - w.BX, 0)));
   if (w.WX > w.WAW)
-    in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(ag.td_waddr, w.WX - 1, w.WAW), c.L(w.WX - w.WAW, 0)));
-  rs.ctl = read_ctl(c, "p0", ctl.in_syn, c.f.LogicalAnd(ctl.in_syn, ctl.syn_first.q), in_range, ag.td_src, w.any_sub ? ctl.sub.q : nullptr, ag.td_diag,
-                    ag.td_dsel);
+    in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(pa_waddr.q, w.WX - 1, w.WAW), c.L(w.WX - w.WAW, 0)));
+  const bool sb = w.any_sub, dg = w.any_diag;
+  rs.ctl = read_ctl(c, "p0", pa.valid.q, pa.first.q, in_range, pa.src.q, sb ? pa.sub.q : nullptr,
+                    dg ? pa.diag.q : nullptr, dg ? pa.dsel.q : nullptr);
   return rs;
 }
 

@@ -130,7 +130,8 @@ struct AddrGenPorts {
   // row decode (per datapath row): loop bounds, read addresses, sum-pool diagonal
   LogicRef *td_last_dw, *td_last_dh, *td_last_dt, *td_last_ci, *td_inr, *td_src;
   LogicRef* td_last_sub = nullptr;  // any_sub
-  LogicRef *td_addr, *td_waddr, *td_wbase;
+  LogicRef *td_fi, *td_hi, *td_wi;  // input coordinate (unsigned; out-of-range ones are flagged by td_inr)
+  LogicRef *td_waddr, *td_wbase;
   LogicRef *td_diag = nullptr, *td_dsel = nullptr;
   Register row_off;
   // stage decode: mode, loop bounds, output (write-back) and bias addresses
@@ -145,7 +146,8 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl);
 struct ReadCtl {
   Register valid, first, inr, src, sub, diag, dsel;  // first: the group's first synapse
 };
-// Pipeline stage 0: the registered read addresses and the read's control.
+// Pipeline stages pa (registered coordinate) and 0 (registered read addresses), and the
+// read's control at stage 0.
 struct ReadStage0 {
   Register bank_addr, waddr;
   ReadCtl ctl;
@@ -204,7 +206,8 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
 struct ReadoutPorts {
   std::vector<Register> logit;
   Register arg_k{}, best_v{}, best_i{};  // K > 1 only
-  LogicRef* arg_cur = nullptr;
+  Register arg_cur{};                    // logit[arg_k], loaded a cycle ahead
+  LogicRef* arg_next = nullptr;          // logit[arg_k + 1]
 };
 ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl, const AddrGenPorts& ag,
                            const NeuronPorts& nrn);

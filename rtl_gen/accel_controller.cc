@@ -76,6 +76,7 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     b->Blocking(ro.arg_k.d, ro.arg_k.q);
     b->Blocking(ro.best_i.d, ro.best_i.q);
     b->Blocking(ro.best_v.d, ro.best_v.q);
+    b->Blocking(ro.arg_cur.d, ro.arg_cur.q);
   }
   // pixel stream
   If* px = b->AddIf(ctl.pix_hs);
@@ -198,6 +199,7 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
       e->then_block()->Blocking(ro.arg_k.d, c.L(CLW, 1));
       e->then_block()->Blocking(ro.best_i.d, c.L(CLW, 0));
       e->then_block()->Blocking(ro.best_v.d, ro.logit[0].q);
+      e->then_block()->Blocking(ro.arg_cur.d, ro.logit[1].q);
     } else {
       e->then_block()->Blocking(ctl.state.d, st(S_DONE));
       e->then_block()->Blocking(ctl.done.d, c.L(1, 1));
@@ -208,9 +210,10 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
   }
   if (K > 1) {  // one logit per cycle; strict > keeps the lowest index on ties
     Block* s = cs->AddItem({st(S_ARG)});
-    const Expr* gt = f.Gt(ro.arg_cur, ro.best_v.q);
+    const Expr* gt = f.Gt(ro.arg_cur.q, ro.best_v.q);
+    s->Blocking(ro.arg_cur.d, ro.arg_next);
     If* better = s->AddIf(gt);
-    better->then_block()->Blocking(ro.best_v.d, ro.arg_cur);
+    better->then_block()->Blocking(ro.best_v.d, ro.arg_cur.q);
     better->then_block()->Blocking(ro.best_i.d, ro.arg_k.q);
     If* fin = s->AddIf(f.Eq(ro.arg_k.q, c.L(CLW, K - 1)));
     fin->then_block()->Blocking(ctl.state.d, st(S_DONE));

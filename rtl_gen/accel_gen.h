@@ -96,8 +96,9 @@ struct HwPlan {
 };
 constexpr int kMaxPackedBits = 16;
 // Cycles from the last synapse issue until its product is in the accumulator:
-// address register -> memory read -> read register -> operand select -> multiply -> accumulate.
-constexpr int kDrain = 5;
+// coordinate register -> address register -> memory read -> read register -> operand select ->
+// multiply -> accumulate.
+constexpr int kDrain = 6;
 // Minimum cycles between two feeds of one neuron: the sd_neuron STEP_GAP the generator
 // instantiates, and the feed spacing of a static stage in the cycle model.
 constexpr int kNeuronStepGap = 2;

@@ -54,16 +54,21 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
     m->AddAssign(io.res_last, c.L(1, 1));  // one beat per clip
   }
   // argmax (ties -> lowest index), sequential: one logit per cycle in S_ARG, so the
-  // comparison is one LW-bit compare, not a K-long chain (timing)
+  // comparison is one LW-bit compare, not a K-long chain (timing). The compared logit is a
+  // register loaded one cycle ahead (arg_next = logit[arg_k + 1]): the K-way logit mux in
+  // front of the compare and the best-value enable was the ECP5 critical path (13.2 ns).
   if (K > 1) {
     ro.arg_k = c.reg("arg_k", CLW);
     ro.best_i = c.reg("arg_best_i", CLW);
     ro.best_v = c.sreg("arg_best_v", LW);
-    ro.arg_cur = m->AddReg("arg_cur", Type::SBits(LW));
+    ro.arg_cur = c.sreg("arg_cur", LW);
+    ro.arg_next = m->AddReg("arg_next", Type::SBits(LW));
     Block* b = m->AddAlwaysComb();
-    b->Blocking(ro.arg_cur, ro.logit[0].q);
-    Case* cs = b->AddCase(ro.arg_k.q);
-    for (int k = 1; k < K; ++k) cs->AddItem({c.L(CLW, k)})->Blocking(ro.arg_cur, ro.logit[k].q);
+    b->Blocking(ro.arg_next, ro.logit[K - 1].q);
+    if (K > 2) {
+      Case* cs = b->AddCase(ro.arg_k.q);
+      for (int k = 0; k + 1 < K - 1; ++k) cs->AddItem({c.L(CLW, k)})->Blocking(ro.arg_next, ro.logit[k + 1].q);
+    }
   }
   return ro;
 }

@@ -13,11 +13,10 @@ import json
 import math
 import sys
 
-DRAIN = 5  # kDrain in rtl_gen/accel_gen.h
-
 
 def per_clip(sig, L, P):
     T = sig["config"]["T"]
+    k = sig["predicted_cycles"]["constants"]  # the FSM's state lengths (rtl_gen/accel_gen.h)
     words_of = {t["tensor"]: t["words_per_value"] for m in sig["memories"] for t in m["tensors"]}
     total = 0
     for s in sig["stages"]:
@@ -26,8 +25,8 @@ def per_clip(sig, L, P):
         per = 0
         for g in range(math.ceil(c / L)):
             words = 0 if mode == "readout" else min(L, c - g * L) * words_of[s["out_tensor"]]
-            feed = 1 if mode == "sum" else 1 + 2 * (T - 1)
-            per += S + DRAIN + P * feed + 2 + P * words + 1
+            feed = 1 if mode == "sum" else 1 + k["neuron_step_gap"] * (T - 1)
+            per += S + k["drain"] + P * feed + k["neuron_latency"] + P * words + 1
         total += f * h * math.ceil(w / P) * per
     return total + max(sig["num_classes"] - 1, 0)
 
