@@ -135,6 +135,8 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   ag.sd_out = comb_reg("sd_out", TIDW);
   if (w.any_multi_word) ag.sd_last_word = comb_reg("sd_last_word", 1);
   ag.sd_oaddr = comb_reg("sd_out_addr", AWID);
+  LogicRef* obase = comb_reg("sd_out_base", AWID);
+  const Register obase_q = c.delay("out_base", AWID, obase);
   ag.sd_baddr = comb_reg("sd_bias_addr", w.BAW);
   ag.ch = m->AddWireAssign("wb_channel", f.Add(c.mulc(c.resize_u(ctl.cg.q, CHW), Ln, false), c.resize_u(ctl.wb.q, CHW)));
   {
@@ -152,6 +154,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     b->Blocking(ag.sd_out, c.L(TIDW, 0));
     if (w.any_multi_word) b->Blocking(ag.sd_last_word, c.L(1, 1));
     b->Blocking(ag.sd_oaddr, c.L(AWID, 0));
+    b->Blocking(obase, c.L(AWID, 0));
     b->Blocking(ag.sd_baddr, c.L(w.BAW, 0));
     Case* cs = b->AddCase(ctl.stage.q);
     for (int si = 0; si < w.NS; ++si) {
@@ -175,14 +178,18 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
         const int nw = s.mode == HwStage::Readout ? 1 : p.words_per_value[s.out];
         it->Blocking(ag.sd_last_word, nw > 1 ? f.Eq(ctl.wbt.q, c.L(w.WBTW, nw - 1)) : c.L(1, 1));
       }
+      // output address ((ch*F + fo)*H + ho)*W + wo, ch = cg*L + wb, split as the group's base
+      // (cg*L*FHW + position, registered: cg, fo, ho, wo hold from S_NEXT to the group's
+      // write-back) plus wb*FHW in S_WB; in one cycle it was the UP5K critical path (cg_q ->
+      // the bank's write address)
       const Shape& os = s.out_shape;
-      it->Blocking(ag.sd_oaddr,
-                   f.Add(c.mulc(f.Add(c.mulc(f.Add(c.mulc(c.resize_u(ag.ch, AWID), os.f, false),
-                                                   c.resize_u(ctl.fo.q, AWID)),
-                                             os.h, false),
-                                      c.resize_u(ctl.ho.q, AWID)),
-                                os.w, false),
-                         c.resize_u(ctl.wo.q, AWID)));
+      const long fhw = long(os.f) * os.h * os.w;
+      it->Blocking(obase, f.Add(c.mulc(c.resize_u(ctl.cg.q, AWID), long(Ln) * fhw, false),
+                                f.Add(c.mulc(f.Add(c.mulc(c.resize_u(ctl.fo.q, AWID), os.h, false),
+                                                   c.resize_u(ctl.ho.q, AWID)),
+                                             os.w, false),
+                                      c.resize_u(ctl.wo.q, AWID))));
+      it->Blocking(ag.sd_oaddr, f.Add(obase_q.q, c.mulc(c.resize_u(ctl.wb.q, AWID), fhw, false)));
       it->Blocking(ag.sd_baddr, f.Add(c.L(w.BAW, s.bias_base), c.resize_u(ctl.cg.q, w.BAW)));
     }
   }
