@@ -6,6 +6,7 @@ register of the critical path (from nextpnr's log), and min / median / max, and 
 the design's predicted cycles give at the median and at the target clock.
 
   bench/fmax_seeds.py SDMFORGE DESIGN_DIR --board ulx3s --freq 80 [--seeds 1,2,3] [--json OUT]
+  bench/fmax_seeds.py --table OUT.json [OUT.json ...]    # the markdown table docs/fpga.md quotes
 
 Each run writes DESIGN_DIR/build-BOARD (the last seed's build stays there); every seed's
 nextpnr log is kept as DESIGN_DIR/fmax_seed<S>.nextpnr.log.
@@ -35,7 +36,24 @@ def critical_path(log):
     return (strip(src[0]) if src else None), (strip(snk[-1]) if snk else None)
 
 
+def table(paths):
+    """Markdown rows of one or more --json summaries; every comparison is computed here."""
+    print("| board | lanes | cycles/clip | target | Fmax per seed (MHz) | min / median / max | seeds meeting the target "
+          "| clips/s at the median Fmax | critical path (first → last register, per seed) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for p in paths:
+        j = json.load(open(p))
+        per = ", ".join(f"{r['fmax_mhz']:.2f} (seed {r['seed']})" for r in j["seeds"])
+        paths_ = "; ".join(sorted({f"{r['critical_from']} → {r['critical_to']}" for r in j["seeds"]}))
+        print(f"| {j['board']} | {j['lanes']} | {j['cycles_per_clip']:,} | {j['target_mhz']:g} MHz | {per} | "
+              f"{j['fmax_min']:.2f} / {j['fmax_median']:.2f} / {j['fmax_max']:.2f} | "
+              f"{j['seeds_meeting_target']} of {len(j['seeds'])} | "
+              f"{j['fmax_median'] * 1e6 / j['cycles_per_clip']:.2f} | {paths_} |")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--table":
+        return table(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("sdmforge")
     ap.add_argument("design")

@@ -158,9 +158,10 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& /*ctl*/, const Read
     }
   }
   // stage 4: accumulate; the group's first product starts every step's sum from the bias.
-  // The bias word is registered: (stage, group) hold from S_NEXT to the group's end, and the
-  // first product arrives 4 cycles after its issue, so the bias ROM's decode is off the
-  // accumulator path (the UP5K's critical path when the bias was loaded at issue).
+  // The bias word is registered (and its address, accel_weight_mem.cc): (stage, group) hold
+  // from S_NEXT to the group's end, and the first product arrives 5 cycles after its issue,
+  // so the bias ROM's decode is off the accumulator path (the UP5K's critical path when the
+  // bias was loaded at issue).
   Register bias_q = c.delay("bias_q", *wm.bias_word->width(), wm.bias_word);
   MacPorts mac;
   mac.acc.assign(size_t(Ln), std::vector<Register>(size_t(T)));

@@ -68,7 +68,11 @@ WeightMemPorts build_weight_bias_memories(BuildCtx& c, const AddrGenPorts& ag,
   WeightMemPorts wm;
   wm.wrom = c.m->AddMemory("weight_rom", Type::Bits(Ln * WB), int(w.WDEPTH), "weights.hex");
   wm.brom = c.m->AddMemory("bias_rom", Type::Bits(Ln * ACC), int(w.BDEPTH), "bias.hex");
-  wm.bias_word = c.m->AddWireAssign("bias_word", c.f.Index(wm.brom, ag.sd_baddr));
+  // The bias address is registered: stage and cg hold from S_NEXT to the group's end, and the
+  // bias is first used 5 cycles after the group's first issue; cg_q -> bias_base + cg -> the
+  // ROM's address pins was the UP5K critical path once the address paths were split.
+  const Register baddr = c.delay("bias_addr", w.BAW, ag.sd_baddr);
+  wm.bias_word = c.m->AddWireAssign("bias_word", c.f.Index(wm.brom, baddr.q));
   return wm;
 }
 
