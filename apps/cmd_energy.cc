@@ -38,7 +38,7 @@ void run_energy(const EnergyOpts& o) {
     g = std::move(a.graph);
     cfg = o.flags->resolve(&a.cfg);  // the artifact's settings unless a flag is given
   }
-  const int lanes = o.flags->lanes(), threads = o.flags->threads();
+  const int lanes = cfg.hw.lanes, threads = o.flags->threads();
   if (o.clips < 0) throw Error(fmt::format("clips = {} must be >= 0", o.clips));
   Dataset d = load_dataset(o.data, size_t(o.clips));
   ClipSet cs = clip_set(d);
@@ -56,7 +56,7 @@ void run_energy(const EnergyOpts& o) {
     Config hc = cfg;
     hc.pot_bits = 0;
     Artifact a = make_artifact(g, hc);
-    GeneratedDesign gd = generate_accelerator(a, lanes);
+    GeneratedDesign gd = generate_accelerator(a, cfg.hw);
     HwEnergy h = hardware_energy(a.qnet, gd.signature);
     j["hardware"] = to_json(h);
     j["hardware"]["pj_per_ann_mac_equivalent"] = m.eq13.ann_macs > 0 ? h.total_pj / m.eq13.ann_macs : 0.0;
@@ -85,7 +85,8 @@ void reg(CLI::App& app) {
   c->add_option("--data", o->data, "split folder or dataset root (its test split)")->required();
   // An artifact's own method, alpha, beta, dual, T and weight bits unless given.
   o->flags = std::make_shared<ConfigFlags>(c, ConfigFlags::kNeuron | ConfigFlags::kT | ConfigFlags::kWeightBits |
-                                                  ConfigFlags::kLanes | ConfigFlags::kThreads);
+                                                  ConfigFlags::kLanes | ConfigFlags::kHwOptions |
+                                                  ConfigFlags::kThreads);
   c->add_option("--clips", o->clips, "clips whose spikes are counted (0 = all)")->capture_default_str();
   c->add_flag("--no-hw", o->no_hw, "skip the hardware-aware estimate");
   c->add_flag("-q,--quiet", o->quiet, "no summary on stderr");

@@ -22,6 +22,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/board_pick.h"
 #include "apps/cli_util.h"
 #include "apps/commands.h"
 #include "apps/config_flags.h"
@@ -48,8 +49,8 @@ namespace {
 
 struct RunOpts {
   std::string out = "sdmforge-run", model, data, boards, python = "/usr/bin/python3", json;
-  double alpha = 0.2;    // these five are set from `flags` (one validated configuration)
-  int beta = 5, T = 4, lanes = 2, threads = 1;
+  double alpha = 0.2;    // these four are set from `flags` (one validated configuration)
+  int beta = 5, T = 4, threads = 1;
   int clips = -1;        // cosim clips (-1: default for the mode)
   long eval_clips = -1;  // eval clips (-1: default for the mode)
   bool skip_synth = false, quick = false, force = false, no_report = false;
@@ -229,13 +230,13 @@ void run_main(RunOpts o) {
   const long eval_clips = o.eval_clips >= 0 ? o.eval_clips : (o.quick ? 100 : 200);
   const int cosim_clips = o.clips >= 0 ? o.clips : (o.quick ? 3 : 5);
   if (eval_clips == 0) throw Error("--eval-clips 0: nothing to evaluate");
-  Config cfg = o.flags->resolve();
-  cfg.lanes = o.flags->lanes();
-  cfg.validate();
+  // The one configuration: neuron, T and the hardware options (lanes, batch sums, shared
+  // neuron; --board B sizes them for B as `rtl --board` does).
+  const Config cfg = o.flags->resolve();
+  const ConfigFlags::HwPins pins = o.flags->hw_pins();
   o.alpha = cfg.neuron.alpha;
   o.beta = cfg.neuron.beta;
   o.T = cfg.T;
-  o.lanes = cfg.lanes;
   const int threads = o.threads = o.flags->threads();
   const std::string out = fs::absolute(o.out).lexically_normal().string();
   check_outputs_not_inputs(o.data.empty() ? std::vector<std::string>{o.model} : [&] {
@@ -264,6 +265,8 @@ void run_main(RunOpts o) {
       std::stringstream ss(o.boards);
       for (std::string b; std::getline(ss, b, ',');)
         if (!b.empty()) want.push_back(b);
+    } else if (!cfg.hw.board.empty()) {
+      want = {cfg.hw.board};  // the board the design is sized for
     } else {
       want = {"icebreaker"};
       if (!o.quick) want.push_back("ulx3s");
@@ -274,7 +277,7 @@ void run_main(RunOpts o) {
         fpga::find_tools(fpga::Tools::yowasp, board.family);
         boards.push_back(b);
       } catch (const Error& e) {
-        if (explicit_boards || board.family == fpga::Family::ice40) throw;
+        if (explicit_boards || !cfg.hw.board.empty() || board.family == fpga::Family::ice40) throw;
         skipped_boards.push_back({{"board", b}, {"reason", e.what()}});
         std::fprintf(stderr, "run: skipping %s: %s\n", b.c_str(), e.what());
       }
@@ -295,10 +298,15 @@ void run_main(RunOpts o) {
   std::vector<Sweep> sweeps = make_sweeps(o);
   Progress pg;
   pg.total = 3 + int(sweeps.size()) + (cosim_clips > 0) + int(boards.size()) + 1 + !o.no_report;
+  const std::string hw_text =
+      cfg.hw.board.empty()
+          ? fmt::format("{} lane{}{}{}", cfg.hw.lanes, cfg.hw.lanes == 1 ? "" : "s",
+                        cfg.hw.batch_sums ? ", batch sums" : "", cfg.hw.shared_neuron ? ", shared neuron" : "")
+          : "hardware sized for " + cfg.hw.board;
   std::fprintf(stderr,
-               "sdmforge run: model %s, sdm alpha=%g beta=%d T=%d, %d lanes; eval on %ld clips, co-sim on %d clips, "
+               "sdmforge run: model %s, sdm alpha=%g beta=%d T=%d, %s; eval on %ld clips, co-sim on %d clips, "
                "synthesis: %s -> %s\n",
-               o.model.c_str(), o.alpha, o.beta, o.T, o.lanes, eval_clips, cosim_clips,
+               o.model.c_str(), o.alpha, o.beta, o.T, hw_text.c_str(), eval_clips, cosim_clips,
                boards.empty() ? "skipped" : fmt::format("{}", fmt::join(boards, ", ")).c_str(), out.c_str());
 
   // ---- 1. data ----
@@ -335,9 +343,11 @@ void run_main(RunOpts o) {
 
   // ---- 2. convert ----
   const std::string model_key = file_key(o.model);
-  nlohmann::json cfg_json = cfg;
+  // The artifact holds no hardware options (as `convert` writes it); the RTL stage's key does.
+  Config conv_cfg = cfg;
+  conv_cfg.hw = HwOptions{};
   const std::string net = out + "/net.sdm";
-  const std::string net_key = cache_key({"convert", model_key, cfg_json.dump()});
+  const std::string net_key = cache_key({"convert", model_key, nlohmann::json(conv_cfg).dump()});
   Graph g = import_onnx(o.model);
   Artifact art;
   if (cache.hit("convert", net_key, {net})) {
@@ -345,7 +355,7 @@ void run_main(RunOpts o) {
     art = load_artifact(net);
   } else {
     pg.begin("convert", fmt::format("convert: {} -> {}", cfg.neuron.label(), net), 1);
-    art = make_artifact(g, cfg);
+    art = make_artifact(g, conv_cfg);
     save_artifact(art, net);
     cache.store("convert", net_key);
     pg.end();
@@ -388,14 +398,21 @@ void run_main(RunOpts o) {
 
   // ---- 4. rtl ----
   const std::string rtl_dir = out + "/rtl";
-  const std::string rtl_key = cache_key({"rtl", net_key, std::to_string(o.lanes)});
+  // Everything that changes the design: the hardware options and, with --board, which of
+  // them a flag fixed (the others are searched).
+  const std::string hw_key = to_json(cfg.hw).dump() +
+                             (cfg.hw.board.empty() ? "" : fmt::format(" pins {}{}{}", int(pins.lanes),
+                                                                      int(pins.batch_sums), int(pins.shared_neuron)));
+  const std::string rtl_key = cache_key({"rtl", net_key, hw_key});
   nlohmann::json signature;
   if (cache.hit("rtl", rtl_key, {rtl_dir + "/signature.json", rtl_dir + "/net.sdm", rtl_dir + "/sdm_accel.core"})) {
     pg.cached("rtl", "rtl");
   } else {
-    pg.begin("rtl", fmt::format("rtl: generating the accelerator ({} lanes) in {}", o.lanes, rtl_dir), 1);
+    pg.begin("rtl", fmt::format("rtl: generating the accelerator ({}) in {}", hw_text, rtl_dir), 1);
     cache.drop("cosim");
-    GeneratedDesign d = generate_accelerator(art, o.lanes);
+    GeneratedDesign d = design_for(art, cfg, pins);
+    if (d.signature.contains("board_choice"))
+      std::fprintf(stderr, "      %s\n", board_choice_line(d.signature).c_str());
     fs::create_directories(rtl_dir);
     write_design(d, rtl_dir);
     write_fusesoc_core(rtl_dir);
@@ -404,6 +421,7 @@ void run_main(RunOpts o) {
     pg.end();
   }
   signature = nlohmann::json::parse(read_file(rtl_dir + "/signature.json"));
+  const HwOptions design_hw = hw_options_of_signature(signature);  // what was generated
 
   // ---- 5. cosim ----
   nlohmann::json cosim = nullptr;
@@ -502,8 +520,10 @@ void run_main(RunOpts o) {
   nlohmann::json summary;
   summary["format"] = "sdmforge-run-summary";
   summary["version"] = 1;
-  summary["settings"] = {{"model", o.model}, {"config", cfg_json}, {"alpha", o.alpha}, {"beta", o.beta}, {"T", o.T},
-                         {"lanes", o.lanes}, {"eval_clips", cs.n}, {"cosim_clips", cosim_clips},
+  Config run_cfg = cfg;  // the configuration run: the design's hardware options (a --board pick)
+  run_cfg.hw = design_hw;
+  summary["settings"] = {{"model", o.model}, {"config", run_cfg}, {"alpha", o.alpha}, {"beta", o.beta}, {"T", o.T},
+                         {"lanes", design_hw.lanes}, {"hw_options", to_json(design_hw)}, {"eval_clips", cs.n}, {"cosim_clips", cosim_clips},
                          {"boards", boards}, {"quick", o.quick}, {"threads", threads}, {"data", data_info},
                          {"sdmforge_version", kVersion}};
   summary["ann_top1"] = evals["table1"]["ann_top1"];
@@ -551,11 +571,11 @@ void reg(CLI::App& app) {
   c->add_option("--model", o->model, "ONNX model (default: the bundled models/default/model.onnx)");
   c->add_option("--data", o->data, "data folder (default: the synthetic test clips, generated into OUT/data)");
   o->flags = std::make_shared<ConfigFlags>(
-      c, ConfigFlags::kAlphaBeta | ConfigFlags::kT | ConfigFlags::kLanes | ConfigFlags::kThreads, 0, 2);
+      c, ConfigFlags::kAlphaBeta | ConfigFlags::kT | ConfigFlags::kHardware | ConfigFlags::kThreads, 0, 2);
   c->add_option("--clips", o->clips, "co-simulation clips (default 5; --quick 3; 0 skips co-simulation)");
   c->add_option("--eval-clips", o->eval_clips, "evaluation clips (default 200; --quick 100)");
-  c->add_option("--boards", o->boards, "comma list of boards to synthesize (default icebreaker,ulx3s; "
-                                       "ulx3s only if its tools are installed)");
+  c->add_option("--boards", o->boards, "comma list of boards to synthesize (default icebreaker,ulx3s, or the "
+                                       "--board; ulx3s only if its tools are installed)");
   c->add_flag("--skip-synth", o->skip_synth, "no synthesis");
   c->add_flag("--quick", o->quick, "CI setting: 100 eval clips, T <= 16, 3 co-sim clips, iCEBreaker only");
   c->add_flag("--force", o->force, "ignore the caches and redo every stage");

@@ -30,24 +30,16 @@ std::string artifact_of(const std::string& dir, const std::string& net) {
   return p;
 }
 
-// Writes the accelerator of `net` with `lanes` and the folder's other hardware options
-// (signature.json `hw_options`) into `out` (and the artifact next to it).
-std::string generate(const std::string& net, int lanes, const std::string& out, const sdm::HwOptions& base) {
+// Writes the accelerator of `net` with the hardware options hw (a folder's: signature.json
+// `hw_options`, hw_options_of_signature) into `out` (and the artifact next to it).
+std::string generate(const std::string& net, const sdm::HwOptions& hw, const std::string& out) {
   sdm::Artifact a = sdm::load_artifact(net);
-  sdm::HwOptions opt = base;
-  opt.lanes = lanes;
-  sdm::GeneratedDesign d = sdm::generate_accelerator(a, opt);
+  sdm::GeneratedDesign d = sdm::generate_accelerator(a, hw);
   sdm::write_design(d, out);
   fs::path copy = fs::path(out) / "net.sdm";
   if (!fs::exists(copy) || !fs::equivalent(copy, net))
     sdm::copy_file_atomic(net, copy.string());
   return out;
-}
-
-// The hardware options a folder was generated with (signature.json `hw_options`; absent in
-// folders written before it existed: the defaults).
-sdm::HwOptions options_of(const nlohmann::json& sig) {
-  return sdm::hw_options_from_json(sig.value("hw_options", nlohmann::json()));
 }
 
 struct SynthArgs {
@@ -110,10 +102,11 @@ void reg(CLI::App& app) {
   sub->callback([a, board_opt] {
     using namespace sdm::fpga;
     // A design `rtl --board B` sized for B is built for B unless --board says otherwise.
+    // (The flow's own test fixture holds no hardware options.)
     if (board_opt->count() == 0) {
       const auto sig = read_signature(a->dir);
-      if (sig.raw.contains("board_choice") && sig.raw["board_choice"].contains("board"))
-        a->board = sig.raw["board_choice"]["board"].get<std::string>();
+      const std::string sized_for = sig.raw.contains("fixture") ? "" : sdm::hw_options_of_signature(sig.raw).board;
+      if (!sized_for.empty()) a->board = sized_for;
     }
     SynthOptions o;
     o.board = a->board;
@@ -141,10 +134,14 @@ void reg(CLI::App& app) {
           return write_fixture(src, fmt::format("{}/fit-lanes{}", src, lanes), lanes);
         };
       } else {  // a generated accelerator: regenerate from its artifact
+        // the folder's hardware options at each lane count, built for the board synthesized
         std::string net = artifact_of(a->dir, a->net), src = a->dir;
-        const sdm::HwOptions base = options_of(sig.raw);
+        sdm::HwOptions base = sdm::hw_options_of_signature(sig.raw);
+        base.board = find_board(a->board).name;
         regen = [net, src, base](int lanes) {
-          return generate(net, lanes, fmt::format("{}/fit-lanes{}", src, lanes), base);
+          sdm::HwOptions hw = base;
+          hw.lanes = lanes;
+          return generate(net, hw, fmt::format("{}/fit-lanes{}", src, lanes));
         };
       }
       FitResult f = fit_lanes(regen, o, a->fit_lo, a->fit_hi);
@@ -161,12 +158,13 @@ void reg(CLI::App& app) {
       // naming the first difference, when anything but ROM contents changed).
       auto sig = read_signature(a->dir);
       if (sig.lanes < 1) throw sdm::Error(fmt::format("'{}/signature.json' has no lanes", a->dir));
+      const sdm::HwOptions hw = sdm::hw_options_of_signature(sig.raw);  // the built design's
       if (!fs::exists(a->weights))
         throw sdm::Error(fmt::format("--weights '{}' not found", a->weights));
       std::string out = (fs::path(a->dir).lexically_normal().string() + "-weights");
       if (fs::path(out).filename() == "-weights") out = "weights-rtl";
       fs::remove_all(out);
-      generate(a->weights, sig.lanes, out, options_of(sig.raw));
+      generate(a->weights, hw, out);
       const auto& b = find_board(a->board);
       o.build_dir = (fs::absolute(a->dir) / ("build-" + b.name)).string();
       SynthResult r = patch_weights(out, o);

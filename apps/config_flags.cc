@@ -3,13 +3,14 @@
 #include <fmt/core.h>
 
 #include "apps/cli_util.h"
+#include "fpga/boards.h"
 #include "golden/error.h"
 
 namespace sdm::cli {
 
 ConfigFlags::ConfigFlags(CLI::App* cmd, unsigned which, unsigned lists, int default_lanes,
                          const std::string& default_T)
-    : cmd_(cmd), lists_(lists), T_(default_T), lanes_(default_lanes) {
+    : cmd_(cmd), which_(which), lists_(lists), default_lanes_(default_lanes), T_(default_T), lanes_(default_lanes) {
   auto list = [&](unsigned bit, const char* one, const char* many) {
     return std::string(lists & bit ? many : one);
   };
@@ -39,12 +40,24 @@ ConfigFlags::ConfigFlags(CLI::App* cmd, unsigned which, unsigned lists, int defa
   if (which & kLanes)
     cmd->add_option("--lanes", lanes_, fmt::format("accelerator datapath lanes, 1..{}", kMaxLanes))
         ->capture_default_str();
+  if (which & kHwOptions) {
+    cmd->add_flag("--batch-sums,!--no-batch-sums", batch_sums_,
+                  "also read pooled sums all T time-steps per cycle (wider shift-add products: fewer cycles, more LUTs)");
+    cmd->add_flag("--shared-neuron,!--no-shared-neuron", shared_neuron_,
+                  "one neuron shared by the lanes (fed one lane after another): fewer logic cells, lanes x T "
+                  "feeds per output group instead of T");
+  }
+  if (which & kBoard)
+    cmd->add_option("--board", board_,
+                    "size the design for this board (icebreaker, hx8k, ulx3s, orangecrab) from a resource estimate: "
+                    "the fewest cycles per clip that fits; --lanes and --[no-]batch-sums / --[no-]shared-neuron given "
+                    "are kept");
   if (which & kThreads)
     cmd->add_option("--threads", threads_, fmt::format("worker threads, 1..{} (0 = every core)", kMaxThreads))
         ->capture_default_str();
 }
 
-Config ConfigFlags::resolve(const Config* artifact) const {
+Config ConfigFlags::resolve(const Config* artifact, const HwOptions* design) const {
   Config c;
   c.neuron.method = Method::SDM;
   c.neuron.alpha = 0.2;
@@ -52,6 +65,10 @@ Config ConfigFlags::resolve(const Config* artifact) const {
   c.neuron.dual = true;
   c.T = 4;
   if (artifact) c = *artifact;
+  // The hardware options: a design folder's, else the command's defaults (an artifact's
+  // "lanes" is a placeholder `convert` writes, not a setting).
+  c.hw = design ? *design : HwOptions{};
+  if (!design && (which_ & kLanes)) c.hw.lanes = default_lanes_;
   // One value of a flag (a list flag contributes its first).
   auto one = [&](const char* flag, unsigned bit, const std::string& s) {
     std::vector<std::string> v = split(s);
@@ -71,7 +88,13 @@ Config ConfigFlags::resolve(const Config* artifact) const {
     check_T(T);
     c.T = int(T);
   }
-  if (given("--lanes")) c.lanes = lanes();
+  if (given("--lanes")) {
+    check_lanes(lanes_);
+    c.hw.lanes = int(lanes_);
+  }
+  if (given("--batch-sums")) c.hw.batch_sums = batch_sums_;
+  if (given("--shared-neuron")) c.hw.shared_neuron = shared_neuron_;
+  if (given("--board")) c.hw.board = fpga::find_board(board_).name;  // unknown: one line naming it
   c.validate();
   return c;
 }
@@ -108,11 +131,6 @@ std::vector<int> ConfigFlags::Ts(const Config* artifact) const {
   std::vector<int> r;
   for (long long T : v) check_T(T), r.push_back(int(T));
   return r;
-}
-
-int ConfigFlags::lanes() const {
-  check_lanes(lanes_);
-  return int(lanes_);
 }
 
 int ConfigFlags::threads() const { return resolve_threads(threads_); }

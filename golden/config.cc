@@ -37,7 +37,27 @@ void Config::validate() const {
     throw Error(fmt::format("bias bits = {} outside [2, 32]", bias_bits));
   if (pot_bits != 0 && (pot_bits < 4 || pot_bits > 48))
     throw Error(fmt::format("potential bits = {} outside [4, 48] (0 = automatic)", pot_bits));
-  check_lanes(lanes);
+  check_lanes(hw.lanes);
+}
+
+nlohmann::json to_json(const HwOptions& o) {
+  nlohmann::json j = {{"lanes", o.lanes}, {"batch_sums", o.batch_sums}, {"shared_neuron", o.shared_neuron}};
+  if (!o.board.empty()) j["board"] = o.board;
+  return j;
+}
+
+HwOptions hw_options_from_json(const nlohmann::json& j, HwOptions o) {
+  if (!j.is_object()) return o;
+  try {
+    o.lanes = j.value("lanes", o.lanes);
+    o.batch_sums = j.value("batch_sums", o.batch_sums);
+    o.shared_neuron = j.value("shared_neuron", o.shared_neuron);
+    o.board = j.value("board", o.board);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("bad hardware options: {}", e.what()));
+  }
+  check_lanes(o.lanes);
+  return o;
 }
 
 void to_json(nlohmann::json& j, const Config& c) {
@@ -49,7 +69,10 @@ void to_json(nlohmann::json& j, const Config& c) {
                      {"weight_bits", c.weight_bits},
                      {"bias_bits", c.bias_bits},
                      {"pot_bits", c.pot_bits},
-                     {"lanes", c.lanes}};
+                     {"lanes", c.hw.lanes}};
+  if (c.hw.batch_sums) j["batch_sums"] = true;
+  if (c.hw.shared_neuron) j["shared_neuron"] = true;
+  if (!c.hw.board.empty()) j["board"] = c.hw.board;
 }
 
 void from_json(const nlohmann::json& j, Config& c) {
@@ -62,7 +85,7 @@ void from_json(const nlohmann::json& j, Config& c) {
     c.weight_bits = j.at("weight_bits").get<int>();
     c.bias_bits = j.value("bias_bits", 24);
     c.pot_bits = j.value("pot_bits", 0);
-    c.lanes = j.value("lanes", 1);
+    c.hw = hw_options_from_json(j);  // the same field names as signature.json `hw_options`
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("bad configuration: {}", e.what()));
   }

@@ -1,6 +1,7 @@
 // The one validated configuration object: neuron method and its switches (alpha, beta,
-// dual), T, widths and datapath lanes. It feeds the golden model, the RTL generator and
-// the test benches, and is written next to the generated RTL (signature.json).
+// dual), T, widths and the accelerator's hardware options (lanes, batch sums, shared
+// neuron, board). It feeds the golden model, the RTL generator and the test benches, and
+// is written next to the generated RTL (signature.json `config` and `hw_options`).
 #pragma once
 
 #include <string>
@@ -23,18 +24,41 @@ void check_weight_bits(long long bits);
 // Worker threads: 0 = every core; otherwise 1..kMaxThreads.
 int resolve_threads(long long requested);
 
+// The accelerator's parallelism and datapath choices (docs/architecture.md). Part of
+// Config (Config::hw), validated with it; signature.json `hw_options` holds them.
+struct HwOptions {
+  int lanes = 1;  // output channels per cycle, 1..kMaxLanes
+  // Also read pooled sums T steps per cycle (shift-add step products as wide as the widest
+  // pooled sum instead of one step per cycle on the wide product): fewer cycles, more LUTs.
+  bool batch_sums = false;
+  // One neuron shared by the lanes instead of one per lane: the lanes' T currents are fed to
+  // it one after another (S_OUT lanes x T feeds instead of T). Fewer logic cells, a few
+  // more cycles per output group (the neuron idles during the synapse loop either way).
+  bool shared_neuron = false;
+  // The board the design is sized for (`rtl --board`, `run --board`); "" = none. A name
+  // only: fpga::find_board checks it where a command uses it.
+  std::string board;
+};
+// signature.json `hw_options` (one place for the field names; `board` only when set).
+nlohmann::json to_json(const HwOptions& o);
+// Absent fields keep `base`'s values; validated (one-line sdm::Error naming the value).
+HwOptions hw_options_from_json(const nlohmann::json& j, HwOptions base = {});
+
 struct Config {
   NeuronSpec neuron;
   int T = 4;             // time-steps, 1..kMaxT
   int weight_bits = 8;   // signed synaptic weights, 2..16
   int bias_bits = 24;    // signed bias, 2..32
   int pot_bits = 0;      // signed potential / memory width; 0 = sized from the bound
-  int lanes = 1;         // datapath parallelism (output channels computed at once), 1..kMaxLanes
+  HwOptions hw;          // the accelerator's hardware options (lanes, ...)
 
   // Throws sdm::Error with a one-line message naming the bad value.
   void validate() const;
 };
 
+// JSON (the artifact's and signature.json's `config`): "lanes" always, batch_sums,
+// shared_neuron and board only when set, so an artifact written before they existed
+// round-trips byte for byte.
 void to_json(nlohmann::json& j, const Config& c);
 void from_json(const nlohmann::json& j, Config& c);  // validates
 

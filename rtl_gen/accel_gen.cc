@@ -49,13 +49,13 @@ AccelIo declare_ports(Module* m, const AccelWidths& w) {
 
 }  // namespace
 
-GeneratedDesign generate_accelerator(const Artifact& a, const HwOptions& opt) {
+GeneratedDesign generate_accelerator(const Artifact& a, const HwOptions& hw) {
   if (!a.has_qnet)
     throw Error(fmt::format("method '{}' has no hardware (the neuron array implements sdm, opt, "
                             "burst and if; rts and snm are float only)",
                             method_name(a.cfg.neuron.method)));
   const QNet& q = a.qnet;
-  const HwPlan p = plan_accelerator(q, opt);
+  const HwPlan p = plan_accelerator(q, hw);
   const CyclePrediction pred = predict_cycles(p, q);
   const AccelWidths w = accel_widths(q, p);
   BuildCtx c(q, p, w);

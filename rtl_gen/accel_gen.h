@@ -45,30 +45,13 @@ struct HwStage {
   long spike_counter = -1;    // counter index of its |spike| sum (neuron stages)
 };
 
-// The parallelism and datapath choices of one accelerator (docs/architecture.md): built
-// once, validated by plan_accelerator, written into signature.json `hw_options`.
-struct HwOptions {
-  int lanes = 8;            // output channels per cycle, 1..64
-  // Also read pooled sums T steps per cycle (shift-add step products as wide as the widest
-  // pooled sum instead of one step per cycle on the wide product): fewer cycles, more LUTs.
-  bool batch_sums = false;
-  // One neuron shared by the lanes instead of one per lane: the lanes' T currents are fed to
-  // it one after another (S_OUT lanes x T feeds instead of T). Fewer logic cells, a few
-  // more cycles per output group (the neuron idles during the synapse loop either way).
-  bool shared_neuron = false;
-};
-// signature.json `hw_options` (one place for the field names; absent fields: the defaults)
-nlohmann::json to_json(const HwOptions& o);
-HwOptions hw_options_from_json(const nlohmann::json& j);
+// The hardware options of a design folder: signature.json `hw_options` (lanes, batch_sums,
+// shared_neuron, board), with the fallbacks of folders written before it existed: the
+// top-level `lanes` and `board_choice.board`. Validated (one-line sdm::Error).
+HwOptions hw_options_of_signature(const nlohmann::json& sig);
 
-// The plan both the Verilog and the cycle model are built from.
-struct HwPlan {
-  Config cfg;
-  HwOptions opt;
-  int lanes = 1;
-  // one neuron fed lane by lane (with one lane the same design as a neuron per lane)
-  bool shared_neuron() const { return opt.shared_neuron && lanes > 1; }
-  int neurons() const { return shared_neuron() ? 1 : lanes; }
+// The layout part of a plan (HwPlan adds the configuration it was planned from).
+struct HwPlanLayout {
   std::vector<HwStage> stages;
   std::vector<HwTerm> terms;
   long weight_words = 0, bias_words = 0;
@@ -94,6 +77,33 @@ struct HwPlan {
   std::vector<char> batched;      // per tensor: per-step and at most batch_bits bits
   int batch_bits = 0;             // widest spike count (neuron stage output) read per step
 };
+
+// The plan both the Verilog and the cycle model are built from: the layout and the one
+// configuration it was planned from (cfg.hw: lanes, batch sums, shared neuron, board).
+struct HwPlan : HwPlanLayout {
+  Config cfg;
+  // Read-only views of cfg.hw for the block builders, not copies: they always name this
+  // plan's cfg (the copy and move operations below keep them bound to it).
+  const HwOptions& opt = cfg.hw;
+  const int& lanes = cfg.hw.lanes;
+  // one neuron fed lane by lane (with one lane the same design as a neuron per lane)
+  bool shared_neuron() const { return cfg.hw.shared_neuron && cfg.hw.lanes > 1; }
+  int neurons() const { return shared_neuron() ? 1 : cfg.hw.lanes; }
+
+  HwPlan() = default;
+  HwPlan(const HwPlan& o) : HwPlanLayout(o), cfg(o.cfg) {}
+  HwPlan(HwPlan&& o) noexcept : HwPlanLayout(std::move(o)), cfg(std::move(o.cfg)) {}
+  HwPlan& operator=(const HwPlan& o) {
+    HwPlanLayout::operator=(o);
+    cfg = o.cfg;
+    return *this;
+  }
+  HwPlan& operator=(HwPlan&& o) noexcept {
+    HwPlanLayout::operator=(std::move(o));
+    cfg = std::move(o.cfg);
+    return *this;
+  }
+};
 constexpr int kMaxPackedBits = 16;
 // Cycles from the last synapse issue until its product is in the accumulator:
 // coordinate register -> address register -> memory read -> read register -> operand select ->
@@ -109,8 +119,13 @@ constexpr int kNeuronLatency = 3;
 constexpr int kMaxHwT = 256;  // time-steps the generator supports (8-bit step fields)
 constexpr long kOwnBankBits = 131072;  // half an iCE40 SPRAM or more: a bank of its own
 
-HwPlan plan_accelerator(const QNet& q, const HwOptions& opt);
-inline HwPlan plan_accelerator(const QNet& q, int lanes) { return plan_accelerator(q, HwOptions{lanes}); }
+// The plan of q (its Config: neuron, T, widths) for the hardware options hw.
+HwPlan plan_accelerator(const QNet& q, const HwOptions& hw);
+inline HwPlan plan_accelerator(const QNet& q, int lanes) {
+  HwOptions hw;
+  hw.lanes = lanes;
+  return plan_accelerator(q, hw);
+}
 
 // Cycle model of the generated controller (docs/architecture.md).
 struct CyclePrediction {
@@ -135,9 +150,11 @@ struct GeneratedDesign {
 
 // Throws sdm::Error (one line) if the artifact's method has no hardware (rts, snm), the
 // potential width was fixed narrower than the bound, or lanes are out of range.
-GeneratedDesign generate_accelerator(const Artifact& a, const HwOptions& opt);
+GeneratedDesign generate_accelerator(const Artifact& a, const HwOptions& hw);
 inline GeneratedDesign generate_accelerator(const Artifact& a, int lanes) {
-  return generate_accelerator(a, HwOptions{lanes});
+  HwOptions hw;
+  hw.lanes = lanes;
+  return generate_accelerator(a, hw);
 }
 // Writes every file of d into dir (created), each via a temporary file + rename.
 void write_design(const GeneratedDesign& d, const std::string& dir);

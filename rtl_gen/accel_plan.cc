@@ -11,23 +11,20 @@
 
 namespace sdm {
 
-nlohmann::json to_json(const HwOptions& o) {
-  return {{"lanes", o.lanes}, {"batch_sums", o.batch_sums}, {"shared_neuron", o.shared_neuron}};
+HwOptions hw_options_of_signature(const nlohmann::json& sig) {
+  HwOptions base;
+  base.lanes = sig.value("lanes", base.lanes);
+  if (sig.contains("board_choice") && sig["board_choice"].is_object())
+    base.board = sig["board_choice"].value("board", base.board);
+  return hw_options_from_json(sig.value("hw_options", nlohmann::json()), base);
 }
 
-HwOptions hw_options_from_json(const nlohmann::json& j) {
-  HwOptions o;
-  if (!j.is_object()) return o;
-  o.lanes = j.value("lanes", o.lanes);
-  o.batch_sums = j.value("batch_sums", o.batch_sums);
-  o.shared_neuron = j.value("shared_neuron", o.shared_neuron);
-  return o;
-}
-
-HwPlan plan_accelerator(const QNet& q, const HwOptions& opt) {
-  const int lanes = opt.lanes;
-  check_lanes(lanes);
-  const Config& cfg = q.cfg;
+HwPlan plan_accelerator(const QNet& q, const HwOptions& hw) {
+  HwPlan p;
+  p.cfg = q.cfg;  // the artifact's hardware options are placeholders; the plan's are hw
+  p.cfg.hw = hw;
+  p.cfg.validate();
+  const Config& cfg = p.cfg;
   if (!cfg.neuron.has_integer_mode())
     throw Error(fmt::format("method '{}' has no hardware (the neuron array implements sdm, "
                             "opt, burst and if)", method_name(cfg.neuron.method)));
@@ -42,11 +39,6 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& opt) {
   // Every width comes from the one function the post-quantization check uses.
   check_stored_widths(q);
   const StoredWidths sw = stored_widths(q);
-  HwPlan p;
-  p.cfg = cfg;
-  p.cfg.lanes = lanes;  // the artifact's lanes field is not a hardware setting; the plan's is
-  p.opt = opt;
-  p.lanes = lanes;
   p.neuron_F = sw.neuron_F;
   p.x_w = sw.x;
   p.acc_w = sw.acc;
@@ -65,7 +57,7 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& opt) {
     hs.out = qs.out;
     hs.out_shape = q.tensors[qs.out].shape;
     hs.co = hs.out_shape.c;
-    hs.groups = (hs.co + lanes - 1) / lanes;
+    hs.groups = (hs.co + cfg.hw.lanes - 1) / cfg.hw.lanes;
     hs.first_term = int(p.terms.size());
     const int co = hs.co;
     auto add_term = [&](HwTerm t) {
@@ -131,7 +123,7 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& opt) {
   for (int t = 0; t < NT; ++t) {
     const QTensor& qt = q.tensors[t];
     if (t == logits || !qt.per_step || cfg.T == 1) continue;
-    p.batched[t] = opt.batch_sums || qt.bits() <= p.batch_bits;
+    p.batched[t] = cfg.hw.batch_sums || qt.bits() <= p.batch_bits;
     const int spw = p.batched[t] ? std::min(cfg.T, std::max(1, kMaxPackedBits / qt.bits())) : 1;
     p.steps_per_word[t] = spw;
     p.words_per_value[t] = (cfg.T + spw - 1) / spw;
@@ -218,7 +210,7 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     const long positions = s.out_shape.plane();
     long per_pos = 0;
     for (int g = 0; g < s.groups; ++g) {
-      const int lanes_written = std::min(p.lanes, s.co - g * p.lanes);
+      const int lanes_written = std::min(p.cfg.hw.lanes, s.co - g * p.cfg.hw.lanes);
       const int words = s.mode == HwStage::Readout ? 0 : p.words_per_value[s.out];
       // feeds per group: T, or lanes x T through a shared neuron
       const long feeds = p.shared_neuron() ? long(lanes_written) * T : T;
@@ -241,7 +233,7 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     if (s.kind == QStage::SumPool) continue;
     for (const QTerm& t : s.terms) conn += t.connections(q.tensors[s.out].shape);
   }
-  c.dense_bound = (conn + p.lanes - 1) / p.lanes;  // T products per lane and cycle
+  c.dense_bound = (conn + p.cfg.hw.lanes - 1) / p.cfg.hw.lanes;  // T products per lane and cycle
   c.load_cycles = q.tensors[0].shape.size();
   return c;
 }

@@ -41,12 +41,12 @@ std::string fusesoc_core(const nlohmann::json& sig) {
   if (sig.contains("config") && sig["config"].is_object()) {
     const auto& c = sig["config"];
     std::string opts;  // the hardware options beyond lanes (signature.json `hw_options`)
-    const HwOptions ho = hw_options_from_json(sig.value("hw_options", nlohmann::json()));
+    const HwOptions ho = hw_options_of_signature(sig);
     if (ho.batch_sums) opts += ", batch sums";
     if (ho.shared_neuron) opts += ", shared neuron";
     desc += fmt::format(" ({} alpha {} beta {} T {}, {} lanes{})", c.value("method", "?"),
                         c.value("alpha", 0.0), c.value("beta", 0), c.value("T", 0),
-                        sig.value("lanes", c.value("lanes", 0)), opts);
+                        ho.lanes, opts);
   }
   std::ostringstream o;
   o << "CAPI=2:\n"
