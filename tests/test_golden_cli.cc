@@ -17,8 +17,12 @@
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
+#include "golden/artifact.h"
+#include "golden/config.h"
+#include "golden/error.h"
 #include "golden/fileio.h"
 #include "golden/version.h"
+#include "rtl_gen/accel_gen.h"
 
 namespace fs = std::filesystem;
 
@@ -294,4 +298,143 @@ TEST(CliOnnx, ShapeCrossCheckRefusesNamingTheNode) {
   EXPECT_FALSE(fs::exists(d + "/net.sdm"));
   Out o = run("convert " + fx("net2d.onnx") + " -o " + d + "/net.sdm");
   EXPECT_EQ(o.rc, 0) << o.text;
+}
+
+// ---- issue 17 item 2: the hardware options are part of the one configuration ----------
+
+namespace {
+
+nlohmann::json signature_of(const std::string& dir) {
+  return nlohmann::json::parse(sdm::read_file_bytes(dir + "/signature.json"));
+}
+
+// The message of the sdm::Error f throws ("" when it throws none).
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const sdm::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Config JSON: an artifact written before the hardware options joined the configuration
+// (only "lanes") reads and writes back byte for byte; the options round-trip; a lane count
+// out of range is one error naming it, wherever it comes from.
+TEST(ConfigHw, JsonKeepsOldArtifactsAndCarriesTheHardwareOptions) {
+  const nlohmann::json old = {{"method", "sdm"}, {"alpha", 0.2}, {"beta", 5}, {"dual", true}, {"T", 4},
+                              {"weight_bits", 8}, {"bias_bits", 24}, {"pot_bits", 0}, {"lanes", 1}};
+  const sdm::Config c = old.get<sdm::Config>();
+  EXPECT_EQ(c.hw.lanes, 1);
+  EXPECT_FALSE(c.hw.batch_sums || c.hw.shared_neuron);
+  EXPECT_EQ(c.hw.board, "");
+  EXPECT_EQ(nlohmann::json(c).dump(), old.dump());
+  sdm::Config h = c;
+  h.hw.lanes = 3, h.hw.batch_sums = true, h.hw.shared_neuron = true, h.hw.board = "icebreaker";
+  const sdm::Config back = nlohmann::json(h).get<sdm::Config>();
+  EXPECT_EQ(sdm::to_json(back.hw), sdm::to_json(h.hw));
+  nlohmann::json bad = old;
+  bad["lanes"] = 65;
+  EXPECT_EQ(error_of([&] { bad.get<sdm::Config>(); }), "lanes = 65 outside [1, 64]");
+  EXPECT_EQ(error_of([&] { sdm::hw_options_from_json({{"lanes", 0}}); }), "lanes = 0 outside [1, 64]");
+  h.hw.lanes = 100;
+  EXPECT_EQ(error_of([&] { h.validate(); }), "lanes = 100 outside [1, 64]");
+  // a signature written before `hw_options`: its top-level lanes and board_choice
+  const sdm::HwOptions o = sdm::hw_options_of_signature({{"lanes", 6}, {"board_choice", {{"board", "ulx3s"}}}});
+  EXPECT_EQ(o.lanes, 6);
+  EXPECT_EQ(o.board, "ulx3s");
+  EXPECT_FALSE(o.batch_sums || o.shared_neuron);
+}
+
+// The plan keeps the configuration it was planned from; its lanes are that configuration's
+// (a copied plan follows its own copy).
+TEST(ConfigHw, PlanDerivesItsHardwareFromItsConfig) {
+  const std::string d = tmpdir("hw_plan");
+  const sdm::Artifact a = sdm::load_artifact(artifact(d));
+  sdm::HwOptions hw;
+  hw.lanes = 3, hw.shared_neuron = true;
+  const sdm::HwPlan p = sdm::plan_accelerator(a.qnet, hw);
+  EXPECT_EQ(p.cfg.hw.lanes, 3);
+  EXPECT_EQ(p.lanes, 3);
+  EXPECT_TRUE(p.shared_neuron());
+  EXPECT_EQ(p.cfg.T, a.cfg.T);
+  sdm::HwPlan q = p;
+  q.cfg.hw.lanes = 5;
+  EXPECT_EQ(q.lanes, 5);
+  EXPECT_EQ(q.opt.lanes, 5);
+  EXPECT_EQ(p.lanes, 3);
+  hw.lanes = 65;
+  EXPECT_EQ(error_of([&] { sdm::plan_accelerator(a.qnet, hw); }), "lanes = 65 outside [1, 64]");
+}
+
+// A design folder's hardware options survive regeneration without flags (what synth --fit
+// and --weights do: hw_options_of_signature, then generate): the same Verilog. The
+// signature's config is the one object, hardware options included.
+TEST(ConfigHw, RegeneratingAFolderWithoutFlagsKeepsItsOptions) {
+  const std::string d = tmpdir("hw_regen");
+  const std::string a = artifact(d);
+  Out o = run("rtl " + a + " -o " + d + "/r --lanes 2 --batch-sums --shared-neuron");
+  ASSERT_EQ(o.rc, 0) << o.text;
+  const nlohmann::json sig = signature_of(d + "/r");
+  EXPECT_EQ(sig["hw_options"], (nlohmann::json{{"lanes", 2}, {"batch_sums", true}, {"shared_neuron", true}}));
+  EXPECT_EQ(sig["config"]["lanes"], 2);
+  EXPECT_EQ(sig["config"]["batch_sums"], true);
+  EXPECT_EQ(sig["config"]["shared_neuron"], true);
+  const sdm::HwOptions hw = sdm::hw_options_of_signature(sig);
+  EXPECT_TRUE(hw.batch_sums && hw.shared_neuron);
+  const sdm::GeneratedDesign g = sdm::generate_accelerator(sdm::load_artifact(d + "/r/net.sdm"), hw);
+  EXPECT_EQ(g.files.at("sdm_accel.v"), sdm::read_file_bytes(d + "/r/sdm_accel.v"));
+  EXPECT_EQ(g.signature["hw_options"], sig["hw_options"]);
+  // without the flags: the defaults (8 lanes, neither option), not the artifact's placeholder
+  ASSERT_EQ(run("rtl " + a + " -o " + d + "/p").rc, 0);
+  EXPECT_EQ(signature_of(d + "/p")["hw_options"],
+            (nlohmann::json{{"lanes", 8}, {"batch_sums", false}, {"shared_neuron", false}}));
+}
+
+// rtl --board: the flags given win (even at their default value), the others are searched;
+// the board is part of the configuration written next to the RTL.
+TEST(ConfigHw, BoardPickKeepsTheFlagsGiven) {
+  const std::string d = tmpdir("hw_board");
+  const std::string a = artifact(d);
+  ASSERT_EQ(run("rtl " + a + " -o " + d + "/u --board ulx3s --lanes 2 --no-batch-sums --no-shared-neuron").rc, 0);
+  const nlohmann::json sig = signature_of(d + "/u");
+  EXPECT_EQ(sig["hw_options"], (nlohmann::json{{"lanes", 2}, {"batch_sums", false}, {"shared_neuron", false},
+                                               {"board", "ulx3s"}}));
+  EXPECT_EQ(sig["config"]["board"], "ulx3s");
+  EXPECT_EQ(sig["board_choice"]["board"], "ulx3s");
+  expect_error("rtl " + a + " -o " + d + "/x --board ulx3s --lanes 0", "lanes = 0 outside [1, 64]");
+  expect_error("run --out " + d + "/run --board nosuch", "unknown board 'nosuch'");
+  EXPECT_FALSE(fs::exists(d + "/run"));
+}
+
+// run --board B sizes the design as rtl --board B does (the same pick); the RTL stage's
+// cache key holds every hardware option and which were given.
+TEST(ConfigHw, RunBoardSizesTheDesignAndKeysTheCache) {
+  const std::string d = tmpdir("hw_run") + "/run";
+  const std::string args = "run --out " + d + " --quick --eval-clips 5 --clips 0 --skip-synth --no-report --threads 1";
+  Out o = run(args + " --board icebreaker");
+  ASSERT_EQ(o.rc, 0) << o.text;
+  const nlohmann::json sig = signature_of(d + "/rtl");
+  ASSERT_TRUE(sig.contains("board_choice")) << o.text;
+  // the design rtl --board icebreaker makes from the same artifact
+  const std::string r = tmpdir("hw_run_rtl") + "/rtl";
+  ASSERT_EQ(run("rtl " + d + "/net.sdm -o " + r + " --board icebreaker").rc, 0);
+  EXPECT_EQ(sdm::read_file_bytes(d + "/rtl/sdm_accel.v"), sdm::read_file_bytes(r + "/sdm_accel.v"));
+  EXPECT_EQ(sig["hw_options"], signature_of(r)["hw_options"]);
+  const auto settings = nlohmann::json::parse(sdm::read_file_bytes(d + "/summary.json"))["settings"];
+  EXPECT_EQ(settings["hw_options"], sig["hw_options"]);
+  EXPECT_EQ(settings["config"]["lanes"], sig["lanes"]);
+  // --lanes given with --board: a different design, not the cached one
+  o = run(args + " --board icebreaker --lanes 2");
+  ASSERT_EQ(o.rc, 0) << o.text;
+  EXPECT_NE(o.text.find("rtl: generating"), std::string::npos) << o.text;
+  EXPECT_EQ(signature_of(d + "/rtl")["hw_options"]["lanes"], 2);
+  o = run(args + " --board icebreaker --lanes 2");
+  EXPECT_NE(o.text.find("rtl: cached"), std::string::npos) << o.text;
+  o = run(args + " --lanes 2");  // the same lanes without the board: not the board's pick
+  EXPECT_NE(o.text.find("rtl: generating"), std::string::npos) << o.text;
+  EXPECT_FALSE(signature_of(d + "/rtl").contains("board_choice"));
 }
