@@ -186,6 +186,28 @@ def targets(r):
     return (f"meets {', '.join(met)}" if met else "meets none") + (f"; misses {', '.join(miss)}" if miss else "")
 
 
+def seed_lines(name, rs, cols, n):
+    """Several seeds of one row: each metric per seed, seed-to-seed differences (first two seeds,
+    called noise under 2 binomial s.d.), the spread (max - min) and the targets per seed."""
+    metrics = [("ANN", lambda r: r["ann"])] + [
+        (f"{s.replace('sdm ', '')} T={t}", lambda r, s=s, t=t: r["acc"][s]["float"][t]) for s, t in cols]
+    seeds = " / ".join(str(r["seed"]) for r in rs)
+    parts = []
+    for label, get in metrics:
+        vals = [get(r) for r in rs]
+        part = f"{label} {' / '.join(f'{v:.1f}' for v in vals)} (spread {max(vals) - min(vals):.1f}"
+        if len(rs) == 2:
+            cmp = diff_sentence("", vals[0], vals[1], n)
+            part += ", noise" if cmp.endswith("(noise)") else ", " + cmp[cmp.index("(") + 1:-1]
+        parts.append(part + ")")
+    gaps = [r["ann"] - r["acc"]["sdm b5 a0.2"]["float"]["1"] for r in rs]
+    return [f"Seeds of {name} (same data and recipe, training seed {seeds}; float; "
+            f"spread = max − min over the seeds; seed-to-seed difference against the binomial noise): " + "; ".join(parts) + ".",
+            "",
+            f"β5 α0.2 T = 1 below the ANN by {' / '.join(f'{g:.1f}' for g in gaps)} points (seed {seeds}); "
+            "issue 15's float targets: " + "; ".join(f"seed {r['seed']} {targets(r)}" for r in rs) + "."]
+
+
 def render(rows):
     cols = [("sdm b5 a0.2", "1"), ("sdm b5 a0.2", "2"), ("sdm b5 a0.2", "4"),
             ("sdm b2 a0.5", "8"), ("sdm b2 a0.5", "16")]
@@ -216,11 +238,19 @@ def render(rows):
             L.append(f"| {name} | {r['what']} | {r['seed']} | {r['train_clips']} | {r['ann']:.1f} "
                      f"({r['ann_torch']:.1f}) | " + " | ".join(cells) +
                      f" | {min(r['lambdas']):.2f}–{max(r['lambdas']):.2f} | {r['train_seconds']:.0f} |")
+    multi = {k: sorted(by[k], key=lambda r: r["seed"]) for k in ROWS if len(by.get(k, [])) > 1}
+    if multi:
+        seeds = ("seed-to-seed training variance comes on top; it was measured only for " +
+                 ", ".join(f"{k} (seeds {', '.join(str(r['seed']) for r in rs)})" for k, rs in multi.items()) +
+                 ", below. Every other row has one seed, so a single 'significant' row is a lead, not a result.")
+    else:
+        seeds = ("seed-to-seed training variance comes on top and was not measured (one seed per row), "
+                 "so a single 'significant' row is a lead, not a result.")
     L += ["", f"Noise: one binomial s.d. on {n:,} clips is {sd_points(96, n):.1f} points at 96 % "
           f"({sd_points(90, n):.1f} at 90 %, {sd_points(80, n):.1f} at 80 %). A difference under 2 s.d. "
-          "(at the two figures' mean) is called noise below. This is test-sampling noise only: "
-          "seed-to-seed training variance comes on top and was not measured (one seed per row), "
-          "so a single 'significant' row is a lead, not a result.", ""]
+          "(at the two figures' mean) is called noise below. This is test-sampling noise only: " + seeds, ""]
+    for name, rs in multi.items():
+        L += seed_lines(name, rs, cols, n) + [""]
     base = by.get("R0", [None])[0]
     if base:
         L.append("Each row against R0 (float accuracies, R0 → row):")
@@ -246,7 +276,8 @@ def render(rows):
             L.append(f"- {name} (seed {r['seed']}): " + ", ".join(gaps) +
                      f"; int − float largest {wi:+.1f} (T={worst[1]}); {targets(r)}.")
     L.append("")
-    lam = sorted((sorted(r["lambdas"])[len(r["lambdas"]) // 2], r["acc"]["sdm b5 a0.2"]["float"]["1"] - r["ann"], k)
+    lam = sorted((sorted(r["lambdas"])[len(r["lambdas"]) // 2], r["acc"]["sdm b5 a0.2"]["float"]["1"] - r["ann"],
+                  k if len(rs) == 1 else f"{k} s{r['seed']}")
                  for k, rs in by.items() for r in rs if r.get("lambdas"))
     if lam:
         L.append("Median λ of the 13 layers against the β5 α0.2 T = 1 gap to the ANN, by median λ "
@@ -254,15 +285,17 @@ def render(rows):
                  "; ".join(f"{k} λ̃ {m:.2f} → {g:+.1f}" for m, g, k in lam) + ".")
         L.append("")
     missing = [f"{k} ({v['what']})" for k, v in ROWS.items() if k not in by]
+    one_seed = [k for k in ROWS if len(by.get(k, [])) == 1 and k != "R0"]
     if missing:
-        L.append("**Not run** (defined in `python/ablation.py`, no results yet): " + "; ".join(missing) + ". "
-                 "Nor were a second seed for any row, other optimizers, or width changes; issue 15 "
-                 "item 1 asks for those too.")
-        L.append("")
+        L.append("**Not run** (defined in `python/ablation.py`, no results yet): " + "; ".join(missing) + ".")
+    L.append("Not tried either: " + (f"a second seed of {', '.join(one_seed)}, " if one_seed else "") +
+             "other optimizers, width changes; issue 15 item 1 asks for those too.")
+    L.append("")
     L += ["Reproduce (one torch thread and one eval thread per run, rows one after another; "
           "appends to `docs/ablation/recipe_deep.jsonl`, skipping rows already there):", "",
           "```",
           "/usr/bin/python3 python/ablation.py run --sdmforge build/apps/sdmforge --rows R0,R1,R2,R3,R4,R5 --seeds 0",
+          "/usr/bin/python3 python/ablation.py run --sdmforge build/apps/sdmforge --rows R5 --seeds 1",
           "/usr/bin/python3 python/ablation.py doc",
           "```", "",
           "A row's training by hand, e.g. R5: `python/retrain.sh deep --schedule onecycle --lambda-init fixed:2.0 "
