@@ -36,9 +36,12 @@ RECIPES = {
                  "aug": {"roll": True, "invert": True}},
     "digits2d": {"arch": "digits2d", "data": "digits", "epochs": 60, "lr": 0.05, "batch": 32,
                  "aug": {"roll": False, "invert": False}},
-    "deep": {"arch": "deep", "data": {"preset": "hard", "size": 16, "frames": 8, "train": 5000,
+    # issue 15's recipe (ablation row R5, docs/training.md): one-cycle, lambda from 2.0, 40
+    # epochs, 8,000 clips; before it: step schedule, 99.9th percentile, 24 epochs, 5,000 clips
+    "deep": {"arch": "deep", "data": {"preset": "hard", "size": 16, "frames": 8, "train": 8000,
                                       "test": 1000, "seed": 1},
-             "epochs": 24, "lr": 0.003, "batch": 32, "opt": "adam", "wd": 1e-4,
+             "epochs": 40, "lr": 0.003, "batch": 32, "opt": "adam", "wd": 1e-4,
+             "schedule": "onecycle", "lambda_init": "fixed:2.0",
              "aug": {"roll": True, "invert": True}},
 }
 
@@ -169,17 +172,19 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1 is fastest on a shared 2-core machine; results are reproducible for a fixed count)")
     ap.add_argument("--limit-train", type=int, default=0, help="use only the first N training clips")
-    g = ap.add_argument_group("recipe knobs (defaults: the recipe's own, i.e. the bundled models; "
-                              "docs/training.md, 'Recipe ablation')")
+    g = ap.add_argument_group("recipe knobs (defaults: the recipe's own, i.e. the bundled models': "
+                              "step, percentile:99.9, learned, 0 for every recipe but deep, which "
+                              "uses onecycle and fixed:2.0; docs/training.md, 'Recipe ablation')")
     g.add_argument("--train-clips", type=int,
                    help="training-set size of the recipe's data command (changes --print-synth-args, "
                         "so python/retrain.sh generates that dataset; the test split does not change)")
     g.add_argument("--schedule", choices=["step", "onecycle"],
-                   help="step: lr x0.1 at 50 %% and 75 %% of the epochs (recipes' default); "
-                        "onecycle: torch OneCycleLR peaking at the recipe's lr")
+                   help="step: lr x0.1 at 50 %% and 75 %% of the epochs (default of every recipe "
+                        "but deep); onecycle: torch OneCycleLR peaking at the recipe's lr (deep's default)")
     g.add_argument("--lambda-init", metavar="percentile[:P]|fixed:V",
                    help="initial lambda of every clip layer: the P-th activation percentile over "
-                        "512 training clips (default 99.9) or the fixed value V")
+                        "512 training clips (P default 99.9; the default of every recipe but deep) "
+                        "or the fixed value V (deep's default: fixed:2.0)")
     g.add_argument("--lambda-mode", choices=["learned", "frozen"],
                    help="learned (default, Algorithm 1 line 14) or frozen at the initial value")
     g.add_argument("--lambda-penalty", type=float, metavar="C",

@@ -70,9 +70,15 @@ check("one-cycle LR" in card3 and "lambda initialised to 1.5, frozen" in card3, 
 bad = subprocess.run([sys.executable, os.path.join(PYDIR, "train.py"), "--recipe", "default", "--data", data,
                       "--out", os.path.join(a.work, "m4"), "--lambda-init", "fixed:-1"], capture_output=True, text=True)
 check(bad.returncode != 0 and "--lambda-init" in bad.stderr, "--lambda-init fixed:-1 was accepted")
-synth = subprocess.run([sys.executable, os.path.join(PYDIR, "train.py"), "--recipe", "deep", "--print-synth-args",
-                        "--train-clips", "8000"], capture_output=True, text=True, check=True).stdout
-check("--train 8000 --test 1000" in synth, f"--train-clips not in the data command: {synth}")
+def deep_synth(*extra):
+    return subprocess.run([sys.executable, os.path.join(PYDIR, "train.py"), "--recipe", "deep", "--print-synth-args",
+                           *extra], capture_output=True, text=True, check=True).stdout
+
+
+synth = deep_synth()
+check("--train 8000 --test 1000" in synth, f"deep's default (issue 15's recipe) is not 8000 clips: {synth}")
+synth = deep_synth("--train-clips", "5000")
+check("--train 5000 --test 1000" in synth, f"--train-clips not in the data command: {synth}")
 
 # ONNX runtime cross-check (optional: onnxruntime lives in the PATH python3 only).
 ort_py = os.environ.get("SDM_ORT_PYTHON", "python3")
