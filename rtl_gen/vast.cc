@@ -763,6 +763,8 @@ void Module::AddHeaderComment(std::string text) {
   header_comments_.push_back(std::move(text));
 }
 
+void Module::AddAttribute(std::string text) { attributes_.push_back(std::move(text)); }
+
 void Module::CheckType(const Type& t, std::string_view what) const {
   if (t.width_expr) {
     VisitReads(t.width_expr, [&](const Def* d) {
@@ -1041,6 +1043,7 @@ std::string Module::Emit() const {
   Validate();
   std::string out;
   for (const auto& c : header_comments_) CommentStatement(c).Emit(out, 0);
+  for (const auto& a : attributes_) out += "(* " + a + " *)\n";
   out += "module " + name_;
   if (!params_.empty()) {
     out += " #(\n";

@@ -299,6 +299,9 @@ class Module {
 
   // Header comment lines printed above `module`.
   void AddHeaderComment(std::string text);
+  // A synthesis attribute printed as `(* text *)` on the line before `module`
+  // (e.g. "keep_hierarchy": Yosys keeps the module's instances apart).
+  void AddAttribute(std::string text);
 
   // Declarations. Each returns a reference usable in expressions.
   LogicRef* AddParameter(std::string_view name, const Expr* default_value,
@@ -361,6 +364,7 @@ class Module {
   std::string name_;
   bool is_extern_;
   std::vector<std::string> header_comments_;
+  std::vector<std::string> attributes_;
   std::map<std::string, Def*, std::less<>> defs_;
   std::vector<Def*> params_, ports_, locals_, decls_;
   std::vector<std::unique_ptr<Def>> def_store_;
