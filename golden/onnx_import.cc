@@ -24,10 +24,10 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include "golden/error.h"
 #include "golden/onnx_fold.h"
+#include "golden/onnx_infer.h"
 
 namespace sdm {
 namespace {
@@ -1036,13 +1036,7 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& label, cons
   if (!model.has_graph() || model.graph().node_size() == 0)
     throw Error(fmt::format("'{}' holds no graph", label));
   ExternalData(opt.base_dir, label).resolve(*model.mutable_graph());
-  try {
-    onnx::shape_inference::InferShapes(model);
-  } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto p = msg.find('\n'); p != std::string::npos) msg = msg.substr(0, p);
-    throw Error(fmt::format("'{}': ONNX shape inference failed: {}", label, msg));
-  }
+  infer_shapes_isolated(model, label);  // libonnx may crash on malformed nodes: a child process
   Graph g = Importer(model, opt).run();
   if (g.name.empty()) g.name = label;
   return g;

@@ -285,6 +285,37 @@ TEST(OnnxKinds, BadValuesAreOneLineErrorsNamingThem) {
   for (const auto& e : {import_error(base)}) EXPECT_EQ(e, "");  // the unmodified model imports
 }
 
+// Malformed nodes on which libonnx's own shape inference faults (found by fuzz_onnx: a Conv
+// whose kernel rank, taken from its weight, exceeds its input's spatial rank read out of
+// bounds and killed sdmforge with SIGSEGV; a zero stride divides by zero): shape inference
+// runs in a child process (golden/onnx_infer.cc), so each is one line and this process lives.
+TEST(OnnxKinds, ShapeInferenceFaultsOnMalformedNodesAreOneLineErrors) {
+  // the fuzzer's input (tests/fuzz/corpus/onnx: a 2-D Conv on a rank-2 input, no kernel_shape)
+  const std::string corpus = std::string(SDM_SOURCE_DIR) + "/tests/fuzz/corpus/onnx/";
+  for (const char* f : {"crash-conv-kernel-rank.onnx", "conv-stride0.onnx"}) {
+    const std::string e = error_of([&] { import_onnx(corpus + f); });
+    EXPECT_NE(e.find("ONNX shape inference crashed"), std::string::npos) << f << ": " << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
+  // a zero stride on a real network's first Conv
+  const onnx::ModelProto base = load_model(fx("net2d.onnx"));
+  onnx::ModelProto m = base;
+  onnx::NodeProto* c = nullptr;
+  for (auto& n : *m.mutable_graph()->mutable_node())
+    if (!c && n.op_type() == "Conv") c = &n;
+  ASSERT_NE(c, nullptr);
+  bool set = false;
+  for (auto& a : *c->mutable_attribute())
+    if (a.name() == "strides") {
+      for (int i = 0; i < a.ints_size(); ++i) a.set_ints(i, 0);
+      set = true;
+    }
+  ASSERT_TRUE(set) << "net2d's first Conv has a strides attribute";
+  const std::string e = import_error(m);
+  EXPECT_NE(e.find("ONNX shape inference crashed"), std::string::npos) << e;
+  EXPECT_EQ(import_error(base), "");  // and the unmodified model still imports
+}
+
 // float16 weights widen exactly; float64 ones that are not float32 values are refused
 // naming the tensor's type.
 TEST(OnnxKinds, Float16And64Initializers) {
