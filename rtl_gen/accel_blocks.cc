@@ -122,7 +122,7 @@ AccelWidths accel_widths(const QNet& q, const HwPlan& p) {
   w.SUBW = ubits(maxReads - 1);
   w.any_multi_word = maxWords > 1;
   w.WBTW = ubits(maxWords - 1);
-  w.DRW = ubits(kDrain - 1);  // drain counter 0 .. kDrain-1
+  w.DRW = ubits(p.drain() - 1);  // drain counter 0 .. drain-1
   // the result beat: class in the low byte(s), logit k at RCB + k*LW, padded to bytes
   // (AXI4-Stream tdata is a whole number of bytes)
   w.RCB = (w.CLW + 7) / 8 * 8;

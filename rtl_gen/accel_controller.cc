@@ -130,10 +130,10 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     e5->Blocking(ctl.state.d, st(S_DRAIN));
     e5->Blocking(ctl.drain.d, c.L(w.DRW, 0));
   }
-  {  // kDrain cycles until the last product is in the accumulators
+  {  // HwPlan::drain cycles until the last product is in the accumulators
     Block* s = cs->AddItem({st(S_DRAIN)});
     s->Blocking(ctl.drain.d, f.Add(ctl.drain.q, c.L(w.DRW, 1)));
-    If* i = s->AddIf(f.Eq(ctl.drain.q, c.L(w.DRW, kDrain - 1)));
+    If* i = s->AddIf(f.Eq(ctl.drain.q, c.L(w.DRW, c.p.drain() - 1)));
     i->then_block()->Blocking(ctl.state.d, st(S_OUT));
   }
   {  // all T currents are in the accumulators: a neuron stage feeds them to the neuron one

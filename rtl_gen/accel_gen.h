@@ -50,6 +50,17 @@ struct HwStage {
 // top-level `lanes` and `board_choice.board`. Validated (one-line sdm::Error).
 HwOptions hw_options_of_signature(const nlohmann::json& sig);
 
+// Cycles from the last synapse issue until its product is in the accumulator:
+// coordinate register -> address register -> memory read -> read register -> operand select ->
+// multiply -> accumulate (HwPlan::drain: + 1 with per-lane operand copies).
+constexpr int kDrain = 6;
+// Lanes from which the MAC array gives each lane its own copy of the registered operands, one
+// register stage later (HwPlan::operand_copies, accel_mac.cc): one shared operand register
+// fanning out to every lane was the ECP5 critical path at 16 lanes (its route 5.3 of 12.9 ns).
+// Small arrays (the iCE40 picks) keep the shared register: their lanes sit together, and the
+// extra flip-flops and cycle would cost the UP5K logic cells for nothing.
+constexpr int kOperandCopyMinLanes = 8;
+
 // The layout part of a plan (HwPlan adds the configuration it was planned from).
 struct HwPlanLayout {
   std::vector<HwStage> stages;
@@ -88,6 +99,9 @@ struct HwPlan : HwPlanLayout {
   const int& lanes = cfg.hw.lanes;
   // one neuron fed lane by lane (with one lane the same design as a neuron per lane)
   bool shared_neuron() const { return cfg.hw.shared_neuron && cfg.hw.lanes > 1; }
+  // per-lane operand copies (kOperandCopyMinLanes) and the S_DRAIN length they imply
+  bool operand_copies() const { return cfg.hw.lanes >= kOperandCopyMinLanes; }
+  int drain() const { return kDrain + (operand_copies() ? 1 : 0); }
   int neurons() const { return shared_neuron() ? 1 : cfg.hw.lanes; }
 
   HwPlan() = default;
@@ -105,10 +119,6 @@ struct HwPlan : HwPlanLayout {
   }
 };
 constexpr int kMaxPackedBits = 16;
-// Cycles from the last synapse issue until its product is in the accumulator:
-// coordinate register -> address register -> memory read -> read register -> operand select ->
-// multiply -> accumulate.
-constexpr int kDrain = 6;
 // Minimum cycles between two feeds of one neuron: the sd_neuron STEP_GAP the generator
 // instantiates, and the feed spacing of a static stage in the cycle model.
 constexpr int kNeuronStepGap = 2;

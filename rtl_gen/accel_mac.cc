@@ -42,16 +42,9 @@ const Expr* shift_add_product(BuildCtx& c, const Expr* wv, const Expr* x, int wd
   return f.Sub(level.empty() ? c.SL(wd, 0) : level[0], term(n - 1));
 }
 
-// Lanes from which each lane gets its own copy of the registered operands (x_sel). One
-// shared register fans out to every lane's multiplier and shift-adds; at 16 lanes on the
-// ECP5 its route across the device (5.3 ns of a 12.9 ns path) bounded Fmax at 77.6 MHz.
-// Small arrays (the iCE40 picks) keep the shared register: their lanes sit together and
-// an extra flip-flop costs a whole UP5K logic cell.
-constexpr int kOperandCopyMinLanes = 8;
-
-// The per-lane operand register, a module of its own: Yosys merges identical flip-flops
-// (same D, clock and reset) even under (* keep *), but not across instances of a module
-// it keeps (keep_hierarchy); nextpnr places each instance next to its lane.
+// The per-lane operand register (HwPlan::operand_copies), a module of its own: Yosys merges
+// identical flip-flops (same D, clock and reset) even under (* keep *), but not across
+// instances of a module it keeps (keep_hierarchy); nextpnr places each instance next to its lane.
 Module* declare_operand_copy(BuildCtx& c, int wd) {
   VerilogFile& f = c.f;
   Module* x = f.AddModule("sdm_accel_xcopy");
@@ -142,34 +135,11 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& /*ctl*/, const Read
   // critical path (45.8 MHz at 4 lanes).
   Register p2_valid = c.delay("p2_valid", 1, p1b.valid.q);
   Register p2_first = c.delay("p2_first", 1, p1b.first.q);
-  // x_lane[l][t]: lane l's registered operand of step t (nullptr where the step has none)
-  std::vector<std::vector<const Expr*>> x_lane(static_cast<size_t>(Ln), std::vector<const Expr*>(static_cast<size_t>(T)));
-  if (Ln >= kOperandCopyMinLanes) {
-    std::vector<const Expr*> parts;  // {xv[T-1], ..., xv[0]}: step 0 in the low bits
-    std::vector<int> lo(static_cast<size_t>(T), 0);
-    int wd = 0;
-    for (int t = 0; t < T; ++t)
-      if (xv[t]) lo[t] = wd, wd += *xv[t]->width();
-    for (int t = T - 1; t >= 0; --t)
-      if (xv[t]) parts.push_back(xv[t]);
-    const Expr* xcat = parts.size() == 1 ? parts[0] : c.ref(f.Concat(parts), "x_cat");
-    Module* xm = declare_operand_copy(c, wd);
-    for (int l = 0; l < Ln; ++l) {
-      LogicRef* xq = m->AddWire(vast::Name("x_copy_l", l), Type::Bits(wd));
-      m->AddInstance(xm, vast::Name("u_xcopy_l", l), {},
-                     {{"clk_i", c.clk}, {"rst_ni", c.rst}, {"d_i", xcat}, {"q_o", xq}});
-      for (int t = 0; t < T; ++t)
-        if (xv[t])
-          x_lane[l][t] = m->AddWireAssign(vast::Name("x_sel_l", l, "t", t),
-                                          f.Signed(c.bits(xq, lo[t] + *xv[t]->width() - 1, lo[t])));
-    }
-  } else {
-    for (int t = 0; t < T; ++t) {
-      if (!xv[t]) continue;
-      Register xs = c.sreg(t == 0 ? std::string("x_sel") : vast::Name("x_sel_t", t), t == 0 ? XW : XSW);
-      m->AddAlwaysComb()->Blocking(xs.d, xv[t]);
-      for (int l = 0; l < Ln; ++l) x_lane[l][t] = xs.q;
-    }
+  std::vector<Register> x_sel(static_cast<size_t>(T));
+  for (int t = 0; t < T; ++t) {
+    if (!xv[t]) continue;
+    x_sel[t] = c.sreg(t == 0 ? std::string("x_sel") : vast::Name("x_sel_t", t), t == 0 ? XW : XSW);
+    m->AddAlwaysComb()->Blocking(x_sel[t].d, xv[t]);
   }
   Register en0_q{};
   if (en0) en0_q = c.delay("x_en_t0_q", 1, en0);
@@ -185,6 +155,39 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& /*ctl*/, const Read
                                    c.L(WB, 1), c.L(WB, 0)),
                          wrom_l);
     w_sel.push_back(c.delay(vast::Name("w_sel_l", l), WB, wrom_l));
+  }
+  // x_lane[l][t]: lane l's operand of step t (nullptr where the step has none)
+  std::vector<std::vector<const Expr*>> x_lane(static_cast<size_t>(Ln), std::vector<const Expr*>(static_cast<size_t>(T)));
+  if (p.operand_copies()) {
+    // One more register stage: each lane copies the shared operands (x_copy_l*, a route with
+    // no logic in front of it) and everything else waits one cycle with them (HwPlan::drain).
+    std::vector<const Expr*> parts;  // {x_sel_t(T-1), ..., x_sel}: step 0 in the low bits
+    std::vector<int> lo(static_cast<size_t>(T), 0);
+    int wd = 0;
+    for (int t = 0; t < T; ++t)
+      if (xv[t]) lo[t] = wd, wd += *x_sel[t].q->width();
+    for (int t = T - 1; t >= 0; --t)
+      if (xv[t]) parts.push_back(x_sel[t].q);
+    const Expr* xcat = parts.size() == 1 ? parts[0] : c.ref(f.Concat(parts), "x_cat");
+    Module* xm = declare_operand_copy(c, wd);
+    for (int l = 0; l < Ln; ++l) {
+      LogicRef* xq = m->AddWire(vast::Name("x_copy_l", l), Type::Bits(wd));
+      m->AddInstance(xm, vast::Name("u_xcopy_l", l), {},
+                     {{"clk_i", c.clk}, {"rst_ni", c.rst}, {"d_i", xcat}, {"q_o", xq}});
+      for (int t = 0; t < T; ++t)
+        if (xv[t])
+          x_lane[l][t] = m->AddWireAssign(vast::Name("x_sel_l", l, "t", t),
+                                          f.Signed(c.bits(xq, lo[t] + *x_sel[t].q->width() - 1, lo[t])));
+      w_sel[l] = c.delay(vast::Name("w_copy_l", l), WB, w_sel[l].q);
+    }
+    p2_valid = c.delay("p2c_valid", 1, p2_valid.q);
+    p2_first = c.delay("p2c_first", 1, p2_first.q);
+    if (en0) en0_q = c.delay("x_en_t0_c", 1, en0_q.q);
+    for (int t = 1; t < T; ++t)
+      if (from0[t]) from0_q[t] = c.delay(vast::Name("x_from0_c_t", t), 1, from0_q[t].q);
+  } else {
+    for (int l = 0; l < Ln; ++l)
+      for (int t = 0; t < T; ++t) x_lane[l][t] = xv[t] ? x_sel[t].q : nullptr;
   }
   // pipeline stage 3: multiply per lane (the routing bits travel along)
   Register p3_valid = c.delay("p3_valid", 1, p2_valid.q);

@@ -183,18 +183,20 @@ Sym operator*(const Sym& a, const Sym& b) {
 // accumulated in the S_SYN pass; a neuron or readout stage then feeds its currents
 // kNeuronStepGap cycles apart, a sum stage stores them in one.
 template <class N>
-N group_cycles(bool feeds, const N& S, const N& T, const N& words) {
+N group_cycles(bool feeds, const N& S, const N& T, const N& words, const N& drain) {
   const N feed = feeds ? N(1L) + N(long(kNeuronStepGap)) * (T - N(1L)) : N(1L);  // S_OUT
-  return S + N(long(kDrain)) /* S_DRAIN */ + feed + N(long(kNeuronLatency)) /* S_WAIT: feed register + neuron */ + words /* S_WB */ +
+  return S + drain /* S_DRAIN */ + feed + N(long(kNeuronLatency)) /* S_WAIT: feed register + neuron */ + words /* S_WB */ +
          N(1L) /* S_NEXT */;
 }
 
 }  // namespace
 
 std::string cycle_formula() {
-  const Sym S("S"), F("F"), W("words");
-  return "per output group: neuron or readout stage " + group_cycles(true, S, F, W).s + "; sum stage " +
-         group_cycles(false, S, F, W).s +
+  const Sym S("S"), F("F"), W("words"), D("D");
+  return "per output group: neuron or readout stage " + group_cycles(true, S, F, W, D).s + "; sum stage " +
+         group_cycles(false, S, F, W, D).s + "; D = S_DRAIN = constants.drain (" + std::to_string(kDrain) + ", " +
+         std::to_string(kDrain + 1) + " with per-lane operand copies from " + std::to_string(kOperandCopyMinLanes) +
+         " lanes)" +
          "; per stage: output positions x sum over channel groups; per clip: sum over stages + (K - 1) argmax "
          "cycles. F = T, or lanes written x T with a shared neuron; S = sum over the stage's terms of synapses x words per input value (1 when all T steps of a "
          "value share one word), words = lanes written x words per output value, 0 for the readout (dense: "
@@ -214,7 +216,7 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
       const int words = s.mode == HwStage::Readout ? 0 : p.words_per_value[s.out];
       // feeds per group: T, or lanes x T through a shared neuron
       const long feeds = p.shared_neuron() ? long(lanes_written) * T : T;
-      per_pos += group_cycles<long>(s.mode != HwStage::Sum, s.syn_cycles, feeds, long(lanes_written) * words);
+      per_pos += group_cycles<long>(s.mode != HwStage::Sum, s.syn_cycles, feeds, long(lanes_written) * words, long(p.drain()));
     }
     c.per_stage.push_back(positions * per_pos);
     long ops = 0;

@@ -72,7 +72,7 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
       {"per_stage", pred.per_stage},
       {"formula", cycle_formula()},
       // the FSM's fixed state lengths the formula uses (accel_gen.h), for tools that re-derive it
-      {"constants", {{"drain", kDrain}, {"neuron_latency", kNeuronLatency}, {"neuron_step_gap", kNeuronStepGap}}}};
+      {"constants", {{"drain", p.drain()}, {"neuron_latency", kNeuronLatency}, {"neuron_step_gap", kNeuronStepGap}}}};
   sig["weights_digest"] = std::hash<std::string>{}(files.at("weights.hex") + files.at("bias.hex"));
   return sig;
 }
