@@ -98,8 +98,26 @@ def tiny_onnx():
     return m.SerializeToString()
 
 
+def onnx_findings(tiny):
+    """The fuzzer's findings, rebuilt from the tiny model (regression inputs of
+    OnnxKinds.ShapeInferenceFaultsOnMalformedNodesAreOneLineErrors): libonnx 1.12's shape
+    inference reads out of bounds on a Conv whose kernel rank (from its weight: no
+    kernel_shape) exceeds its input's spatial rank, and divides by a zero stride."""
+    m = onnx.load_from_string(tiny)
+    conv = m.graph.node[0]
+    del conv.attribute[:]
+    conv.attribute.extend([helper.make_attribute("pads", [1, 1, 1, 1])])
+    shape = m.graph.input[0].type.tensor_type.shape
+    del shape.dim[2:]  # rank 2: no spatial dims
+    put("onnx", "crash-conv-kernel-rank.onnx", m.SerializeToString())
+    m = onnx.load_from_string(tiny)
+    m.graph.node[0].attribute.extend([helper.make_attribute("strides", [0, 0])])
+    put("onnx", "conv-stride0.onnx", m.SerializeToString())
+
+
 def onnx_corpus(tiny):
     variants("onnx", "tiny.onnx", tiny)
+    onnx_findings(tiny)
     with open(os.path.join(ROOT, "models", "digits2d", "model.onnx"), "rb") as f:
         put("onnx", "digits2d.onnx", f.read())
 
@@ -146,7 +164,8 @@ def board_corpus():
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_corpus.py SDMFORGE_EXE")
-    shutil.rmtree(OUT, ignore_errors=True)
+    for target in ("npy", "onnx", "artifact", "board_frame"):  # README.md stays
+        shutil.rmtree(os.path.join(OUT, target), ignore_errors=True)
     tiny = tiny_onnx()
     npy_corpus()
     onnx_corpus(tiny)
