@@ -373,18 +373,27 @@ def render(rows):
     return "\n".join(L) + "\n"
 
 
-def cmd_doc(a):
-    text = render(load_rows(a.results))
-    with open(a.doc) as f:
+def replace_section(path, begin, end, body, append=False):
+    """Writes `body` (which holds the begin and end markers itself) over the section between
+    the markers of the file at `path`, atomically (temporary file + rename). No markers:
+    append the section if `append`, else exit naming the markers."""
+    with open(path) as f:
         doc = f.read()
-    if BEGIN in doc and END in doc:
-        head, rest = doc.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        doc = head + text.rstrip("\n") + tail
+    if begin in doc and end in doc:
+        head, rest = doc.split(begin, 1)
+        doc = head + body.rstrip("\n") + rest.split(end, 1)[1]
+    elif append:
+        doc = doc.rstrip("\n") + "\n\n" + body
     else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    with open(a.doc, "w") as f:
+        sys.exit(f"{os.path.basename(sys.argv[0])}: {path} has no {begin!r} ... {end!r} markers")
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
         f.write(doc)
+    os.replace(tmp, path)
+
+
+def cmd_doc(a):
+    replace_section(a.doc, BEGIN, END, render(load_rows(a.results)), append=True)
     print(f"ablation.py: wrote the recipe ablation section of {a.doc}")
 
 

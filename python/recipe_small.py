@@ -26,7 +26,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ablation  # noqa: E402  (evaluate, SETTINGS, diff_sentence, OLD_MODEL_COMMIT)
@@ -193,25 +192,12 @@ def model_table():
     return "\n".join(lines)
 
 
-def replace_between(path, begin, end, body):
-    with open(path) as f:
-        text = f.read()
-    if begin not in text or end not in text:
-        sys.exit(f"recipe_small.py: {path} has no {begin!r} ... {end!r} markers")
-    i, j = text.index(begin), text.index(end) + len(end)
-    text = text[:i] + body + text[j:]
-    tmp = tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False)
-    tmp.write(text)
-    tmp.close()
-    os.replace(tmp.name, path)
-
-
 def cmd_doc(a):
     rows = ablation.load_rows(RESULTS)
-    replace_between(DOC, BEGIN, END, render(rows))
+    ablation.replace_section(DOC, BEGIN, END, render(rows))
     table = model_table()
     for path in (DOC, os.path.join(ROOT, "models", "README.md")):
-        replace_between(path, TABLE_BEGIN, TABLE_END, table)
+        ablation.replace_section(path, TABLE_BEGIN, TABLE_END, table)
     print(f"recipe_small: rewrote the section in {DOC} ({len(rows)} rows) and the model tables")
 
 
