@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-STAGE_VERSION = 1  # bump when a stage's meaning changes
+STAGE_VERSION = 2  # bump when a stage's meaning changes
 
 
 # --------------------------------------------------------------------------- helpers
@@ -158,7 +158,27 @@ def stage_rtl(cfg, method, alpha, beta, T, lanes, board=None):
     return {"res": res, "computed": computed}
 
 
-def stage_synth(cfg, rtl, board):
+def verilog_fingerprint(design):
+    """Hash of a design folder's Verilog (not its ROM files): designs that agree here may
+    differ only in ROM contents, and then one placement serves them all (synth --patch;
+    sdmforge's own architecture check decides, docs/fpga.md)."""
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(design)):
+        if name.endswith(".v"):
+            h.update(name.encode())
+            sha256_file(os.path.join(design, name), h)
+    return h.hexdigest()
+
+
+def placement_key(cfg, board, fingerprint):
+    return key_of("placement", STAGE_VERSION, cfg["tool"], board, fingerprint, cfg["seed"], cfg["freq"])
+
+
+def stage_synth(cfg, rtl, board, base=None):
+    """Place and route `rtl`'s design on `board`. With `base` (the synth result of a design
+    with the same Verilog on the same board), first try to reuse its placement: copy its
+    build, put this design's files in and run `synth --patch` (seconds instead of minutes);
+    a design whose architecture differs after all is placed from scratch."""
     if not rtl["res"].get("ok"):
         return {"res": {"ok": False, "error": "no RTL: " + rtl["res"].get("error", "")}, "computed": False}
     design = rtl["res"]["design"]
@@ -169,18 +189,40 @@ def stage_synth(cfg, rtl, board):
             h.update(name.encode())
             sha256_file(p, h)
     key = key_of("synth", STAGE_VERSION, cfg["tool"], h.hexdigest(), board, cfg["seed"], cfg["freq"])
+    keep = ("fits", "lut", "ff", "bram", "spram", "dsp", "fmax_mhz", "clock_mhz", "meets_timing", "overflow")
+    out = os.path.join(cfg["work"], "synth", key)
+    local = os.path.join(out, "rtl")
 
     def work():
-        out = os.path.join(cfg["work"], "synth", key)
+        t0 = time.time()
+        base_dir = (base or {}).get("res", {}).get("dir")
+        if base_dir and os.path.isdir(os.path.join(base_dir, "build-" + board)):
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.copytree(base_dir, local)
+            for name in os.listdir(local):  # the base design's own files out, this one's in
+                if os.path.isfile(os.path.join(local, name)):
+                    os.remove(os.path.join(local, name))
+            shutil.copytree(design, local, dirs_exist_ok=True)
+            try:
+                j = run_cli(cfg["cli"], ["synth", local, "--board", board, "--seed", str(cfg["seed"]),
+                                         "--freq", cfg["freq"], "--patch"])
+                return {**{k: j.get(k) for k in keep}, "dir": local, "patched_from": base_dir,
+                        "seconds": time.time() - t0}
+            except RuntimeError as e:
+                if "cannot patch" not in str(e):
+                    raise
+                shutil.rmtree(out, ignore_errors=True)  # architecture differs: place it
         os.makedirs(out, exist_ok=True)
-        local = os.path.join(out, "rtl")
         shutil.copytree(design, local, dirs_exist_ok=True)  # synth writes next to the design
         j = run_cli(cfg["cli"], ["synth", local, "--board", board, "--seed", str(cfg["seed"]),
                                  "--freq", cfg["freq"]])
-        keep = ("fits", "lut", "ff", "bram", "spram", "dsp", "fmax_mhz", "clock_mhz", "meets_timing")
-        return {k: j.get(k) for k in keep}
+        return {**{k: j.get(k) for k in keep}, "dir": local, "patched_from": None, "seconds": time.time() - t0}
 
     res, computed = cached(Cache(cfg["cache"]), key, work)
+    if res.get("ok") and not res.get("patched_from") and res.get("fits") and res.get("meets_timing"):
+        # index the placement by its Verilog: a later sweep (say, of the retrained model)
+        # patches it instead of placing again
+        Cache(cfg["cache"]).put(placement_key(cfg, board, verilog_fingerprint(design)), {"res": res})
     return {"res": res, "computed": computed}
 
 
@@ -197,6 +239,18 @@ def stage_energy(cfg, rtl, lanes):
 
     res, computed = cached(Cache(cfg["cache"]), key, work)
     return {"res": res, "computed": computed}
+
+
+def _noop(i):
+    return i
+
+
+def engine_overhead(client, workers, n=200):
+    """The engine's own cost per task: n trivial tasks through the same cluster, wall time x
+    workers / n (scheduling, serialization, transfer; no work). Seconds per task."""
+    t0 = time.time()
+    client.gather(client.map(_noop, range(n), pure=False))
+    return (time.time() - t0) * max(1, workers) / n
 
 
 # --------------------------------------------------------------------------- Pareto
@@ -258,6 +312,8 @@ def main(argv=None):
     ap.add_argument("--T", default="4")
     ap.add_argument("--methods", default="sdm")
     ap.add_argument("--lanes", default="4", help="lane counts, or auto: what `rtl --board` picks per board")
+    ap.add_argument("--positions", default="1",
+                    help="output positions per cycle (P): 1 or auto; the engine has no P > 1 yet (issue 12)")
     ap.add_argument("--boards", default="icebreaker")
     ap.add_argument("--out", required=True)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -289,6 +345,9 @@ def main(argv=None):
         lanes_l = ["auto"] if a.lanes == "auto" else parse_list(a.lanes, int)
     except ValueError as e:
         die(f"bad list value: {e}")
+    if any(v.strip() not in ("1", "auto") for v in a.positions.split(",")):
+        die(f"--positions {a.positions}: the engine computes one output position per cycle (P = 1); "
+            "P > 1 is not built yet (issue 12)")
     methods = parse_list(a.methods, str)
     boards = parse_list(a.boards, str)
     for name, vals in (("--alpha", alphas), ("--beta", betas), ("--T", Ts), ("--lanes", lanes_l),
@@ -306,7 +365,7 @@ def main(argv=None):
         die(f"sdmforge executable '{a.cli}' not found (--cli)")
 
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, LocalCluster, as_completed, get_task_stream
     except ImportError:
         die(f"dask.distributed is not installed for {sys.executable} (bash scripts/setup.sh)")
 
@@ -332,6 +391,9 @@ def main(argv=None):
                                dashboard_address=":0")
         client = Client(cluster)
     print(f"sweep: Dask dashboard {client.dashboard_link}", file=sys.stderr)
+    n_workers = len(client.scheduler_info()["workers"]) or 1
+    task_stream = get_task_stream(client)
+    task_stream.__enter__()  # every stage task's compute interval, per worker
 
     # Stage 1: evals and RTL of every point, in parallel.
     evals = {}
@@ -399,19 +461,44 @@ def main(argv=None):
         points.append(p)
 
     # Stage 2: place and route the provisional front per board (accuracy up, cycles down),
-    # or every point with --all; energy for the same points.
-    to_place = []
-    for board in boards if not a.no_synth else []:
-        cand = [p for p in points if p["board"] == board and p["error"] is None]
-        front = pareto(cand, [("accuracy", 1), ("cycles_per_clip", -1)]) if not a.all else [True] * len(cand)
-        to_place += [p for p, f in zip(cand, front) if f]
+    # or every point with --all; energy for the same points. A front point that turns out not
+    # to fit (the resource estimate was optimistic) or fails leaves the front: the points it
+    # dominated are placed in the next round, until the front is all placed.
     synths, energies = {}, {}
-    for p in to_place:
+    # Points whose designs share their Verilog on one board (e.g. the same architecture with
+    # other ROM contents) are placed once: the first is placed, the others patch its build.
+    placement_of = {}
+
+    def submit_synth(p):
         rk = p["rtl_key"]
-        synths[id(p)] = client.submit(stage_synth, cfg, rtls[rk], p["board"], pure=False)
+        fp = (p["board"], verilog_fingerprint(rtl_res[rk]["res"]["design"]))
+        base = placement_of.get(fp)
+        if base is None:  # placed by an earlier sweep sharing this cache
+            base = Cache(cache_dir).get(placement_key(cfg, p["board"], fp[1]))
+            if base is not None and not os.path.isdir(base["res"].get("dir", "")):
+                base = None
+        synths[id(p)] = client.submit(stage_synth, cfg, rtls[rk], p["board"], base, pure=False)
+        if fp not in placement_of:
+            placement_of[fp] = synths[id(p)] if base is None else base
         if rk not in energies:
             energies[rk] = client.submit(stage_energy, cfg, rtls[rk], p["lanes"], pure=False)
-    wait_all(list(synths.values()) + list(energies.values()), "synth+energy")
+
+    rounds = 0
+    while not a.no_synth:
+        failed = {i for i, fut in synths.items()
+                  if not fut.result()["res"].get("ok") or not fut.result()["res"].get("fits")}
+        new = []
+        for board in boards:
+            cand = [p for p in points if p["board"] == board and p["error"] is None and id(p) not in failed]
+            front = pareto(cand, [("accuracy", 1), ("cycles_per_clip", -1)]) if not a.all else [True] * len(cand)
+            new += [p for p, f in zip(cand, front) if f and id(p) not in synths]
+        if not new:
+            break
+        rounds += 1
+        for p in new:
+            submit_synth(p)
+        wait_all(list(dict.fromkeys([synths[id(p)] for p in new] + [energies[p["rtl_key"]] for p in new])),
+                 f"synth+energy (round {rounds})")
 
     placed = set()
     for p in points:
@@ -428,6 +515,11 @@ def main(argv=None):
             continue
         for k in ("lut", "ff", "bram", "dsp", "fmax_mhz", "clock_mhz", "fits"):
             p[k] = s.get(k)
+        if not s.get("fits"):  # placed resources are real; the design has no clock, no bitstream
+            p["error"] = f"does not fit {p['board']} after place and route: {s.get('overflow') or 'over capacity'}"
+            p["clock_mhz"] = p["fmax_mhz"] = None
+            placed.add(id(p))
+            continue
         if p["clock_mhz"] and p["cycles_per_clip"]:
             p["clips_per_s"] = p["clock_mhz"] * 1e6 / p["cycles_per_clip"]
         p["energy_j"] = e.get("energy_j") if e.get("ok") else None
@@ -459,11 +551,29 @@ def main(argv=None):
                                              "clock_mhz", "lut", "energy_j")}
 
     seconds = time.time() - t0
+    task_stream.__exit__(None, None, None)
+    computes = [ss["stop"] - ss["start"] for t in task_stream.data for ss in t["startstops"]
+                if ss["action"] == "compute"]
+    per_task = engine_overhead(client, n_workers)
+    synth_res = [f.result()["res"] for f in synths.values()]
+    engine = {
+        "workers": n_workers,
+        "stage_tasks": len(computes),
+        "task_seconds_total": sum(computes),
+        "task_seconds_mean": sum(computes) / len(computes) if computes else None,
+        # share of the workers' wall time spent computing stage tasks (dependencies and the
+        # tail of the last phase leave workers idle; so does a cached rerun)
+        "worker_busy": sum(computes) / (n_workers * seconds) if seconds > 0 else None,
+        "overhead_seconds_per_task": per_task,
+        "overhead_share": per_task / (sum(computes) / len(computes)) if computes and sum(computes) > 0 else None,
+        "placements": sum(1 for r in synth_res if r.get("ok") and not r.get("patched_from")),
+        "patched": sum(1 for r in synth_res if r.get("ok") and r.get("patched_from")),
+    }
     fields = ["method", "alpha", "beta", "T", "board", "lanes", "batch_sums", "shared_neuron", "positions",
               "accuracy", "cycles_per_clip",
               "clips_per_s", "lut", "ff", "bram", "dsp", "fmax_mhz", "clock_mhz", "energy_j", "pareto", "error"]
     doc = {"model": cfg["model"], "data": os.path.abspath(split), "clips": n_clips, "tool": cfg["tool"],
-           "min_accuracy": min_acc, "best": best, "seconds": seconds, "tasks": stats,
+           "min_accuracy": min_acc, "best": best, "seconds": seconds, "tasks": stats, "engine": engine,
            "workers": a.workers if not a.scheduler else None, "scheduler": a.scheduler,
            "points": [{k: p[k] for k in fields} for p in points]}
     tmp = os.path.join(a.out, "sweep.json.tmp")
@@ -482,6 +592,11 @@ def main(argv=None):
     print(f"sweep: {len(points)} points, {sum(p['pareto'] for p in points)} on the Pareto front, "
           f"{stats['computed']} tasks computed, {stats['cached']} from the cache, {stats['failed']} failed, "
           f"{seconds:.0f} s -> {os.path.join(a.out, 'sweep.json')}", file=sys.stderr)
+    if engine["overhead_share"] is not None:
+        print(f"sweep: engine overhead {engine['overhead_seconds_per_task'] * 1e3:.1f} ms per task = "
+              f"{100 * engine['overhead_share']:.3f} % of the mean stage task ({engine['task_seconds_mean']:.1f} s); "
+              f"workers busy {100 * engine['worker_busy']:.0f} %; {engine['placements']} placements, "
+              f"{engine['patched']} reused by synth --patch", file=sys.stderr)
     for board, b in best.items():
         print(f"sweep: best on {board}: {b['method']} alpha={b['alpha']} beta={b['beta']} T={b['T']} "
               f"lanes={b['lanes']}: {b['accuracy']:.2f} % at {b['clips_per_s']:.2f} clips/s "
@@ -513,7 +628,27 @@ def write_report(out, doc, boards):
         fig.tight_layout()
         fig.savefig(os.path.join(out, "pareto.png"), dpi=110)
         plt.close(fig)
-        img = '<img src="pareto.png">'
+        # small multiples: one panel per (board, beta), the points of every alpha and T in it
+        betas = sorted({p["beta"] for p in pts})
+        fig, axes = plt.subplots(len(boards), len(betas), figsize=(3.6 * len(betas), 3.2 * len(boards)),
+                                 squeeze=False, sharey=True)
+        for row, board in zip(axes, boards):
+            for ax, be in zip(row, betas):
+                bp = [p for p in pts if p["board"] == board and p["beta"] == be and p["clips_per_s"]
+                      and p["accuracy"] is not None]
+                for front in (False, True):
+                    sel = [p for p in bp if p["pareto"] == front]
+                    ax.scatter([p["clips_per_s"] for p in sel], [p["accuracy"] for p in sel], s=14,
+                               c="tab:red" if front else "tab:gray")
+                    for p in sel:
+                        ax.annotate(f"a{p['alpha']} T{p['T']}", (p["clips_per_s"], p["accuracy"]), fontsize=6)
+                ax.set_title(f"{board}, beta {be}", fontsize=9)
+                ax.set_xlabel("clips/s", fontsize=8)
+            row[0].set_ylabel("integer top-1 (%)", fontsize=8)
+        fig.tight_layout()
+        fig.savefig(os.path.join(out, "pareto_beta.png"), dpi=110)
+        plt.close(fig)
+        img = '<img src="pareto.png"><h2>Per beta</h2><img src="pareto_beta.png">'
     except ImportError:
         img = "<p>(matplotlib not installed: no plot)</p>"
     cols = ["method", "alpha", "beta", "T", "board", "lanes", "accuracy", "cycles_per_clip", "clips_per_s",

@@ -8,6 +8,9 @@
    completes with every point.
 5. --lanes auto: per board, the configuration `rtl --board` picks (by hand: the same
    lanes, options and cycles), or the same "nothing fits" as an error row.
+6. Placement reuse: the same grid on a copy of the model with one weight negated (only ROM
+   contents change) sharing the first sweep's cache places nothing: every point patches a
+   placement of sweep 1 (same LUTs and Fmax, a new bitstream).
 Usage: test_sweep.py SDMFORGE SOURCE_DIR WORK_DIR
 """
 import json
@@ -19,6 +22,24 @@ import sys
 import threading
 import time
 
+
+
+# Negates the smallest nonzero weight of the model's last Conv/Gemm/MatMul (Debian's onnx,
+# seen by /usr/bin/python3): argv[1] -> argv[2].
+FLIP = """
+import sys, numpy as np, onnx
+from onnx import numpy_helper
+m = onnx.load(sys.argv[1])
+inits = {i.name: i for i in m.graph.initializer}
+node = [n for n in m.graph.node if n.op_type in ("Conv", "Gemm", "MatMul") and n.input[1] in inits][-1]
+w = numpy_helper.to_array(inits[node.input[1]]).copy()
+flat = w.reshape(-1)
+nz = np.flatnonzero(flat)
+i = nz[np.argmin(np.abs(flat[nz]))]
+flat[i] = -flat[i]
+inits[node.input[1]].CopyFrom(numpy_helper.from_array(w, node.input[1]))
+onnx.save(m, sys.argv[2])
+"""
 
 
 def main():
@@ -82,6 +103,30 @@ def main():
     assert doc2["tasks"]["computed"] == 0, doc2["tasks"]
     assert [q["accuracy"] for q in doc2["points"]] == [q["accuracy"] for q in pts]
     print(f"resume: {doc2['tasks']['cached']} tasks from the cache, 0 computed, {doc2['seconds']:.1f} s")
+
+    # 6. placement reuse: the same grid on a model whose weights differ only in ROM contents
+    # (one readout weight negated: sum |w| and max |w| unchanged, so every width and the
+    # Verilog stay the same) patches the placements of sweep 1 from the shared cache
+    flip = os.path.join(work, "flipped.onnx")
+    subprocess.run(["/usr/bin/python3", "-c", FLIP, model, flip], check=True)
+    F = os.path.join(work, "F")
+    doc6, _ = sweep(F, *grid, "--cache", os.path.join(A, "cache"))
+    eng = doc6["engine"]
+    placed6 = [q for q in doc6["points"] if q["lut"] is not None]
+    assert eng["placements"] == 0 and eng["patched"] == len(placed6) == len(placed), (eng, placed6)
+    for q in placed6:
+        orig = next(o for o in placed if (o["alpha"], o["T"]) == (q["alpha"], q["T"]))
+        assert (q["lut"], q["fmax_mhz"], q["clock_mhz"]) == (orig["lut"], orig["fmax_mhz"], orig["clock_mhz"]), (q, orig)
+    cache = os.path.join(A, "cache")
+    synth_rows = [json.load(open(os.path.join(cache, n))) for n in os.listdir(cache) if n.endswith(".json")]
+    patched = [r for r in synth_rows if r.get("patched_from")]
+    assert len(patched) == len(placed6), patched
+    for r in patched:  # a new bitstream: the placement's, with the flipped weight in its ROM
+        new_bin = os.path.join(r["dir"], "build-icebreaker", "design.bin")
+        old_bin = os.path.join(r["patched_from"], "build-icebreaker", "design.bin")
+        assert open(new_bin, "rb").read() != open(old_bin, "rb").read(), new_bin
+    print(f"reuse: {eng['patched']} points patched into {len(placed)} placements of the first sweep, "
+          f"{doc6['seconds']:.0f} s (first sweep {doc['seconds']:.0f} s)")
 
     # 5. --lanes auto
     C = os.path.join(work, "C")
