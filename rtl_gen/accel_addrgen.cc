@@ -121,8 +121,10 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   }
 
   // ---- stage decode -----------------------------------------------------------------------
+  // Two decodes of the same stage table: the synapse side's (stage, cg, fo, ho, wo) and the
+  // output unit's (ostage, ocg, ofo, oho, owo: the group it was handed), which may be a group
+  // behind.
   const int STW = w.STW, AWID = w.AWID, CHW = w.CHW;
-  ag.sd_mode = comb_reg("sd_mode", 2);
   ag.sd_last_r = comb_reg("sd_last_r", 1);
   ag.sd_first_r = comb_reg("sd_first_r", RW);
   ag.sd_next_r = comb_reg("sd_next_r", RW);
@@ -131,17 +133,10 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   ag.sd_last_ho = comb_reg("sd_last_ho", 1);
   ag.sd_last_fo = comb_reg("sd_last_fo", 1);
   ag.sd_last_stage = comb_reg("sd_last_stage", 1);
-  ag.sd_last_wb = comb_reg("sd_last_wb", 1);
-  ag.sd_out = comb_reg("sd_out", TIDW);
-  if (w.any_multi_word) ag.sd_last_word = comb_reg("sd_last_word", 1);
-  ag.sd_oaddr = comb_reg("sd_out_addr", AWID);
-  LogicRef* obase = comb_reg("sd_out_base", AWID);
-  const Register obase_q = c.delay("out_base", AWID, obase);
   ag.sd_baddr = comb_reg("sd_bias_addr", w.BAW);
-  ag.ch = m->AddWireAssign("wb_channel", f.Add(c.mulc(c.resize_u(ctl.cg.q, CHW), Ln, false), c.resize_u(ctl.wb.q, CHW)));
+  ag.sd_overlap = comb_reg("sd_overlap", 1);
   {
     Block* b = m->AddAlwaysComb();
-    b->Blocking(ag.sd_mode, c.L(2, 0));
     b->Blocking(ag.sd_last_r, c.L(1, 1));
     b->Blocking(ag.sd_first_r, c.L(RW, 0));
     b->Blocking(ag.sd_next_r, c.L(RW, 0));
@@ -150,12 +145,8 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     b->Blocking(ag.sd_last_ho, c.L(1, 1));
     b->Blocking(ag.sd_last_fo, c.L(1, 1));
     b->Blocking(ag.sd_last_stage, c.L(1, 1));
-    b->Blocking(ag.sd_last_wb, c.L(1, 1));
-    b->Blocking(ag.sd_out, c.L(TIDW, 0));
-    if (w.any_multi_word) b->Blocking(ag.sd_last_word, c.L(1, 1));
-    b->Blocking(ag.sd_oaddr, c.L(AWID, 0));
-    b->Blocking(obase, c.L(AWID, 0));
     b->Blocking(ag.sd_baddr, c.L(w.BAW, 0));
+    b->Blocking(ag.sd_overlap, c.L(1, 0));
     Case* cs = b->AddCase(ctl.stage.q);
     for (int si = 0; si < w.NS; ++si) {
       const HwStage& s = p.stages[si];
@@ -163,7 +154,6 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       it->AddComment(fmt::format("stage {}: {} ({}), out tensor {} {}", si, s.name,
                                  s.mode == HwStage::Neuron ? "neuron" : s.mode == HwStage::Sum ? "sum pool" : "readout",
                                  s.out, s.out_shape.str()));
-      it->Blocking(ag.sd_mode, c.L(2, s.mode));
       it->Blocking(ag.sd_last_r, f.Eq(ctl.rr.q, c.L(RW, s.first_term + s.num_terms - 1)));
       it->Blocking(ag.sd_first_r, c.L(RW, s.first_term));
       it->Blocking(ag.sd_next_r, c.L(RW, si + 1 < w.NS ? p.stages[si + 1].first_term : 0));
@@ -172,25 +162,49 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       it->Blocking(ag.sd_last_ho, f.Eq(ctl.ho.q, c.L(w.HW, s.out_shape.h - 1)));
       it->Blocking(ag.sd_last_fo, f.Eq(ctl.fo.q, c.L(w.FW, s.out_shape.f - 1)));
       it->Blocking(ag.sd_last_stage, c.L(1, si == w.NS - 1 ? 1 : 0));
+      it->Blocking(ag.sd_baddr, f.Add(c.L(w.BAW, s.bias_base), c.resize_u(ctl.cg.q, w.BAW)));
+      it->Blocking(ag.sd_overlap, c.L(1, p.overlaps(si) ? 1 : 0));
+    }
+  }
+  ag.sd_mode = comb_reg("sd_mode", 2);
+  ag.sd_last_wb = comb_reg("sd_last_wb", 1);
+  ag.sd_out = comb_reg("sd_out", TIDW);
+  if (w.any_multi_word) ag.sd_last_word = comb_reg("sd_last_word", 1);
+  ag.sd_oaddr = comb_reg("sd_out_addr", AWID);
+  LogicRef* obase = comb_reg("sd_out_base", AWID);
+  const Register obase_q = c.delay("out_base", AWID, obase);
+  ag.ch = m->AddWireAssign("wb_channel", f.Add(c.mulc(c.resize_u(ctl.ocg.q, CHW), Ln, false), c.resize_u(ctl.wb.q, CHW)));
+  {
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(ag.sd_mode, c.L(2, 0));
+    b->Blocking(ag.sd_last_wb, c.L(1, 1));
+    b->Blocking(ag.sd_out, c.L(TIDW, 0));
+    if (w.any_multi_word) b->Blocking(ag.sd_last_word, c.L(1, 1));
+    b->Blocking(ag.sd_oaddr, c.L(AWID, 0));
+    b->Blocking(obase, c.L(AWID, 0));
+    Case* cs = b->AddCase(ctl.ostage.q);
+    for (int si = 0; si < w.NS; ++si) {
+      const HwStage& s = p.stages[si];
+      Block* it = cs->AddItem({c.L(STW, si)});
+      it->Blocking(ag.sd_mode, c.L(2, s.mode));
       it->Blocking(ag.sd_last_wb, f.LogicalOr(f.Eq(ctl.wb.q, c.L(w.LNW, Ln - 1)), f.Eq(ag.ch, c.L(CHW, s.co - 1))));
       it->Blocking(ag.sd_out, c.L(TIDW, s.out));
       if (w.any_multi_word) {
         const int nw = s.mode == HwStage::Readout ? 1 : p.words_per_value[s.out];
         it->Blocking(ag.sd_last_word, nw > 1 ? f.Eq(ctl.wbt.q, c.L(w.WBTW, nw - 1)) : c.L(1, 1));
       }
-      // output address ((ch*F + fo)*H + ho)*W + wo, ch = cg*L + wb, split as the group's base
-      // (cg*L*FHW + position, registered: cg, fo, ho, wo hold from S_NEXT to the group's
-      // write-back) plus wb*FHW in S_WB; in one cycle it was the UP5K critical path (cg_q ->
-      // the bank's write address)
+      // output address ((ch*F + fo)*H + ho)*W + wo, ch = ocg*L + wb, split as the group's base
+      // (ocg*L*FHW + position, registered: the output unit's group holds from the hand-off to
+      // its write-back) plus wb*FHW in O_WB; in one cycle it was the UP5K critical path (cg_q
+      // -> the bank's write address)
       const Shape& os = s.out_shape;
       const long fhw = long(os.f) * os.h * os.w;
-      it->Blocking(obase, f.Add(c.mulc(c.resize_u(ctl.cg.q, AWID), long(Ln) * fhw, false),
-                                f.Add(c.mulc(f.Add(c.mulc(c.resize_u(ctl.fo.q, AWID), os.h, false),
-                                                   c.resize_u(ctl.ho.q, AWID)),
+      it->Blocking(obase, f.Add(c.mulc(c.resize_u(ctl.ocg.q, AWID), long(Ln) * fhw, false),
+                                f.Add(c.mulc(f.Add(c.mulc(c.resize_u(ctl.ofo.q, AWID), os.h, false),
+                                                   c.resize_u(ctl.oho.q, AWID)),
                                              os.w, false),
-                                      c.resize_u(ctl.wo.q, AWID))));
+                                      c.resize_u(ctl.owo.q, AWID))));
       it->Blocking(ag.sd_oaddr, f.Add(obase_q.q, c.mulc(c.resize_u(ctl.wb.q, AWID), fhw, false)));
-      it->Blocking(ag.sd_baddr, f.Add(c.L(w.BAW, s.bias_base), c.resize_u(ctl.cg.q, w.BAW)));
     }
   }
   return ag;

@@ -179,5 +179,8 @@ const Expr* BuildCtx::resize_u(const Expr* e, int wd) {
 const Expr* is_state(BuildCtx& c, const ControllerPorts& ctl, State s) {
   return c.f.Eq(ctl.state.q, c.L(kStateW, s));
 }
+const Expr* is_ostate(BuildCtx& c, const ControllerPorts& ctl, OutState s) {
+  return c.f.Eq(ctl.ostate.q, c.L(kOutStateW, s));
+}
 
 }  // namespace sdm::accel

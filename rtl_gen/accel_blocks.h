@@ -107,10 +107,23 @@ struct AccelIo {
 };
 
 // ---- controller (accel_controller.cc) -----------------------------------------------
-enum State { S_IDLE = 0, S_SYN, S_DRAIN, S_OUT, S_WAIT, S_WB, S_NEXT, S_DONE, S_ARG };
-constexpr int kStateW = 4;
+// The synapse side: issue the group's reads (S_SYN), drain the read pipeline (S_DRAIN), hand
+// the finished currents to the output unit and advance the loop counters (S_NEXT).
+enum State { S_IDLE = 0, S_SYN, S_DRAIN, S_NEXT, S_DONE, S_ARG };
+constexpr int kStateW = 3;
+// The output unit: feeds a handed-off group's currents to the neurons or the logits (O_OUT),
+// waits for the neuron pipeline (O_WAIT) and writes the group's words back (O_WB), while the
+// synapse side already runs the next group (docs/architecture.md, "Schedule and cycles").
+enum OutState { O_IDLE = 0, O_OUT, O_WAIT, O_WB };
+constexpr int kOutStateW = 2;
 struct ControllerPorts {
-  Register state, stage, fo, ho, wo, cg, tt, rr, ci, dt, dh, dw, drain, wait, wb;
+  // synapse side: state, stage and group counters, synapse counters
+  Register state, stage, fo, ho, wo, cg, rr, ci, dt, dh, dw, drain;
+  // output unit: its state, the group it works on (latched at the hand-off), step, lane and
+  // word counters
+  Register ostate, ostage, ocg, ofo, oho, owo, tt, wait, wb;
+  Register handed;                 // S_NEXT: this group was handed off, waiting for the unit
+  LogicRef* handoff = nullptr;     // this cycle the accumulators go to the output buffer
   Register sub{};  // word of the source value within a synapse (any_sub)
   Register wbt{};  // word of the output value being written back (any_multi_word)
   Register syn_first, out_gap, pix_addr, cls, done;
@@ -122,6 +135,7 @@ struct ControllerPorts {
   LogicRef* start = nullptr;     // run_start: tlast accepted or start_i while accepting
 };
 const Expr* is_state(BuildCtx& c, const ControllerPorts& ctl, State s);
+const Expr* is_ostate(BuildCtx& c, const ControllerPorts& ctl, OutState s);
 // State and loop-counter registers, both stream handshakes and busy/done.
 ControllerPorts build_controller(BuildCtx& c, const AccelIo& io);
 
@@ -134,11 +148,14 @@ struct AddrGenPorts {
   LogicRef *td_waddr, *td_wbase;
   LogicRef *td_diag = nullptr, *td_dsel = nullptr;
   Register row_off;
-  // stage decode: mode, loop bounds, output (write-back) and bias addresses
-  LogicRef *sd_mode, *sd_last_r, *sd_first_r, *sd_next_r;
-  LogicRef *sd_last_cg, *sd_last_wo, *sd_last_ho, *sd_last_fo, *sd_last_stage, *sd_last_wb;
-  LogicRef *sd_out, *sd_last_word = nullptr, *sd_oaddr, *sd_baddr;  // sd_last_word: any_multi_word
-  LogicRef* ch;  // write-back channel cg*L + wb
+  // stage decode of the synapse side (stage, cg, fo, ho, wo): loop bounds, bias address and
+  // whether the output unit may run during the next group (sd_overlap)
+  LogicRef *sd_last_r, *sd_first_r, *sd_next_r;
+  LogicRef *sd_last_cg, *sd_last_wo, *sd_last_ho, *sd_last_fo, *sd_last_stage, *sd_baddr, *sd_overlap;
+  // stage decode of the output unit (ostage, ocg, ofo, oho, owo): mode, lane bound, output
+  // tensor and write-back address
+  LogicRef *sd_mode, *sd_last_wb, *sd_out, *sd_last_word = nullptr, *sd_oaddr;  // sd_last_word: any_multi_word
+  LogicRef* ch;  // write-back channel ocg*L + wb
 };
 AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl);
 
@@ -183,7 +200,8 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
 
 // ---- MAC array (accel_mac.cc) ---------------------------------------------------------
 struct MacPorts {
-  std::vector<std::vector<Register>> acc;  // [lane][step]: bias + sum of products of the group
+  std::vector<std::vector<Register>> acc;   // [lane][step]: bias + sum of products of the group
+  std::vector<std::vector<Register>> obuf;  // [lane][step]: the handed-off group's currents
 };
 MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl& p1b,
                          const TensorMemPorts& tm, const WeightMemPorts& wm);

@@ -16,6 +16,13 @@ ControllerPorts build_controller(BuildCtx& c, const AccelIo& io) {
   ctl.state = c.reg("state", kStateW, S_IDLE);
   ctl.stage = c.reg("stage", w.STW);
   ctl.fo = c.reg("fo", w.FW), ctl.ho = c.reg("ho", w.HW), ctl.wo = c.reg("wo", w.WW), ctl.cg = c.reg("cg", w.GW);
+  // the output unit's copy of the group it works on
+  ctl.ostate = c.reg("out_state", kOutStateW, O_IDLE);
+  ctl.ostage = c.reg("out_stage", w.STW);
+  ctl.ofo = c.reg("out_fo", w.FW), ctl.oho = c.reg("out_ho", w.HW), ctl.owo = c.reg("out_wo", w.WW);
+  ctl.ocg = c.reg("out_cg", w.GW);
+  ctl.handed = c.reg("handed", 1);
+  ctl.handoff = m->AddWire("handoff", Type::Bits(1));
   ctl.tt = c.reg("t", w.TW), ctl.rr = c.reg("r", w.RW), ctl.ci = c.reg("ci", w.CIW);
   ctl.dt = c.reg("dt", w.KTW), ctl.dh = c.reg("dh", w.KHW), ctl.dw = c.reg("dw", w.KWW);
   ctl.drain = c.reg("drain", w.DRW), ctl.wait = c.reg("wait", 2), ctl.wb = c.reg("wb", w.LNW);
@@ -58,9 +65,11 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
   Module* m = c.m;
   const int T = w.T, K = w.K, TW = w.TW, CLW = w.CLW;
   auto st = [&](State s) { return c.L(kStateW, s); };
-  // S_NEXT is entered only from S_WB / S_WAIT, where stage, cg, fo, ho and wo hold: the
-  // group's last-flags of the previous cycle are exact there, and registering them takes
-  // the stage decode off the S_NEXT -> counters / argmax-start path (UP5K critical path).
+  auto ost = [&](OutState s) { return c.L(kOutStateW, s); };
+  // S_NEXT is entered only from S_DRAIN and stays while it waits for the output unit; stage,
+  // cg, fo, ho and wo hold throughout: the group's last-flags of the previous cycle are exact
+  // there, and registering them takes the stage decode off the S_NEXT -> counters /
+  // argmax-start path (UP5K critical path).
   Register nx_last_cg = c.delay("nx_last_cg", 1, ag.sd_last_cg), nx_last_wo = c.delay("nx_last_wo", 1, ag.sd_last_wo);
   Register nx_last_ho = c.delay("nx_last_ho", 1, ag.sd_last_ho), nx_last_fo = c.delay("nx_last_fo", 1, ag.sd_last_fo);
   Register nx_last_stage = c.delay("nx_last_stage", 1, ag.sd_last_stage);
@@ -68,7 +77,8 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
   Block* b = m->AddAlwaysComb();
   for (Register* r : {&ctl.state, &ctl.stage, &ctl.fo, &ctl.ho, &ctl.wo, &ctl.cg, &ctl.tt, &ctl.rr, &ctl.ci, &ctl.dt,
                       &ctl.dh, &ctl.dw, &ctl.drain, &ctl.wait, &ctl.wb, &ctl.syn_first, &ctl.out_gap, &ctl.pix_addr,
-                      &ctl.cls, &ctl.done})
+                      &ctl.cls, &ctl.done, &ctl.ostate, &ctl.ostage, &ctl.ocg, &ctl.ofo, &ctl.oho, &ctl.owo,
+                      &ctl.handed})
     b->Blocking(r->d, r->q);
   if (w.any_sub) b->Blocking(ctl.sub.d, ctl.sub.q);
   if (w.any_multi_word) b->Blocking(ctl.wbt.d, ctl.wbt.q);
@@ -134,61 +144,25 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     Block* s = cs->AddItem({st(S_DRAIN)});
     s->Blocking(ctl.drain.d, f.Add(ctl.drain.q, c.L(w.DRW, 1)));
     If* i = s->AddIf(f.Eq(ctl.drain.q, c.L(w.DRW, c.p.drain() - 1)));
-    i->then_block()->Blocking(ctl.state.d, st(S_OUT));
-  }
-  {  // all T currents are in the accumulators: a neuron stage feeds them to the neuron one
-     // step every kNeuronStepGap cycles (a bubble between two steps of one neuron: the
-     // neuron's STEP_GAP contract), a readout stage adds them to the logits on the same
-     // feeds (one accumulator mux per lane serves both); a sum stage stores all T at once
-    Block* s = cs->AddItem({st(S_OUT)});
-    const Expr* last_t = f.Eq(ctl.tt.q, c.L(TW, T - 1));
-    static_assert(kNeuronStepGap == 2, "the neuron feed inserts exactly one bubble");
-    // with a shared neuron the feeds walk lane wb (0 .. last lane of the group), T steps each
-    const bool shared = c.p.shared_neuron();
-    const Expr* last_feed = shared ? f.LogicalAnd(last_t, ag.sd_last_wb) : last_t;
-    If* a = s->AddIf(f.LogicalOr(f.Eq(ag.sd_mode, c.L(2, HwStage::Sum)),
-                                 shared ? f.LogicalAnd(last_feed, f.LogicalNot(ctl.out_gap.q)) : last_feed));
-    a->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
-    a->then_block()->Blocking(ctl.state.d, st(S_WAIT));
-    a->then_block()->Blocking(ctl.wait.d, c.L(2, 0));
-    Block* bubble = a->ElseIf(ctl.out_gap.q);
-    bubble->Blocking(ctl.out_gap.d, c.L(1, 0));
-    if (shared) {
-      If* nl = bubble->AddIf(last_t);
-      nl->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
-      nl->then_block()->Blocking(ctl.wb.d, f.Add(ctl.wb.q, c.L(w.LNW, 1)));
-      nl->Else()->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
-    } else {
-      bubble->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
-    }
-    a->Else()->Blocking(ctl.out_gap.d, c.L(1, 1));
-  }
-  {  // neuron latency
-    Block* s = cs->AddItem({st(S_WAIT)});
-    static_assert(kNeuronLatency >= 1 && kNeuronLatency <= 4, "S_WAIT counts in 2 bits");
-    s->Blocking(ctl.wait.d, f.Add(ctl.wait.q, c.L(2, 1)));
-    If* i = s->AddIf(f.Eq(ctl.wait.q, c.L(2, kNeuronLatency - 1)));
-    i->then_block()->Blocking(ctl.wb.d, c.L(w.LNW, 0));
-    i->then_block()->Blocking(ctl.state.d,
-                              f.Ternary(f.Eq(ag.sd_mode, c.L(2, HwStage::Readout)), st(S_NEXT), st(S_WB)));
-  }
-  {  // one word per cycle into the output tensor: per lane, words_per_value words each
-    Block* s = cs->AddItem({st(S_WB)});
-    Block* lane_done = s;
-    if (w.any_multi_word) {
-      If* sp = s->AddIf(f.LogicalNot(ag.sd_last_word));
-      sp->then_block()->Blocking(ctl.wbt.d, f.Add(ctl.wbt.q, c.L(w.WBTW, 1)));
-      lane_done = sp->Else();
-      lane_done->Blocking(ctl.wbt.d, c.L(w.WBTW, 0));
-    }
-    If* i = lane_done->AddIf(ag.sd_last_wb);
     i->then_block()->Blocking(ctl.state.d, st(S_NEXT));
-    i->Else()->Blocking(ctl.wb.d, f.Add(ctl.wb.q, c.L(w.LNW, 1)));
   }
-  {  // next output group: channel group, then column, row, frame, stage
-    Block* s = cs->AddItem({st(S_NEXT)});
+  {  // hand the group to the output unit when it is free, then the next output group: channel
+     // group, then column, row, frame, stage. The stage's last group, and every group of a
+     // stage whose output unit would write a bank the stage reads, waits in S_NEXT until the
+     // unit has written it back (hold): the next stage reads what this one wrote, and a bank
+     // has one port.
+    Block* s0 = cs->AddItem({st(S_NEXT)});
+    const Expr* stage_end = f.LogicalAnd(f.LogicalAnd(nx_last_cg.q, nx_last_wo.q), f.LogicalAnd(nx_last_ho.q, nx_last_fo.q));
+    LogicRef* hold = m->AddWireAssign("hold", f.LogicalOr(f.LogicalNot(ag.sd_overlap), stage_end));
+    const Expr* o_idle = is_ostate(c, ctl, O_IDLE);
+    m->AddAssign(ctl.handoff, f.LogicalAnd(f.LogicalAnd(is_state(c, ctl, S_NEXT), f.LogicalNot(ctl.handed.q)), o_idle));
+    If* hi = s0->AddIf(ctl.handoff);
+    hi->then_block()->Blocking(ctl.handed.d, hold);
+    // advance when handed off without hold, or when the held group is written back
+    If* adv = s0->AddIf(f.LogicalOr(f.LogicalAnd(ctl.handoff, f.LogicalNot(hold)), f.LogicalAnd(ctl.handed.q, o_idle)));
+    Block* s = adv->then_block();
+    s->Blocking(ctl.handed.d, c.L(1, 0));
     s->Blocking(ctl.state.d, st(S_SYN));
-    if (c.p.shared_neuron()) s->Blocking(ctl.wb.d, c.L(w.LNW, 0));  // the feeds start at lane 0
     s->Blocking(ctl.syn_first.d, c.L(1, 1));
     Block* d3 = advance(s, {{&ctl.cg, nx_last_cg.q}, {&ctl.wo, nx_last_wo.q}, {&ctl.ho, nx_last_ho.q}}, &ctl.fo,
                         nx_last_fo.q, c.L(w.FW, 0));
@@ -207,6 +181,72 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     }
     e->Else()->Blocking(ctl.stage.d, f.Add(ctl.stage.q, c.L(w.STW, 1)));
     e->Else()->Blocking(ctl.rr.d, ag.sd_next_r);
+  }
+  {  // the output unit: takes a group at the hand-off, feeds, waits, writes back
+    Case* ocs = b->AddCase(ctl.ostate.q);
+    {
+      Block* s = ocs->AddItem({ost(O_IDLE)});
+      If* h = s->AddIf(ctl.handoff);
+      Block* hb = h->then_block();
+      hb->Blocking(ctl.ostate.d, ost(O_OUT));
+      hb->Blocking(ctl.ostage.d, ctl.stage.q);
+      hb->Blocking(ctl.ocg.d, ctl.cg.q);
+      hb->Blocking(ctl.ofo.d, ctl.fo.q);
+      hb->Blocking(ctl.oho.d, ctl.ho.q);
+      hb->Blocking(ctl.owo.d, ctl.wo.q);
+      hb->Blocking(ctl.tt.d, c.L(TW, 0));
+      hb->Blocking(ctl.out_gap.d, c.L(1, 0));
+      hb->Blocking(ctl.wb.d, c.L(w.LNW, 0));  // a shared neuron's feeds start at lane 0
+    }
+  {  // all T currents are in the accumulators: a neuron stage feeds them to the neuron one
+     // step every kNeuronStepGap cycles (a bubble between two steps of one neuron: the
+     // neuron's STEP_GAP contract), a readout stage adds them to the logits on the same
+     // feeds (one accumulator mux per lane serves both); a sum stage stores all T at once
+    Block* s = ocs->AddItem({ost(O_OUT)});
+    const Expr* last_t = f.Eq(ctl.tt.q, c.L(TW, T - 1));
+    static_assert(kNeuronStepGap == 2, "the neuron feed inserts exactly one bubble");
+    // with a shared neuron the feeds walk lane wb (0 .. last lane of the group), T steps each
+    const bool shared = c.p.shared_neuron();
+    const Expr* last_feed = shared ? f.LogicalAnd(last_t, ag.sd_last_wb) : last_t;
+    If* a = s->AddIf(f.LogicalOr(f.Eq(ag.sd_mode, c.L(2, HwStage::Sum)),
+                                 shared ? f.LogicalAnd(last_feed, f.LogicalNot(ctl.out_gap.q)) : last_feed));
+    a->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
+    a->then_block()->Blocking(ctl.ostate.d, ost(O_WAIT));
+    a->then_block()->Blocking(ctl.wait.d, c.L(2, 0));
+    Block* bubble = a->ElseIf(ctl.out_gap.q);
+    bubble->Blocking(ctl.out_gap.d, c.L(1, 0));
+    if (shared) {
+      If* nl = bubble->AddIf(last_t);
+      nl->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
+      nl->then_block()->Blocking(ctl.wb.d, f.Add(ctl.wb.q, c.L(w.LNW, 1)));
+      nl->Else()->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
+    } else {
+      bubble->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
+    }
+    a->Else()->Blocking(ctl.out_gap.d, c.L(1, 1));
+    }
+    {  // neuron latency
+    Block* s = ocs->AddItem({ost(O_WAIT)});
+    static_assert(kNeuronLatency >= 1 && kNeuronLatency <= 4, "S_WAIT counts in 2 bits");
+    s->Blocking(ctl.wait.d, f.Add(ctl.wait.q, c.L(2, 1)));
+    If* i = s->AddIf(f.Eq(ctl.wait.q, c.L(2, kNeuronLatency - 1)));
+    i->then_block()->Blocking(ctl.wb.d, c.L(w.LNW, 0));
+    i->then_block()->Blocking(ctl.ostate.d,
+                              f.Ternary(f.Eq(ag.sd_mode, c.L(2, HwStage::Readout)), ost(O_IDLE), ost(O_WB)));
+    }
+    {  // one word per cycle into the output tensor: per lane, words_per_value words each
+    Block* s = ocs->AddItem({ost(O_WB)});
+    Block* lane_done = s;
+    if (w.any_multi_word) {
+      If* sp = s->AddIf(f.LogicalNot(ag.sd_last_word));
+      sp->then_block()->Blocking(ctl.wbt.d, f.Add(ctl.wbt.q, c.L(w.WBTW, 1)));
+      lane_done = sp->Else();
+      lane_done->Blocking(ctl.wbt.d, c.L(w.WBTW, 0));
+    }
+    If* i = lane_done->AddIf(ag.sd_last_wb);
+    i->then_block()->Blocking(ctl.ostate.d, ost(O_IDLE));
+    i->Else()->Blocking(ctl.wb.d, f.Add(ctl.wb.q, c.L(w.LNW, 1)));
+    }
   }
   if (K > 1) {  // one logit per cycle; strict > keeps the lowest index on ties
     Block* s = cs->AddItem({st(S_ARG)});

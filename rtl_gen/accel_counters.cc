@@ -24,7 +24,7 @@ CounterPorts build_counters(BuildCtx& c, const AccelIo& io, const ControllerPort
   counter("cycles", f.LogicalNot(ctl.ready), c.L(32, 1));
   counter("synapse_reads", ctl.in_syn, c.L(32, 1));
   counter("weight_reads", ctl.in_syn, c.L(32, 1));
-  counter("tensor_writes", is_state(c, ctl, S_WB), c.L(32, 1));
+  counter("tensor_writes", is_ostate(c, ctl, O_WB), c.L(32, 1));
   {
     // |n| of all neurons at a neuron output (one per lane, or the shared one)
     const int NN = int(nrn.n_o.size());
@@ -38,7 +38,7 @@ CounterPorts build_counters(BuildCtx& c, const AccelIo& io, const ControllerPort
     LogicRef* spk = m->AddWireAssign("spikes_abs", sum);
     for (int si = 0; si < w.NS; ++si) {
       if (c.p.stages[si].mode != HwStage::Neuron) continue;
-      counter(vast::Name("spikes_s", si), f.LogicalAnd(nrn.nv[0], f.Eq(ctl.stage.q, c.L(w.STW, si))),
+      counter(vast::Name("spikes_s", si), f.LogicalAnd(nrn.nv[0], f.Eq(ctl.ostage.q, c.L(w.STW, si))),
               c.resize_u(spk, 32));
     }
   }

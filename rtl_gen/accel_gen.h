@@ -103,6 +103,11 @@ struct HwPlan : HwPlanLayout {
   bool operand_copies() const { return cfg.hw.lanes >= kOperandCopyMinLanes; }
   int drain() const { return kDrain + (operand_copies() ? 1 : 0); }
   int neurons() const { return shared_neuron() ? 1 : cfg.hw.lanes; }
+  // Stage si's output unit may feed and write back a group while the synapse side reads the
+  // next one: the bank it writes is not one the stage reads (one port per bank). Otherwise
+  // (and at the stage's last group, whose output the next stage reads) the synapse side
+  // waits for the write-back.
+  bool overlaps(int si) const;
 
   HwPlan() = default;
   HwPlan(const HwPlan& o) : HwPlanLayout(o), cfg(o.cfg) {}

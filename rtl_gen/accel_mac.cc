@@ -63,7 +63,7 @@ Module* declare_operand_copy(BuildCtx& c, int wd) {
 }
 }  // namespace
 
-MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& /*ctl*/, const ReadCtl& p1b, const TensorMemPorts& tm,
+MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl& p1b, const TensorMemPorts& tm,
                          const WeightMemPorts& wm) {
   const AccelWidths& w = c.w;
   const QNet& q = c.q;
@@ -240,6 +240,18 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& /*ctl*/, const Read
       mac.acc[l][t] = ac;
     }
   }
+  // the output buffer: the finished currents of a group, taken at the hand-off (S_NEXT), so
+  // the output unit feeds and writes them back while the accumulators fill with the next
+  // group's products
+  mac.obuf.assign(size_t(Ln), std::vector<Register>(size_t(T)));
+  for (int l = 0; l < Ln; ++l)
+    for (int t = 0; t < T; ++t) {
+      Register ob = c.sreg(vast::Name("obuf_l", l, "t", t), ACC);
+      Block* b = m->AddAlwaysComb();
+      b->Blocking(ob.d, ob.q);
+      b->AddIf(ctl.handoff)->then_block()->Blocking(ob.d, mac.acc[l][t].q);
+      mac.obuf[l][t] = ob;
+    }
   return mac;
 }
 

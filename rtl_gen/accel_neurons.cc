@@ -46,7 +46,7 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
   const int Ln = w.Ln, T = w.T, TW = w.TW, NW = w.NW, NPW = w.NPW, NACC = w.NACC, ACC = w.ACC;
   Module* nrn = declare_sd_neuron(f);
   NeuronPorts np;
-  const Expr* out_state = is_state(c, ctl, S_OUT);
+  const Expr* out_state = is_ostate(c, ctl, O_OUT);
   LogicRef* nrn_valid = m->AddWireAssign(
       "nrn_valid", f.LogicalAnd(f.LogicalAnd(out_state, f.Eq(ag.sd_mode, c.L(2, HwStage::Neuron))),
                                 f.LogicalNot(ctl.out_gap.q)));
@@ -60,7 +60,7 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
     stage_static = m->AddReg("stage_static", Type::Bits(1));
     Block* b = m->AddAlwaysComb();
     b->Blocking(stage_static, c.L(1, 0));
-    Case* cs = b->AddCase(ctl.stage.q);
+    Case* cs = b->AddCase(ctl.ostage.q);
     for (int si = 0; si < w.NS; ++si)
       if (p.stages[si].static_input) cs->AddItem({c.L(w.STW, si)})->Blocking(stage_static, c.L(1, 1));
   }
@@ -77,20 +77,20 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
     LogicRef* acc_t = m->AddReg(vast::Name("nrn_acc_l", l), Type::SBits(ACC));
     {
       Block* b = m->AddAlwaysComb();
-      b->Blocking(acc_t, mac.acc[l][0].q);
+      b->Blocking(acc_t, mac.obuf[l][0].q);
       auto step_case = [&](Block* blk, int lane) {
         if (T == 1) {
-          blk->Blocking(acc_t, mac.acc[lane][0].q);
+          blk->Blocking(acc_t, mac.obuf[lane][0].q);
           return;
         }
         Block* dyn = blk;
         if (stage_static) {
           If* st = blk->AddIf(stage_static);
-          st->then_block()->Blocking(acc_t, mac.acc[lane][0].q);
+          st->then_block()->Blocking(acc_t, mac.obuf[lane][0].q);
           dyn = st->Else();
         }
         Case* cs = dyn->AddCase(ctl.tt.q);
-        for (int t = 0; t < T; ++t) cs->AddItem({c.L(TW, t)})->Blocking(acc_t, mac.acc[lane][t].q);
+        for (int t = 0; t < T; ++t) cs->AddItem({c.L(TW, t)})->Blocking(acc_t, mac.obuf[lane][t].q);
       };
       if (shared) {
         Case* lc = b->AddCase(ctl.wb.q);
@@ -115,7 +115,7 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
     Block* b = m->AddAlwaysComb();
     const Expr* ext = c.sext(acc_t, NACC, "acc_ext");
     b->Blocking(cur_q.d, ext);
-    Case* cs = b->AddCase(ctl.stage.q);
+    Case* cs = b->AddCase(ctl.ostage.q);
     for (int si = 0; si < w.NS; ++si)
       if (p.stages[si].shift > 0) cs->AddItem({c.L(w.STW, si)})->Blocking(cur_q.d, f.Shl(ext, f.Int(p.stages[si].shift)));
     np.n_o[l] = m->AddWire(vast::Name("nrn_n_l", l), Type::SBits(NW));
@@ -158,7 +158,7 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
     m->AddAssign(io.tn_m, c.resize_u(mcat, Ln * NPW));
     m->AddAssign(io.tn_lane, shared ? c.resize_u(nl2.q, 8) : c.L(8, 255));
     m->AddAssign(io.tn_valid, np.nv[0]);
-    m->AddAssign(io.tn_stage, c.resize_u(ctl.stage.q, 8));
+    m->AddAssign(io.tn_stage, c.resize_u(ctl.ostage.q, 8));
     m->AddAssign(io.tn_t, c.resize_u(nt2.q, 8));
   }
   // slots: neuron spike counts (2 cycles after the feed) or pooled sums (at S_OUT)
@@ -177,7 +177,7 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
       const Expr* nn = bmax < NW ? f.Slice(np.n_o[nl], bmax - 1, 0)
                                  : c.resize_u(f.Unsigned(c.sext(np.n_o[nl], bmax, "n_ext")), bmax);
       i->then_block()->Nonblocking(tm.slot[l][t], nn);
-      const Expr* a = mac.acc[l][t].q;  // a static sum stage stores step 0 only
+      const Expr* a = mac.obuf[l][t].q;  // a static sum stage stores step 0 only
       i->ElseIf(sum_out)->Nonblocking(tm.slot[l][t], bmax <= ACC ? f.Slice(a, bmax - 1, 0)
                                                                  : f.Unsigned(c.sext(a, bmax, "acc_slot")));
     }

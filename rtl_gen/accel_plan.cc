@@ -160,6 +160,14 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& hw) {
   return p;
 }
 
+bool HwPlan::overlaps(int si) const {
+  const HwStage& s = stages[size_t(si)];
+  if (s.mode == HwStage::Readout) return true;  // logits: no tensor write
+  for (int r = s.first_term; r < s.first_term + s.num_terms; ++r)
+    if (bank_of[size_t(terms[size_t(r)].src)] == bank_of[size_t(s.out)]) return false;
+  return true;
+}
+
 namespace {
 
 // A symbolic cycle count: group_cycles<Sym> prints the formula that group_cycles<long>
@@ -177,30 +185,44 @@ Sym operator*(const Sym& a, const Sym& b) {
   return Sym(f(a) + "*" + f(b));
 }
 
-// Cycles of one output group, state by state as the controller FSM (accel_controller.cc)
-// runs them: S = S_SYN cycles per group (synapses x words read per synapse), words = tensor
-// words written back, F = feeds (T, or lanes x T with a shared neuron). All T steps are
-// accumulated in the S_SYN pass; a neuron or readout stage then feeds its currents
-// kNeuronStepGap cycles apart, a sum stage stores them in one.
+Sym max0(const Sym& a) { return Sym("max(0, " + a.s + ")"); }
+long max0(long a) { return std::max(0L, a); }
+
+// Cycles of one output group, state by state as the two FSMs of accel_controller.cc run them.
+// The output unit (O) takes a group's T currents at the hand-off and feeds them (O_OUT: a
+// neuron or readout stage one every kNeuronStepGap cycles, F feeds; a sum stage stores them
+// in one), waits for the neuron pipeline (O_WAIT) and writes `words` back (O_WB).
 template <class N>
-N group_cycles(bool feeds, const N& S, const N& T, const N& words, const N& drain) {
-  const N feed = feeds ? N(1L) + N(long(kNeuronStepGap)) * (T - N(1L)) : N(1L);  // S_OUT
-  return S + drain /* S_DRAIN */ + feed + N(long(kNeuronLatency)) /* S_WAIT: feed register + neuron */ + words /* S_WB */ +
-         N(1L) /* S_NEXT */;
+N out_cycles(bool feeds, const N& F, const N& words) {
+  const N feed = feeds ? N(1L) + N(long(kNeuronStepGap)) * (F - N(1L)) : N(1L);  // O_OUT
+  return feed + N(long(kNeuronLatency)) /* O_WAIT: feed register + neuron */ + words /* O_WB */;
+}
+// The synapse side: S_SYN (S), S_DRAIN (D), then S_NEXT, where the group is handed off as soon
+// as the output unit is idle (it still works on the previous group for O_prev - S - D more
+// cycles, if positive). A held group (the stage's last, or any group of a stage that writes a
+// bank it reads: HwPlan::overlaps) then waits in S_NEXT until its own write-back is done: O
+// cycles, plus the cycle that sees the unit idle.
+template <class N>
+N group_cycles(const N& S, const N& D, const N& O_prev, const N& O, bool held) {
+  const N run = S + D + N(1L) /* S_NEXT: hand-off */ + max0(O_prev - S - D) /* unit busy */;
+  return held ? run + O + N(1L) : run;
 }
 
 }  // namespace
 
 std::string cycle_formula() {
-  const Sym S("S"), F("F"), W("words"), D("D");
-  return "per output group: neuron or readout stage " + group_cycles(true, S, F, W, D).s + "; sum stage " +
-         group_cycles(false, S, F, W, D).s + "; D = S_DRAIN = constants.drain (" + std::to_string(kDrain) + ", " +
-         std::to_string(kDrain + 1) + " with per-lane operand copies from " + std::to_string(kOperandCopyMinLanes) +
-         " lanes)" +
-         "; per stage: output positions x sum over channel groups; per clip: sum over stages + (K - 1) argmax "
-         "cycles. F = T, or lanes written x T with a shared neuron; S = sum over the stage's terms of synapses x words per input value (1 when all T steps of a "
-         "value share one word), words = lanes written x words per output value, 0 for the readout (dense: "
-         "zero spikes are not skipped)";
+  const Sym S("S"), F("F"), W("words"), D("D"), Op("O'"), O("O");
+  return "per output group: " + group_cycles(S, D, Op, O, false).s + "; held group (the stage's last, and every "
+         "group of a stage that writes a bank it reads) " + group_cycles(S, D, Op, O, true).s +
+         "; O = output unit cycles of the group: neuron or readout stage " + out_cycles(true, F, W).s +
+         ", sum stage " + out_cycles(false, F, W).s +
+         "; O' = O of the stage's previous group (0 for its first); D = S_DRAIN = constants.drain (" +
+         std::to_string(kDrain) + ", " + std::to_string(kDrain + 1) + " with per-lane operand copies from " +
+         std::to_string(kOperandCopyMinLanes) + " lanes)" +
+         "; per stage: the sum over its output positions x channel groups in order; per clip: sum over stages + "
+         "(K - 1) argmax cycles. F = T, or lanes written x T with a shared neuron; S = sum over the stage's terms of "
+         "synapses x words per input value (1 when all T steps of a value share one word), words = lanes written x "
+         "words per output value, 0 for the readout (dense: zero spikes are not skipped)";
 }
 
 // Mirrors the controller FSM of accel_controller.cc state by state (docs/architecture.md)
@@ -208,23 +230,37 @@ std::string cycle_formula() {
 CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
   CyclePrediction c;
   const int T = p.cfg.T;
-  for (const HwStage& s : p.stages) {
+  for (size_t si = 0; si < p.stages.size(); ++si) {
+    const HwStage& s = p.stages[si];
     const long positions = s.out_shape.plane();
-    long per_pos = 0;
+    // output unit cycles per channel group (the last group may write fewer lanes)
+    std::vector<long> O(size_t(s.groups));
     for (int g = 0; g < s.groups; ++g) {
       const int lanes_written = std::min(p.cfg.hw.lanes, s.co - g * p.cfg.hw.lanes);
       const int words = s.mode == HwStage::Readout ? 0 : p.words_per_value[s.out];
       // feeds per group: T, or lanes x T through a shared neuron
       const long feeds = p.shared_neuron() ? long(lanes_written) * T : T;
-      per_pos += group_cycles<long>(s.mode != HwStage::Sum, s.syn_cycles, feeds, long(lanes_written) * words, long(p.drain()));
+      O[size_t(g)] = out_cycles<long>(s.mode != HwStage::Sum, feeds, long(lanes_written) * words);
     }
-    c.per_stage.push_back(positions * per_pos);
+    const bool overlap = p.overlaps(int(si));
+    const long D = p.drain();
+    // groups in controller order (channel group innermost): the stage's first group, and every
+    // group after a held one, finds the output unit idle; the last group is held
+    long stage_cycles = 0;
+    const long n = positions * s.groups;
+    for (long i = 0; i < n; ++i) {
+      const int g = int(i % s.groups);
+      const bool last = i == n - 1;
+      const long prev = i == 0 || !overlap ? 0 : O[size_t((g + s.groups - 1) % s.groups)];
+      stage_cycles += group_cycles<long>(s.syn_cycles, D, prev, O[size_t(g)], last || !overlap);
+    }
+    c.per_stage.push_back(stage_cycles);
     long ops = 0;
     const QStage& qs = q.stages[s.qstage];
     if (qs.kind != QStage::SumPool)
       for (const QTerm& t : qs.terms) ops += t.connections(s.out_shape) * (s.static_input ? 1 : T);
     c.synaptic_ops.push_back(ops);
-    c.per_clip += positions * per_pos;
+    c.per_clip += stage_cycles;
   }
   // sequential argmax: one logit per cycle after the readout
   const int K = q.num_classes();

@@ -21,7 +21,7 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
   ro.logit.assign(size_t(K), Register{});
   // S_OUT feeds step t's accumulator (nrn.acc_t) every other cycle, as for a neuron stage
   LogicRef* ro_out = m->AddWireAssign(
-      "readout_out", f.LogicalAnd(f.LogicalAnd(is_state(c, ctl, S_OUT), f.Eq(ag.sd_mode, c.L(2, HwStage::Readout))),
+      "readout_out", f.LogicalAnd(f.LogicalAnd(is_ostate(c, ctl, O_OUT), f.Eq(ag.sd_mode, c.L(2, HwStage::Readout))),
                                   f.LogicalNot(ctl.out_gap.q)));
   // nrn.acc_t is the feed register's copy: the feed and its lane arrive one cycle later (the
   // channel group holds until S_NEXT)
@@ -39,7 +39,7 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
     const bool shared = c.p.shared_neuron();
     const Expr* a = nrn.acc_t[shared ? 0 : k % Ln];
     const Expr* ae = LW >= ACC ? c.sext(a, LW, "acc_logit") : a;  // a: the low LW bits already
-    const Expr* mine = f.Eq(ctl.cg.q, c.L(w.GW, k / Ln));
+    const Expr* mine = f.Eq(ctl.ocg.q, c.L(w.GW, k / Ln));
     if (shared) mine = f.LogicalAnd(mine, f.Eq(ro_wb_q.q, c.L(w.LNW, k % Ln)));
     i->ElseIf(f.LogicalAnd(ro_out_q.q, mine))
         ->Blocking(ro.logit[k].d, f.Add(ro.logit[k].q, ae));

@@ -61,7 +61,7 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
                   {"out_tensor", s.out}, {"out_shape", {s.out_shape.c, s.out_shape.f, s.out_shape.h, s.out_shape.w}},
                   {"groups", s.groups}, {"synapses_per_group_step", s.synapses},
                   {"syn_cycles_per_group", s.syn_cycles}, {"synaptic_ops", pred.synaptic_ops[si]},
-                  {"static_input", s.static_input},
+                  {"static_input", s.static_input}, {"overlap", p.overlaps(int(si))},
                   {"current_shift", s.shift}, {"predicted_cycles", pred.per_stage[si]},
                   {"spike_counter", s.spike_counter}});
   }

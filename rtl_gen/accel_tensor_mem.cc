@@ -85,7 +85,7 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
         // modulo 2^aw: the word address of a valid write is below the bank depth
         const Expr* word = nw > 1 ? f.Add(c.mulc(c.resize_u(ag.sd_oaddr, aw), nw, false), c.resize_u(ctl.wbt.q, aw))
                                   : c.resize_u(ag.sd_oaddr, aw);
-        If* i = b->AddIf(f.LogicalAnd(is_state(c, ctl, S_WB), f.Eq(ag.sd_out, c.L(w.TIDW, ti))));
+        If* i = b->AddIf(f.LogicalAnd(is_ostate(c, ctl, O_WB), f.Eq(ag.sd_out, c.L(w.TIDW, ti))));
         i->then_block()->Blocking(we, c.L(1, 1));
         i->then_block()->Blocking(wa, f.Add(c.L(aw, p.bank_base[ti]), word));
         i->then_block()->Blocking(wd, c.resize_u(tm.tw_data[ti], W));

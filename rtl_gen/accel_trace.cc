@@ -13,7 +13,7 @@ void build_trace_port(BuildCtx& c, const AccelIo& io, const ControllerPorts& ctl
   const AccelWidths& w = c.w;
   Module* m = c.m;
   const int TDW = w.TDW;
-  m->AddAssign(io.tr_valid, is_state(c, ctl, S_WB));
+  m->AddAssign(io.tr_valid, is_ostate(c, ctl, O_WB));
   m->AddAssign(io.tr_tensor, c.resize_u(ag.sd_out, 8));
   m->AddAssign(io.tr_addr, c.resize_u(ag.sd_oaddr, 32));
   // the written word holds steps trace_step_o .. trace_step_o + trace_nsteps_o - 1, the

@@ -7,7 +7,8 @@ First re-derives the design's predicted_cycles.per_clip from its stages with the
 formula and exits 1 if it differs (the stage accounting is then wrong), then prints the
 estimated cycles per clip with P consecutive output columns per cycle: positions / P, the
 synapse loop shared by the P positions, the neuron feed and the write-back run once per
-position (P times as long).
+position (the output unit's O cycles P times as long, still overlapped with the next group).
+The re-derivation walks every group (as predict_cycles does): seconds on the default model.
 """
 import json
 import math
@@ -22,12 +23,23 @@ def per_clip(sig, L, P):
     for s in sig["stages"]:
         c, f, h, w = s["out_shape"]
         S, mode = s["syn_cycles_per_group"], s["mode"]
-        per = 0
-        for g in range(math.ceil(c / L)):
-            words = 0 if mode == "readout" else min(L, c - g * L) * words_of[s["out_tensor"]]
-            feed = 1 if mode == "sum" else 1 + k["neuron_step_gap"] * (T - 1)
-            per += S + k["drain"] + P * feed + k["neuron_latency"] + P * words + 1
-        total += f * h * math.ceil(w / P) * per
+        # the built schedule (rtl_gen/accel_plan.cc group_cycles): the output unit's O cycles
+        # overlap the next group's S + D + 1 except where the group is held
+        G = math.ceil(c / L)
+        O = []
+        for g in range(G):
+            lanes = min(L, c - g * L)
+            words = 0 if mode == "readout" else lanes * words_of[s["out_tensor"]]
+            F = lanes * T if sig.get("neurons", L) == 1 and L > 1 else T
+            feed = 1 if mode == "sum" else 1 + k["neuron_step_gap"] * (F - 1)
+            O.append(P * feed + k["neuron_latency"] + P * words)
+        n = f * h * math.ceil(w / P) * G
+        D = k["drain"]
+        for i in range(n):
+            g = i % G
+            held = i == n - 1 or not s["overlap"]
+            prev = 0 if i == 0 or not s["overlap"] else O[(g - 1) % G]
+            total += S + D + 1 + max(0, prev - S - D) + (O[g] + 1 if held else 0)
     return total + max(sig["num_classes"] - 1, 0)
 
 
