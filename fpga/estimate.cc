@@ -22,6 +22,12 @@ const std::vector<Shape> kEbr = {{256, 16}, {512, 8}, {1024, 4}, {2048, 2}};
 const std::vector<Shape> kDp16kd = {{512, 36}, {1024, 18}, {2048, 9}, {4096, 4}, {8192, 2}, {16384, 1}};
 constexpr long kSpramDepth = 16384;
 constexpr int kSpramWidth = 16;
+// Yosys's memory_libmap picks, per memory, the cheapest mapping by the costs of its iCE40
+// library (techlibs/ice40: SB_SPRAM256KA cost 2048, SB_RAM40_4K cost 64); it does not know
+// how many blocks the device has. Seen in synthesis at T = 2: a 8,096 x 14 bank went to 28
+// EBR (cost 1792 < 2048), the 16,384 x 8 banks to SPRAM (32 EBR, cost 2048: a tie goes to
+// SPRAM). The estimate follows the same rule.
+constexpr long kSpramCost = 2048, kEbrCost = 64;
 constexpr long kLogicRomDepth = 64;  // a ROM this shallow (the bias ROM) is mapped to logic
 
 long blocks(long depth, int width, const std::vector<Shape>& shapes) {
@@ -113,15 +119,15 @@ ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
   const int x = w["x"].get<int>(), wb = w["weight"].get<int>();
   const int x_step = w.value("x_step", 0);
 
-  // memories: tensor banks (largest first into SPRAM while it lasts), the weight ROM
-  std::vector<std::pair<long, int>> banks;
-  for (const auto& m : sig["memories"]) banks.push_back({m["depth"].get<long>(), m["word_bits"].get<int>()});
-  std::sort(banks.begin(), banks.end(),
-            [](const auto& a, const auto& c) { return a.first * a.second > c.first * c.second; });
-  for (const auto& [depth, width] : banks) {
+  // memories: each tensor bank where Yosys maps it (SPRAM when no dearer by its cost model,
+  // whether or not the device has that many: the overflow shows then), the weight ROM
+  for (const auto& m : sig["memories"]) {
+    const long depth = m["depth"].get<long>();
+    const int width = m["word_bits"].get<int>();
     const long sp = (width + kSpramWidth - 1) / kSpramWidth * ((depth + kSpramDepth - 1) / kSpramDepth);
-    if (e.need.spram + sp <= e.have.spram) e.need.spram += int(sp);
-    else e.need.bram += int(blocks(depth, width, shapes));
+    const long ebr = blocks(depth, width, shapes);
+    if (e.have.spram > 0 && kSpramCost * sp <= kEbrCost * ebr) e.need.spram += int(sp);
+    else e.need.bram += int(ebr);
   }
   e.need.bram += int(blocks(sig["weight_rom"]["words"].get<long>(), sig["weight_rom"]["word_bits"].get<int>(), shapes));
   if (sig["bias_rom"]["words"].get<long>() > kLogicRomDepth)
@@ -143,6 +149,12 @@ ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
   if (shared) lu.a -= 2.0 * pot;
   const double lut = md.base + L * (md.ka * lu.a + md.ks * lu.s) + (shared ? md.ka * 2.0 * pot : 0.0) + lut_mult;
   e.need.logic = int(std::lround(lut * md.logic_per_lut));
+  // The output buffer (L x T accumulator copies, taken at the hand-off) is flip-flops with
+  // an enable and no LUT in front: no LUT4 in the netlist, but on the iCE40 each needs a
+  // logic cell of its own (nextpnr gives it a pass-through LUT). The calibration runs
+  // predate it, so it is added here, one cell per bit; ECP5 slices pair flip-flops with
+  // their LUTs, so its LUT4 count does not change.
+  if (ice) e.need.logic += L * T * w["acc"].get<int>();
 
   auto over = [&](const char* what, int need, int have) {
     if (e.overflow.empty() && need > have)
