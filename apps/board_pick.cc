@@ -19,6 +19,8 @@ GeneratedDesign pick_for_board(const Artifact& a, const Config& c, const ConfigF
   auto choices = [](bool pinned, bool v) { return pinned ? std::vector<bool>{v} : std::vector<bool>{false, true}; };
   const std::vector<bool> bs_list = choices(pins.batch_sums, c.hw.batch_sums);
   const std::vector<bool> sn_list = choices(pins.shared_neuron, c.hw.shared_neuron);
+  // with overlap a design never takes more cycles; without it, fewer logic cells
+  const std::vector<bool> ov_list = pins.overlap ? std::vector<bool>{c.hw.overlap} : std::vector<bool>{true, false};
   long best_cycles = -1;
   int best_logic = 0;
   GeneratedDesign best;
@@ -26,31 +28,32 @@ GeneratedDesign pick_for_board(const Artifact& a, const Config& c, const ConfigF
   std::string first_overflow;
   for (int L : lanes_list)
     for (bool bs : bs_list)
-      for (bool sn : sn_list) {
-        if (sn && L == 1 && sn_list.size() > 1) continue;  // one lane: the same design
-        HwOptions opt = c.hw;
-        opt.lanes = L, opt.batch_sums = bs, opt.shared_neuron = sn, opt.board = b.name;
-        GeneratedDesign d = generate_accelerator(a, opt);
-        const fpga::ResourceEstimate e = fpga::estimate_resources(d.signature, b);
-        if (!e.fits) {
-          if (first_overflow.empty()) first_overflow = fmt::format("{} lane{}: {}", L, L == 1 ? "" : "s", e.overflow);
-          continue;
+      for (bool sn : sn_list)
+        for (bool ov : ov_list) {
+          if (sn && L == 1 && sn_list.size() > 1) continue;  // one lane: the same design
+          HwOptions opt = c.hw;
+          opt.lanes = L, opt.batch_sums = bs, opt.shared_neuron = sn, opt.overlap = ov, opt.board = b.name;
+          GeneratedDesign d = generate_accelerator(a, opt);
+          const fpga::ResourceEstimate e = fpga::estimate_resources(d.signature, b);
+          if (!e.fits) {
+            if (first_overflow.empty()) first_overflow = fmt::format("{} lane{}: {}", L, L == 1 ? "" : "s", e.overflow);
+            continue;
+          }
+          const long cyc = d.signature["predicted_cycles"]["per_clip"].get<long>();
+          if (best_cycles < 0 || cyc < best_cycles || (cyc == best_cycles && e.need.logic < best_logic)) {
+            best_cycles = cyc, best_logic = e.need.logic, best = std::move(d);
+            chosen = to_json(opt);
+            chosen.update({{"board", b.name}, {"predicted_cycles", cyc},
+                           {"estimate", {{"logic", e.need.logic}, {"logic_avail", e.have.logic}, {"bram", e.need.bram},
+                                         {"bram_avail", e.have.bram}, {"spram", e.need.spram}, {"spram_avail", e.have.spram},
+                                         {"mult", e.need.mult}, {"mult_avail", e.have.mult}}}});
+            const fpga::DeviceLimit dl = fpga::device_limit(best.signature, b);
+            chosen["device_limit"] = {{"products_per_cycle", dl.products()},
+                                      {"mult_products", dl.mult_products},
+                                      {"lut_products", dl.lut_products},
+                                      {"lut4_per_product", std::round(dl.lut4_per_product * 10) / 10}};
+          }
         }
-        const long cyc = d.signature["predicted_cycles"]["per_clip"].get<long>();
-        if (best_cycles < 0 || cyc < best_cycles || (cyc == best_cycles && e.need.logic < best_logic)) {
-          best_cycles = cyc, best_logic = e.need.logic, best = std::move(d);
-          chosen = to_json(opt);
-          chosen.update({{"board", b.name}, {"predicted_cycles", cyc},
-                         {"estimate", {{"logic", e.need.logic}, {"logic_avail", e.have.logic}, {"bram", e.need.bram},
-                                       {"bram_avail", e.have.bram}, {"spram", e.need.spram}, {"spram_avail", e.have.spram},
-                                       {"mult", e.need.mult}, {"mult_avail", e.have.mult}}}});
-          const fpga::DeviceLimit dl = fpga::device_limit(best.signature, b);
-          chosen["device_limit"] = {{"products_per_cycle", dl.products()},
-                                    {"mult_products", dl.mult_products},
-                                    {"lut_products", dl.lut_products},
-                                    {"lut4_per_product", std::round(dl.lut4_per_product * 10) / 10}};
-        }
-      }
   if (best_cycles < 0) throw Error(fmt::format("no configuration fits {} ({}): {}", b.name, b.part, first_overflow));
   best.signature["board_choice"] = chosen;
   best.files["signature.json"] = best.signature.dump(2) + "\n";
@@ -67,10 +70,10 @@ std::string board_choice_line(const nlohmann::json& sig) {
   if (!sig.contains("board_choice")) return "";
   const HwOptions opt = hw_options_of_signature(sig);
   const auto& e = sig["board_choice"]["estimate"];
-  return fmt::format("{}: {} lane{}{}{}, the fewest cycles whose estimate fits (logic {}/{}, block RAM {}/{}, "
+  return fmt::format("{}: {} lane{}{}{}{}, the fewest cycles whose estimate fits (logic {}/{}, block RAM {}/{}, "
                      "SPRAM {}/{}, multipliers {}/{}; check with `sdmforge synth`)",
                      opt.board, opt.lanes, opt.lanes == 1 ? "" : "s", opt.batch_sums ? ", --batch-sums" : "",
-                     opt.shared_neuron ? ", --shared-neuron" : "", e["logic"].get<int>(), e["logic_avail"].get<int>(),
+                     opt.shared_neuron ? ", --shared-neuron" : "", opt.overlap ? "" : ", --no-overlap", e["logic"].get<int>(), e["logic_avail"].get<int>(),
                      e["bram"].get<int>(), e["bram_avail"].get<int>(), e["spram"].get<int>(),
                      e["spram_avail"].get<int>(), e["mult"].get<int>(), e["mult_avail"].get<int>());
 }

@@ -300,8 +300,9 @@ void run_main(RunOpts o) {
   pg.total = 3 + int(sweeps.size()) + (cosim_clips > 0) + int(boards.size()) + 1 + !o.no_report;
   const std::string hw_text =
       cfg.hw.board.empty()
-          ? fmt::format("{} lane{}{}{}", cfg.hw.lanes, cfg.hw.lanes == 1 ? "" : "s",
-                        cfg.hw.batch_sums ? ", batch sums" : "", cfg.hw.shared_neuron ? ", shared neuron" : "")
+          ? fmt::format("{} lane{}{}{}{}", cfg.hw.lanes, cfg.hw.lanes == 1 ? "" : "s",
+                        cfg.hw.batch_sums ? ", batch sums" : "", cfg.hw.shared_neuron ? ", shared neuron" : "",
+                        cfg.hw.overlap ? "" : ", no output overlap")
           : "hardware sized for " + cfg.hw.board;
   std::fprintf(stderr,
                "sdmforge run: model %s, sdm alpha=%g beta=%d T=%d, %s; eval on %ld clips, co-sim on %d clips, "

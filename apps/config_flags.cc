@@ -46,12 +46,15 @@ ConfigFlags::ConfigFlags(CLI::App* cmd, unsigned which, unsigned lists, int defa
     cmd->add_flag("--shared-neuron,!--no-shared-neuron", shared_neuron_,
                   "one neuron shared by the lanes (fed one lane after another): fewer logic cells, lanes x T "
                   "feeds per output group instead of T");
+    cmd->add_flag("--overlap,!--no-overlap", overlap_,
+                  "run the output unit (neuron feed, write-back) beside the next group's synapse loop from an "
+                  "output buffer of lanes x T sums (default on; off: fewer logic cells, more cycles)");
   }
   if (which & kBoard)
     cmd->add_option("--board", board_,
                     "size the design for this board (icebreaker, hx8k, ulx3s, orangecrab) from a resource estimate: "
-                    "the fewest cycles per clip that fits; --lanes and --[no-]batch-sums / --[no-]shared-neuron given "
-                    "are kept");
+                    "the fewest cycles per clip that fits; --lanes and --[no-]batch-sums / --[no-]shared-neuron / "
+                    "--[no-]overlap given are kept");
   if (which & kThreads)
     cmd->add_option("--threads", threads_, fmt::format("worker threads, 1..{} (0 = every core)", kMaxThreads))
         ->capture_default_str();
@@ -94,6 +97,7 @@ Config ConfigFlags::resolve(const Config* artifact, const HwOptions* design) con
   }
   if (given("--batch-sums")) c.hw.batch_sums = batch_sums_;
   if (given("--shared-neuron")) c.hw.shared_neuron = shared_neuron_;
+  if (given("--overlap")) c.hw.overlap = overlap_;
   if (given("--board")) c.hw.board = fpga::find_board(board_).name;  // unknown: one line naming it
   c.validate();
   return c;

@@ -48,10 +48,10 @@ class ConfigFlags {
 
   // Which hardware options a flag fixed: --board searches the others (pick_for_board).
   struct HwPins {
-    bool lanes = false, batch_sums = false, shared_neuron = false;
+    bool lanes = false, batch_sums = false, shared_neuron = false, overlap = false;
   };
   HwPins hw_pins() const {
-    return {given("--lanes"), given("--batch-sums"), given("--shared-neuron")};
+    return {given("--lanes"), given("--batch-sums"), given("--shared-neuron"), given("--overlap")};
   }
   // --board was given (even empty: resolve names the unknown board).
   bool board_given() const { return given("--board"); }
@@ -71,7 +71,7 @@ class ConfigFlags {
   unsigned which_, lists_;
   int default_lanes_;
   std::string method_ = "sdm", alpha_ = "0.2", beta_ = "5", T_, board_;
-  bool no_dual_ = false, batch_sums_ = false, shared_neuron_ = false;
+  bool no_dual_ = false, batch_sums_ = false, shared_neuron_ = false, overlap_ = true;
   int weight_bits_ = 8, pot_bits_ = 0;
   long long lanes_ = 8, threads_ = 0;
 };

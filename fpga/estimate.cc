@@ -28,7 +28,9 @@ constexpr int kSpramWidth = 16;
 // EBR (cost 1792 < 2048), the 16,384 x 8 banks to SPRAM (32 EBR, cost 2048: a tie goes to
 // SPRAM). The estimate follows the same rule.
 constexpr long kSpramCost = 2048, kEbrCost = 64;
-constexpr long kLogicRomDepth = 64;  // a ROM this shallow (the bias ROM) is mapped to logic
+constexpr long kLogicRomDepth = 64;
+// iCE40 logic cells of the output unit and of the overlap's hand-off (see estimate_resources)
+constexpr int kIceOutputUnitCells = 5128 - 4910, kIceOverlapCells = 5383 - 5128 - 3 * 4 * 19;  // a ROM this shallow (the bias ROM) is mapped to logic
 
 long blocks(long depth, int width, const std::vector<Shape>& shapes) {
   long best = -1;
@@ -146,15 +148,23 @@ ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
   LaneUnits lu = lane_units(T, w["acc"].get<int>(), x_step, wb, pot);
   // a shared neuron (signature `neurons` = 1) is counted once instead of once per lane
   const bool shared = sig.value("neurons", L) == 1 && L > 1;
+  const bool overlap = sig.contains("hw_options") ? sig["hw_options"].value("overlap", true) : true;
   if (shared) lu.a -= 2.0 * pot;
   const double lut = md.base + L * (md.ka * lu.a + md.ks * lu.s) + (shared ? md.ka * 2.0 * pot : 0.0) + lut_mult;
   e.need.logic = int(std::lround(lut * md.logic_per_lut));
-  // The output buffer (L x T accumulator copies, taken at the hand-off) is flip-flops with
-  // an enable and no LUT in front: no LUT4 in the netlist, but on the iCE40 each needs a
-  // logic cell of its own (nextpnr gives it a pass-through LUT). The calibration runs
-  // predate it, so it is added here, one cell per bit; ECP5 slices pair flip-flops with
-  // their LUTs, so its LUT4 count does not change.
-  if (ice) e.need.logic += L * T * w["acc"].get<int>();
+  // The calibration runs predate the output unit (its own state machine and stage decode
+  // beside the synapse side's) and the output buffer. Both measured on the UP5K, default
+  // model, 3 lanes, shared neuron, T 4, acc 19 bits, seed 1: 5,128 logic cells placed with
+  // --no-overlap (the model above: 4,910) and 5,383 with the overlap. The output buffer
+  // (L x T accumulator copies, taken at the hand-off) is flip-flops with an enable and no
+  // LUT in front: no LUT4 in the netlist, but on the iCE40 each needs a logic cell of its own
+  // (nextpnr gives it a pass-through LUT): one cell per bit (228) plus the measured rest
+  // (27 for the overlap's hand-off control). ECP5 slices pair flip-flops with their LUTs, so
+  // there the buffer costs no LUT4.
+  if (ice) {
+    e.need.logic += kIceOutputUnitCells;
+    if (overlap) e.need.logic += L * T * w["acc"].get<int>() + kIceOverlapCells;
+  }
 
   auto over = [&](const char* what, int need, int have) {
     if (e.overflow.empty() && need > have)

@@ -41,7 +41,8 @@ void Config::validate() const {
 }
 
 nlohmann::json to_json(const HwOptions& o) {
-  nlohmann::json j = {{"lanes", o.lanes}, {"batch_sums", o.batch_sums}, {"shared_neuron", o.shared_neuron}};
+  nlohmann::json j = {{"lanes", o.lanes}, {"batch_sums", o.batch_sums}, {"shared_neuron", o.shared_neuron},
+                      {"overlap", o.overlap}};
   if (!o.board.empty()) j["board"] = o.board;
   return j;
 }
@@ -52,6 +53,7 @@ HwOptions hw_options_from_json(const nlohmann::json& j, HwOptions o) {
     o.lanes = j.value("lanes", o.lanes);
     o.batch_sums = j.value("batch_sums", o.batch_sums);
     o.shared_neuron = j.value("shared_neuron", o.shared_neuron);
+    o.overlap = j.value("overlap", o.overlap);
     o.board = j.value("board", o.board);
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("bad hardware options: {}", e.what()));
@@ -72,6 +74,7 @@ void to_json(nlohmann::json& j, const Config& c) {
                      {"lanes", c.hw.lanes}};
   if (c.hw.batch_sums) j["batch_sums"] = true;
   if (c.hw.shared_neuron) j["shared_neuron"] = true;
+  if (!c.hw.overlap) j["overlap"] = false;
   if (!c.hw.board.empty()) j["board"] = c.hw.board;
 }
 

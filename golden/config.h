@@ -35,6 +35,11 @@ struct HwOptions {
   // it one after another (S_OUT lanes x T feeds instead of T). Fewer logic cells, a few
   // more cycles per output group (the neuron idles during the synapse loop either way).
   bool shared_neuron = false;
+  // The output unit (neuron feed, write-back) runs beside the next group's synapse loop,
+  // from an output buffer of L x T sums, where the stage does not read the bank it writes
+  // (docs/architecture.md, "Output unit overlapped"). Off: every group waits for its
+  // write-back and the buffer is not built (fewer logic cells, more cycles).
+  bool overlap = true;
   // The board the design is sized for (`rtl --board`, `run --board`); "" = none. A name
   // only: fpga::find_board checks it where a command uses it.
   std::string board;
@@ -57,7 +62,7 @@ struct Config {
 };
 
 // JSON (the artifact's and signature.json's `config`): "lanes" always, batch_sums,
-// shared_neuron and board only when set, so an artifact written before they existed
+// shared_neuron, overlap (when off) and board only when set, so an artifact written before they existed
 // round-trips byte for byte.
 void to_json(nlohmann::json& j, const Config& c);
 void from_json(const nlohmann::json& j, Config& c);  // validates

@@ -149,7 +149,8 @@ def stage_rtl(cfg, method, alpha, beta, T, lanes, board=None):
         sig = run_cli(cfg["cli"], ["rtl", net, "-o", rtl_dir] + size)
         hw = sig["hw_options"]
         return {"design": rtl_dir, "net": net, "cycles_per_clip": sig["predicted_cycles"]["per_clip"],
-                "lanes": hw["lanes"], "batch_sums": hw["batch_sums"], "shared_neuron": hw["shared_neuron"]}
+                "lanes": hw["lanes"], "batch_sums": hw["batch_sums"], "shared_neuron": hw["shared_neuron"],
+                "overlap": hw.get("overlap", True)}
 
     res, computed = cached(Cache(cfg["cache"]), key, work)
     if res.get("ok") and not os.path.isdir(res["design"]):  # work folder removed: redo
@@ -453,9 +454,9 @@ def main(argv=None):
         r = rtl_res[rk]["res"]
         p["cycles_per_clip"] = r.get("cycles_per_clip") if r.get("ok") else None
         if r.get("ok"):
-            p.update({k: r[k] for k in ("lanes", "batch_sums", "shared_neuron")})
+            p.update({k: r.get(k) for k in ("lanes", "batch_sums", "shared_neuron", "overlap")})
         else:
-            p.update({"lanes": None if L == "auto" else L, "batch_sums": None, "shared_neuron": None})
+            p.update({"lanes": None if L == "auto" else L, "batch_sums": None, "shared_neuron": None, "overlap": None})
         if not r.get("ok"):
             p["error"] = p["error"] or r["error"]
         points.append(p)
@@ -546,7 +547,7 @@ def main(argv=None):
               p["accuracy"] >= (min_acc if min_acc is not None else -1) and p["clips_per_s"]]
         if ok:
             b = max(ok, key=lambda p: p["clips_per_s"])
-            best[board] = {k: b[k] for k in ("method", "alpha", "beta", "T", "lanes", "batch_sums", "shared_neuron",
+            best[board] = {k: b[k] for k in ("method", "alpha", "beta", "T", "lanes", "batch_sums", "shared_neuron", "overlap",
                                              "accuracy", "clips_per_s",
                                              "clock_mhz", "lut", "energy_j")}
 
@@ -569,7 +570,7 @@ def main(argv=None):
         "placements": sum(1 for r in synth_res if r.get("ok") and not r.get("patched_from")),
         "patched": sum(1 for r in synth_res if r.get("ok") and r.get("patched_from")),
     }
-    fields = ["method", "alpha", "beta", "T", "board", "lanes", "batch_sums", "shared_neuron", "positions",
+    fields = ["method", "alpha", "beta", "T", "board", "lanes", "batch_sums", "shared_neuron", "overlap", "positions",
               "accuracy", "cycles_per_clip",
               "clips_per_s", "lut", "ff", "bram", "dsp", "fmax_mhz", "clock_mhz", "energy_j", "pareto", "error"]
     doc = {"model": cfg["model"], "data": os.path.abspath(split), "clips": n_clips, "tool": cfg["tool"],

@@ -242,7 +242,12 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   }
   // the output buffer: the finished currents of a group, taken at the hand-off (S_NEXT), so
   // the output unit feeds and writes them back while the accumulators fill with the next
-  // group's products
+  // group's products. Without overlap every group is held (the synapse side waits in S_NEXT
+  // until the write-back is done), so the accumulators stay put and are read directly.
+  if (!c.p.cfg.hw.overlap) {
+    mac.obuf = mac.acc;
+    return mac;
+  }
   mac.obuf.assign(size_t(Ln), std::vector<Register>(size_t(T)));
   for (int l = 0; l < Ln; ++l)
     for (int t = 0; t < T; ++t) {

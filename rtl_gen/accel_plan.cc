@@ -161,6 +161,7 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& hw) {
 }
 
 bool HwPlan::overlaps(int si) const {
+  if (!cfg.hw.overlap) return false;
   const HwStage& s = stages[size_t(si)];
   if (s.mode == HwStage::Readout) return true;  // logits: no tensor write
   for (int r = s.first_term; r < s.first_term + s.num_terms; ++r)

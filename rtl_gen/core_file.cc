@@ -44,6 +44,7 @@ std::string fusesoc_core(const nlohmann::json& sig) {
     const HwOptions ho = hw_options_of_signature(sig);
     if (ho.batch_sums) opts += ", batch sums";
     if (ho.shared_neuron) opts += ", shared neuron";
+    if (!ho.overlap) opts += ", no output overlap";
     desc += fmt::format(" ({} alpha {} beta {} T {}, {} lanes{})", c.value("method", "?"),
                         c.value("alpha", 0.0), c.value("beta", 0), c.value("T", 0),
                         ho.lanes, opts);

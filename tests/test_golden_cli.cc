@@ -376,22 +376,24 @@ TEST(ConfigHw, PlanDerivesItsHardwareFromItsConfig) {
 TEST(ConfigHw, RegeneratingAFolderWithoutFlagsKeepsItsOptions) {
   const std::string d = tmpdir("hw_regen");
   const std::string a = artifact(d);
-  Out o = run("rtl " + a + " -o " + d + "/r --lanes 2 --batch-sums --shared-neuron");
+  Out o = run("rtl " + a + " -o " + d + "/r --lanes 2 --batch-sums --shared-neuron --no-overlap");
   ASSERT_EQ(o.rc, 0) << o.text;
   const nlohmann::json sig = signature_of(d + "/r");
-  EXPECT_EQ(sig["hw_options"], (nlohmann::json{{"lanes", 2}, {"batch_sums", true}, {"shared_neuron", true}}));
+  EXPECT_EQ(sig["hw_options"],
+            (nlohmann::json{{"lanes", 2}, {"batch_sums", true}, {"shared_neuron", true}, {"overlap", false}}));
   EXPECT_EQ(sig["config"]["lanes"], 2);
   EXPECT_EQ(sig["config"]["batch_sums"], true);
   EXPECT_EQ(sig["config"]["shared_neuron"], true);
+  EXPECT_EQ(sig["config"]["overlap"], false);
   const sdm::HwOptions hw = sdm::hw_options_of_signature(sig);
-  EXPECT_TRUE(hw.batch_sums && hw.shared_neuron);
+  EXPECT_TRUE(hw.batch_sums && hw.shared_neuron && !hw.overlap);
   const sdm::GeneratedDesign g = sdm::generate_accelerator(sdm::load_artifact(d + "/r/net.sdm"), hw);
   EXPECT_EQ(g.files.at("sdm_accel.v"), sdm::read_file_bytes(d + "/r/sdm_accel.v"));
   EXPECT_EQ(g.signature["hw_options"], sig["hw_options"]);
-  // without the flags: the defaults (8 lanes, neither option), not the artifact's placeholder
+  // without the flags: the defaults (8 lanes, neither option, overlap), not the artifact's placeholder
   ASSERT_EQ(run("rtl " + a + " -o " + d + "/p").rc, 0);
   EXPECT_EQ(signature_of(d + "/p")["hw_options"],
-            (nlohmann::json{{"lanes", 8}, {"batch_sums", false}, {"shared_neuron", false}}));
+            (nlohmann::json{{"lanes", 8}, {"batch_sums", false}, {"shared_neuron", false}, {"overlap", true}}));
 }
 
 // rtl --board: the flags given win (even at their default value), the others are searched;
@@ -399,10 +401,11 @@ TEST(ConfigHw, RegeneratingAFolderWithoutFlagsKeepsItsOptions) {
 TEST(ConfigHw, BoardPickKeepsTheFlagsGiven) {
   const std::string d = tmpdir("hw_board");
   const std::string a = artifact(d);
-  ASSERT_EQ(run("rtl " + a + " -o " + d + "/u --board ulx3s --lanes 2 --no-batch-sums --no-shared-neuron").rc, 0);
+  ASSERT_EQ(run("rtl " + a + " -o " + d + "/u --board ulx3s --lanes 2 --no-batch-sums --no-shared-neuron "
+                "--no-overlap").rc, 0);
   const nlohmann::json sig = signature_of(d + "/u");
   EXPECT_EQ(sig["hw_options"], (nlohmann::json{{"lanes", 2}, {"batch_sums", false}, {"shared_neuron", false},
-                                               {"board", "ulx3s"}}));
+                                               {"overlap", false}, {"board", "ulx3s"}}));
   EXPECT_EQ(sig["config"]["board"], "ulx3s");
   EXPECT_EQ(sig["board_choice"]["board"], "ulx3s");
   expect_error("rtl " + a + " -o " + d + "/x --board ulx3s --lanes 0", "lanes = 0 outside [1, 64]");
