@@ -80,8 +80,9 @@ def main():
     ap.add_argument("--clock", default="",
                     help="BOARD=MHZ,...: the clock each board's bitstream runs at (synth's clock_mhz)")
     # per board: the v1 configuration it was built with -> the v2 configuration that fits it
-    ap.add_argument("--boards", default="icebreaker=4:3+sn,ulx3s=32:16+bs",
-                    help="BOARD=V1LANES:V2CONFIG,... (both configs must be in --configs)")
+    ap.add_argument("--boards", default="icebreaker=4,ulx3s=32",
+                    help="BOARD=V1LANES,...: the v1 lane count each board was built with (in --configs); "
+                         "the v2 side is what `rtl --board` picks")
     a = ap.parse_args()
     def parse(x):
         parts = x.split("+")
@@ -90,8 +91,9 @@ def main():
     def flags(bs, sn):
         return (["--batch-sums"] if bs else []) + (["--shared-neuron"] if sn else [])
 
-    def label(bs, sn):
-        return ", ".join(f for f, on in (("batch sums", bs), ("shared neuron", sn)) if on) or "-"
+    def label(bs, sn, ov=True):
+        return ", ".join(f for f, on in (("batch sums", bs), ("shared neuron", sn), ("no output overlap", not ov))
+                         if on) or "-"
 
     configs = [parse(x) for x in a.configs.split(",")]
     models = sorted(d for d in os.listdir(a.models) if os.path.isfile(os.path.join(a.models, d, "model.onnx")))
@@ -119,19 +121,31 @@ def main():
             v1 = v1_per_clip(sig)
             out(f"| {m} | {L} | {label(bs, sn)} | {v1:,} | {v2:,} | {v1 / v2:.2f}x |")
     out()
+    # what `rtl --board` picks for the default model (every configuration it searches)
+    picks = {}
+    net = os.path.join(a.work, "default", "net.sdm")
+    for spec in a.boards.split(","):
+        board = spec.split("=")[0]
+        d = os.path.join(a.work, "default", f"rtl_board_{board}")
+        run([a.sdmforge, "rtl", net, "-o", d, "--board", board])
+        picks[board] = json.load(open(os.path.join(d, "signature.json")))
+
+    def pick_label(sig):
+        bc = sig["board_choice"]
+        return f"{bc['lanes']} lanes, {label(bc['batch_sums'], bc['shared_neuron'], bc.get('overlap', True))}"
+
     out("Per board, default model: the v1 configuration it was built with against the v2 configuration "
         "`rtl --board` picks (both placed: docs/fpga.md):")
     out()
     out("| board | v1 lanes | v1 cycles/clip | v2 config | v2 cycles/clip | v1 / v2 |")
     out("|---|---|---|---|---|---|")
     for spec in a.boards.split(","):
-        board, pair = spec.split("=")
-        v1l, v2c = pair.split(":")
+        board, v1l = spec.split("=")
+        v1l = v1l.split(":")[0]
         key1 = ("default", int(v1l), False, False)
-        key2 = ("default",) + parse(v2c)
-        if key1 in sigs and key2 in sigs:
-            c1, c2 = v1_per_clip(sigs[key1]), sigs[key2]["predicted_cycles"]["per_clip"]
-            out(f"| {board} | {v1l} | {c1:,} | {key2[1]} lanes, {label(key2[2], key2[3])} | {c2:,} | {c1 / c2:.2f}x |")
+        if key1 in sigs:
+            c1, c2 = v1_per_clip(sigs[key1]), picks[board]["predicted_cycles"]["per_clip"]
+            out(f"| {board} | {v1l} | {c1:,} | {pick_label(picks[board])} | {c2:,} | {c1 / c2:.2f}x |")
     clocks = dict((k, float(v)) for k, v in (x.split("=") for x in a.clock.split(",") if x))
     out()
     out("What `rtl --board` picks for the default model, with the device limit of its widths "
@@ -139,19 +153,12 @@ def main():
     out()
     out("| board | pick | cycles/clip | device limit (mult + LUT) | LUT4 per product | clock (synth) | clips/s | latency |")
     out("|---|---|---|---|---|---|---|---|")
-    picks = {}
-    net = os.path.join(a.work, "default", "net.sdm")
-    for spec in a.boards.split(","):
-        board = spec.split("=")[0]
-        d = os.path.join(a.work, "default", f"rtl_board_{board}")
-        run([a.sdmforge, "rtl", net, "-o", d, "--board", board])
-        sig = json.load(open(os.path.join(d, "signature.json")))
-        picks[board] = sig
+    for board, sig in picks.items():
         bc, dl = sig["board_choice"], sig["board_choice"]["device_limit"]
         cyc = sig["predicted_cycles"]["per_clip"]
         mhz = clocks.get(board)
         rate = f"{mhz} MHz | {mhz * 1e6 / cyc:.2f} | {1e3 * cyc / (mhz * 1e6):.1f} ms" if mhz else "- | - | -"
-        out(f"| {board} | {bc['lanes']} lanes, {label(bc['batch_sums'], bc['shared_neuron'])} | {cyc:,} | "
+        out(f"| {board} | {pick_label(sig)} | {cyc:,} | "
             f"{dl['products_per_cycle']:.0f} ({dl['mult_products']:.0f} + {dl['lut_products']:.0f}) | "
             f"{dl['lut4_per_product']} | {rate} |")
     out()

@@ -5,7 +5,7 @@
 #   fpga/synth_default.sh SDMFORGE WORKDIR [BOARD=icebreaker] [LANES=2 | board: rtl --board]
 # With a neuron per lane 2 lanes is the largest that fits the UP5K (3 lanes: 5523 of 5280
 # logic cells; each lane has T accumulators and T - 1 shift-add products); `board` takes what
-# `rtl --board` picks (iCEBreaker: 3 lanes, shared neuron).
+# `rtl --board` picks (iCEBreaker: 3 lanes, shared neuron, no output overlap).
 set -euo pipefail
 sdm=$1; work=$2; board=${3:-icebreaker}; lanes=${4:-2}; root=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$work"; mkdir -p "$work"
