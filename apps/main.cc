@@ -43,9 +43,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
-  } catch (const CLI::ParseError& e) {  // one line, like every other error
+  } catch (const CLI::ParseError& e) {  // one line and status 2, like every other error (docs/cli.md)
     std::fprintf(stderr, "sdmforge: error: %s\n", e.what());
-    return e.get_exit_code() ? e.get_exit_code() : 2;
+    return 2;
   } catch (const sdm::Error& e) {
     std::fprintf(stderr, "sdmforge: error: %s\n", e.what());
     return 2;

@@ -27,6 +27,9 @@ void check_outputs_not_inputs(const std::vector<std::string>& inputs,
   for (size_t k = 0; k < outputs.size(); ++k) {
     const std::string& o = outputs[k];
     if (o.empty() || o == "-") continue;
+    std::error_code ec;
+    if (fs::is_directory(o, ec))  // found before anything is written, not when the file is renamed in
+      throw Error(fmt::format("output '{}' is a folder; name a file", o));
     for (const std::string& i : inputs)
       if (!i.empty() && same_file(o, i))
         throw Error(fmt::format("output '{}' is the input '{}'; choose another output path", o, i));

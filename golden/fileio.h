@@ -22,7 +22,8 @@ namespace sdm {
 
 // Throws sdm::Error "output 'O' is the input 'I'" if an output names the same file as an
 // input: fs::equivalent when both exist (hard links, symlinks, "./x" vs "x"), the
-// weakly_canonical paths otherwise. Outputs "" and "-" (stdout) are skipped.
+// weakly_canonical paths otherwise; "output 'O' is a folder" if an output file names an
+// existing folder. Outputs "" and "-" (stdout) are skipped.
 void check_outputs_not_inputs(const std::vector<std::string>& inputs,
                               const std::vector<std::string>& outputs);
 

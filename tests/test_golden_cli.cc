@@ -49,7 +49,7 @@ Out run(const std::string& args) {
 // One line "sdmforge: error: ..." holding `needle`, non-zero exit.
 void expect_error(const std::string& args, const std::string& needle) {
   Out o = run(args);
-  EXPECT_NE(o.rc, 0) << args << "\n" << o.text;
+  EXPECT_EQ(o.rc, 2) << args << "\n" << o.text;  // docs/cli.md: bad input exits with status 2
   EXPECT_EQ(std::count(o.text.begin(), o.text.end(), '\n'), 1) << args << "\n" << o.text;
   EXPECT_EQ(o.text.rfind("sdmforge: error: ", 0), 0u) << args << "\n" << o.text;
   EXPECT_NE(o.text.find(needle), std::string::npos) << args << "\n" << o.text;
@@ -132,6 +132,11 @@ TEST(CliKind3, JsonOutputNamingAnInputIsRefused) {
   expect_error("energy " + a + " --data " + fx("net2d") + " --json " + a, "is the input");
   expect_error("convert " + fx("net2d.onnx") + " -o " + d + "/x.sdm --json " + fx("net2d.onnx"), "is the input");
   expect_error("data info " + fx("net2d") + " --json " + labels, "is the input");
+  // --json naming a folder: refused before the design is written (it was written, then the
+  // rename of the JSON failed)
+  fs::create_directories(d + "/grid");
+  expect_error("rtl " + a + " -o " + d + "/o_j --lanes 2 --json " + d + "/grid", "is a folder");
+  EXPECT_FALSE(fs::exists(d + "/o_j"));
   EXPECT_EQ(sdm::read_file_bytes(a), before);
   EXPECT_EQ(sdm::read_file_bytes(labels), lbefore);
 }
@@ -409,6 +414,11 @@ TEST(ConfigHw, BoardPickKeepsTheFlagsGiven) {
   EXPECT_EQ(sig["config"]["board"], "ulx3s");
   EXPECT_EQ(sig["board_choice"]["board"], "ulx3s");
   expect_error("rtl " + a + " -o " + d + "/x --board ulx3s --lanes 0", "lanes = 0 outside [1, 64]");
+  // CLI11's parse errors: one line and status 2 too (they returned CLI11's own codes, 104-114)
+  expect_error("rtl " + a + " -o " + d + "/x --lanes abc", "--lanes");
+  expect_error("rtl " + a + " -o " + d + "/x --overlap=maybe", "--overlap");
+  expect_error("rtl " + a + " -o " + d + "/x --no-such-flag", "--no-such-flag");
+  EXPECT_FALSE(fs::exists(d + "/x"));
   expect_error("run --out " + d + "/run --board nosuch", "unknown board 'nosuch'");
   EXPECT_FALSE(fs::exists(d + "/run"));
 }
