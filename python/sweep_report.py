@@ -27,8 +27,40 @@ TARGET_MIN = 45.0
 KEEP = ("model", "clips", "tool", "min_accuracy", "best", "seconds", "tasks", "engine", "workers", "points")
 
 
+class Bad(Exception):
+    """A bad input file: one line naming it and what is wrong."""
+
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError as e:
+        raise Bad(f"cannot read '{path}': {e.strerror}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise Bad(f"'{path}' is not JSON: {e}")
+
+
+def check_run(doc, path):
+    """A sweep.json (or a stored run): the fields the section reads, with their types."""
+    if not isinstance(doc, dict):
+        raise Bad(f"'{path}': a sweep's JSON is an object, not {type(doc).__name__}")
+    for k, typ in (("points", list), ("best", dict), ("engine", dict), ("seconds", (int, float)),
+                   ("workers", int), ("clips", int)):
+        if not isinstance(doc.get(k), typ) or isinstance(doc.get(k), bool):
+            raise Bad(f"'{path}': '{k}' is missing or not a {getattr(typ, '__name__', 'number')}")
+    if doc["workers"] < 1 or doc["seconds"] <= 0 or not doc["points"]:
+        raise Bad(f"'{path}': workers {doc['workers']}, seconds {doc['seconds']}, "
+                  f"{len(doc['points'])} points (need >= 1, > 0, >= 1)")
+    for k in ("stage_tasks", "placements", "patched", "worker_busy", "overhead_seconds_per_task", "overhead_share",
+              "task_seconds_mean"):
+        if not isinstance(doc["engine"].get(k), (int, float)):
+            raise Bad(f"'{path}': engine.{k} is missing or not a number")
+    return doc
+
+
 def cmd_save(a):
-    doc = json.load(open(a.sweep))
+    doc = check_run(load_json(a.sweep), a.sweep)
     out = {k: doc.get(k) for k in KEEP}
     out["model"] = os.path.relpath(out["model"], os.path.dirname(HERE)) if out["model"] else None
     tmp = a.out + ".tmp"
@@ -92,7 +124,10 @@ def render(runs):
 
 
 def cmd_doc(a):
-    ablation.replace_section(a.doc, BEGIN, END, render([json.load(open(p)) for p in a.runs]), append=True)
+    runs = [check_run(load_json(p), p) for p in a.runs]
+    if not os.path.isfile(a.doc):
+        raise Bad(f"no document '{a.doc}' to write the section into")
+    ablation.replace_section(a.doc, BEGIN, END, render(runs), append=True)
     print(f"sweep_report.py: wrote the measured section of {a.doc}")
 
 
@@ -106,7 +141,10 @@ def main():
     d.add_argument("runs", nargs="+")
     d.add_argument("--doc", default=DOC)
     a = ap.parse_args()
-    {"save": cmd_save, "doc": cmd_doc}[a.cmd](a)
+    try:
+        {"save": cmd_save, "doc": cmd_doc}[a.cmd](a)
+    except Bad as e:
+        sys.exit(f"sweep_report.py: error: {e}")
 
 
 if __name__ == "__main__":

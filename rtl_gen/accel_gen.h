@@ -156,7 +156,7 @@ struct CyclePrediction {
 CyclePrediction predict_cycles(const HwPlan& p, const QNet& q);
 // The per-group / per-stage / per-clip formula predict_cycles evaluates, printed by the same
 // code (signature.json `predicted_cycles.formula`).
-std::string cycle_formula();
+std::string cycle_formula(bool overlap);
 
 struct GeneratedDesign {
   std::map<std::string, std::string> files;  // name -> contents (.v, .hex, signature.json)

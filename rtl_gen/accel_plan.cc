@@ -211,10 +211,15 @@ N group_cycles(const N& S, const N& D, const N& O_prev, const N& O, bool held) {
 
 }  // namespace
 
-std::string cycle_formula() {
+std::string cycle_formula(bool overlap) {
   const Sym S("S"), F("F"), W("words"), D("D"), Op("O'"), O("O");
-  return "per output group: " + group_cycles(S, D, Op, O, false).s + "; held group (the stage's last, and every "
-         "group of a stage that writes a bank it reads) " + group_cycles(S, D, Op, O, true).s +
+  const std::string groups =
+      overlap ? "per output group: " + group_cycles(S, D, Op, O, false).s +
+                    "; held group (the stage's last, and every group of a stage that writes a bank it reads) " +
+                    group_cycles(S, D, Op, O, true).s
+              : "per output group (every group held, --no-overlap: O' = 0, the output unit is idle at each "
+                "hand-off) " + group_cycles(S, D, Sym(0L), O, true).s;
+  return groups +
          "; O = output unit cycles of the group: neuron or readout stage " + out_cycles(true, F, W).s +
          ", sum stage " + out_cycles(false, F, W).s +
          "; O' = O of the stage's previous group (0 for its first); D = S_DRAIN = constants.drain (" +

@@ -70,7 +70,7 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
       {"per_clip", pred.per_clip}, {"dense_bound", pred.dense_bound}, {"load_cycles", pred.load_cycles},
       {"argmax_cycles", pred.argmax_cycles},
       {"per_stage", pred.per_stage},
-      {"formula", cycle_formula()},
+      {"formula", cycle_formula(p.cfg.hw.overlap)},
       // the FSM's fixed state lengths the formula uses (accel_gen.h), for tools that re-derive it
       {"constants", {{"drain", p.drain()}, {"neuron_latency", kNeuronLatency}, {"neuron_step_gap", kNeuronStepGap}}}};
   sig["weights_digest"] = std::hash<std::string>{}(files.at("weights.hex") + files.at("bias.hex"));

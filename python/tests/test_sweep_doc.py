@@ -6,7 +6,10 @@ compares like with like) and that each run's best configuration is one of its ow
 import glob
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -33,4 +36,19 @@ for r in runs:
         need(any(p["board"] == board and p["alpha"] == b["alpha"] and p["beta"] == b["beta"] and p["T"] == b["T"]
                  and p["clips_per_s"] == b["clips_per_s"] and p["error"] is None for p in r["points"]),
              f"{r['workers']} workers: the best on {board} is one of the run's placed points")
+
+# bad input: one line naming the file, non-zero exit, the document untouched
+with tempfile.TemporaryDirectory() as tmp:
+    doc = os.path.join(tmp, "sweep.md")
+    shutil.copy(sweep_report.DOC, doc)
+    before = open(doc).read()
+    w0 = dict(runs[0], workers=0)
+    cases = {"truncated.json": "{", "array.json": "[]", "zero_workers.json": json.dumps(w0)}
+    for name, text in cases.items():
+        path = os.path.join(tmp, name)
+        open(path, "w").write(text)
+        p = subprocess.run([sys.executable, os.path.join(ROOT, "python", "sweep_report.py"), "doc", path, "--doc", doc],
+                           capture_output=True, text=True)
+        need(p.returncode != 0 and p.stderr.count("\n") == 1 and p.stderr.startswith("sweep_report.py: error:")
+             and name in p.stderr and open(doc).read() == before, f"bad run file {name}: one-line error ({p.stderr!r})")
 sys.exit(1 if fails else 0)
