@@ -26,34 +26,40 @@ GeneratedDesign pick_for_board(const Artifact& a, const Config& c, const ConfigF
   GeneratedDesign best;
   nlohmann::json chosen;
   std::string first_overflow;
+  // every configuration searched, in one list (one lane with a shared neuron is the same design)
+  std::vector<HwOptions> candidates;
   for (int L : lanes_list)
     for (bool bs : bs_list)
       for (bool sn : sn_list)
         for (bool ov : ov_list) {
-          if (sn && L == 1 && sn_list.size() > 1) continue;  // one lane: the same design
+          if (sn && L == 1 && sn_list.size() > 1) continue;
           HwOptions opt = c.hw;
           opt.lanes = L, opt.batch_sums = bs, opt.shared_neuron = sn, opt.overlap = ov, opt.board = b.name;
-          GeneratedDesign d = generate_accelerator(a, opt);
-          const fpga::ResourceEstimate e = fpga::estimate_resources(d.signature, b);
-          if (!e.fits) {
-            if (first_overflow.empty()) first_overflow = fmt::format("{} lane{}: {}", L, L == 1 ? "" : "s", e.overflow);
-            continue;
-          }
-          const long cyc = d.signature["predicted_cycles"]["per_clip"].get<long>();
-          if (best_cycles < 0 || cyc < best_cycles || (cyc == best_cycles && e.need.logic < best_logic)) {
-            best_cycles = cyc, best_logic = e.need.logic, best = std::move(d);
-            chosen = to_json(opt);
-            chosen.update({{"board", b.name}, {"predicted_cycles", cyc},
-                           {"estimate", {{"logic", e.need.logic}, {"logic_avail", e.have.logic}, {"bram", e.need.bram},
-                                         {"bram_avail", e.have.bram}, {"spram", e.need.spram}, {"spram_avail", e.have.spram},
-                                         {"mult", e.need.mult}, {"mult_avail", e.have.mult}}}});
-            const fpga::DeviceLimit dl = fpga::device_limit(best.signature, b);
-            chosen["device_limit"] = {{"products_per_cycle", dl.products()},
-                                      {"mult_products", dl.mult_products},
-                                      {"lut_products", dl.lut_products},
-                                      {"lut4_per_product", std::round(dl.lut4_per_product * 10) / 10}};
-          }
+          candidates.push_back(opt);
         }
+  for (const HwOptions& opt : candidates) {
+    GeneratedDesign d = generate_accelerator(a, opt);
+    const fpga::ResourceEstimate e = fpga::estimate_resources(d.signature, b);
+    if (!e.fits) {
+      if (first_overflow.empty())
+        first_overflow = fmt::format("{} lane{}: {}", opt.lanes, opt.lanes == 1 ? "" : "s", e.overflow);
+      continue;
+    }
+    const long cyc = d.signature["predicted_cycles"]["per_clip"].get<long>();
+    if (best_cycles < 0 || cyc < best_cycles || (cyc == best_cycles && e.need.logic < best_logic)) {
+      best_cycles = cyc, best_logic = e.need.logic, best = std::move(d);
+      chosen = to_json(opt);
+      chosen.update({{"board", b.name}, {"predicted_cycles", cyc},
+                     {"estimate", {{"logic", e.need.logic}, {"logic_avail", e.have.logic}, {"bram", e.need.bram},
+                                   {"bram_avail", e.have.bram}, {"spram", e.need.spram}, {"spram_avail", e.have.spram},
+                                   {"mult", e.need.mult}, {"mult_avail", e.have.mult}}}});
+      const fpga::DeviceLimit dl = fpga::device_limit(best.signature, b);
+      chosen["device_limit"] = {{"products_per_cycle", dl.products()},
+                                {"mult_products", dl.mult_products},
+                                {"lut_products", dl.lut_products},
+                                {"lut4_per_product", std::round(dl.lut4_per_product * 10) / 10}};
+    }
+  }
   if (best_cycles < 0) throw Error(fmt::format("no configuration fits {} ({}): {}", b.name, b.part, first_overflow));
   best.signature["board_choice"] = chosen;
   best.files["signature.json"] = best.signature.dump(2) + "\n";

@@ -28,9 +28,9 @@ constexpr int kSpramWidth = 16;
 // EBR (cost 1792 < 2048), the 16,384 x 8 banks to SPRAM (32 EBR, cost 2048: a tie goes to
 // SPRAM). The estimate follows the same rule.
 constexpr long kSpramCost = 2048, kEbrCost = 64;
-constexpr long kLogicRomDepth = 64;
+constexpr long kLogicRomDepth = 64;  // a ROM this shallow (the bias ROM) is mapped to logic
 // iCE40 logic cells of the output unit and of the overlap's hand-off (see estimate_resources)
-constexpr int kIceOutputUnitCells = 5128 - 4910, kIceOverlapCells = 5383 - 5128 - 3 * 4 * 19;  // a ROM this shallow (the bias ROM) is mapped to logic
+constexpr int kIceOutputUnitCells = 5128 - 4910, kIceOverlapCells = 5383 - 5128 - 3 * 4 * 19;
 
 long blocks(long depth, int width, const std::vector<Shape>& shapes) {
   long best = -1;

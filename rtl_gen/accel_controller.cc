@@ -198,54 +198,54 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
       hb->Blocking(ctl.out_gap.d, c.L(1, 0));
       hb->Blocking(ctl.wb.d, c.L(w.LNW, 0));  // a shared neuron's feeds start at lane 0
     }
-  {  // all T currents are in the accumulators: a neuron stage feeds them to the neuron one
-     // step every kNeuronStepGap cycles (a bubble between two steps of one neuron: the
-     // neuron's STEP_GAP contract), a readout stage adds them to the logits on the same
-     // feeds (one accumulator mux per lane serves both); a sum stage stores all T at once
-    Block* s = ocs->AddItem({ost(O_OUT)});
-    const Expr* last_t = f.Eq(ctl.tt.q, c.L(TW, T - 1));
-    static_assert(kNeuronStepGap == 2, "the neuron feed inserts exactly one bubble");
-    // with a shared neuron the feeds walk lane wb (0 .. last lane of the group), T steps each
-    const bool shared = c.p.shared_neuron();
-    const Expr* last_feed = shared ? f.LogicalAnd(last_t, ag.sd_last_wb) : last_t;
-    If* a = s->AddIf(f.LogicalOr(f.Eq(ag.sd_mode, c.L(2, HwStage::Sum)),
-                                 shared ? f.LogicalAnd(last_feed, f.LogicalNot(ctl.out_gap.q)) : last_feed));
-    a->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
-    a->then_block()->Blocking(ctl.ostate.d, ost(O_WAIT));
-    a->then_block()->Blocking(ctl.wait.d, c.L(2, 0));
-    Block* bubble = a->ElseIf(ctl.out_gap.q);
-    bubble->Blocking(ctl.out_gap.d, c.L(1, 0));
-    if (shared) {
-      If* nl = bubble->AddIf(last_t);
-      nl->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
-      nl->then_block()->Blocking(ctl.wb.d, f.Add(ctl.wb.q, c.L(w.LNW, 1)));
-      nl->Else()->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
-    } else {
-      bubble->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
-    }
-    a->Else()->Blocking(ctl.out_gap.d, c.L(1, 1));
+    {  // all T currents are in the accumulators: a neuron stage feeds them to the neuron one
+       // step every kNeuronStepGap cycles (a bubble between two steps of one neuron: the
+       // neuron's STEP_GAP contract), a readout stage adds them to the logits on the same
+       // feeds (one accumulator mux per lane serves both); a sum stage stores all T at once
+      Block* s = ocs->AddItem({ost(O_OUT)});
+      const Expr* last_t = f.Eq(ctl.tt.q, c.L(TW, T - 1));
+      static_assert(kNeuronStepGap == 2, "the neuron feed inserts exactly one bubble");
+      // with a shared neuron the feeds walk lane wb (0 .. last lane of the group), T steps each
+      const bool shared = c.p.shared_neuron();
+      const Expr* last_feed = shared ? f.LogicalAnd(last_t, ag.sd_last_wb) : last_t;
+      If* a = s->AddIf(f.LogicalOr(f.Eq(ag.sd_mode, c.L(2, HwStage::Sum)),
+                                   shared ? f.LogicalAnd(last_feed, f.LogicalNot(ctl.out_gap.q)) : last_feed));
+      a->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
+      a->then_block()->Blocking(ctl.ostate.d, ost(O_WAIT));
+      a->then_block()->Blocking(ctl.wait.d, c.L(2, 0));
+      Block* bubble = a->ElseIf(ctl.out_gap.q);
+      bubble->Blocking(ctl.out_gap.d, c.L(1, 0));
+      if (shared) {
+        If* nl = bubble->AddIf(last_t);
+        nl->then_block()->Blocking(ctl.tt.d, c.L(TW, 0));
+        nl->then_block()->Blocking(ctl.wb.d, f.Add(ctl.wb.q, c.L(w.LNW, 1)));
+        nl->Else()->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
+      } else {
+        bubble->Blocking(ctl.tt.d, f.Add(ctl.tt.q, c.L(TW, 1)));
+      }
+      a->Else()->Blocking(ctl.out_gap.d, c.L(1, 1));
     }
     {  // neuron latency
-    Block* s = ocs->AddItem({ost(O_WAIT)});
-    static_assert(kNeuronLatency >= 1 && kNeuronLatency <= 4, "S_WAIT counts in 2 bits");
-    s->Blocking(ctl.wait.d, f.Add(ctl.wait.q, c.L(2, 1)));
-    If* i = s->AddIf(f.Eq(ctl.wait.q, c.L(2, kNeuronLatency - 1)));
-    i->then_block()->Blocking(ctl.wb.d, c.L(w.LNW, 0));
-    i->then_block()->Blocking(ctl.ostate.d,
-                              f.Ternary(f.Eq(ag.sd_mode, c.L(2, HwStage::Readout)), ost(O_IDLE), ost(O_WB)));
+      Block* s = ocs->AddItem({ost(O_WAIT)});
+      static_assert(kNeuronLatency >= 1 && kNeuronLatency <= 4, "O_WAIT counts in 2 bits");
+      s->Blocking(ctl.wait.d, f.Add(ctl.wait.q, c.L(2, 1)));
+      If* i = s->AddIf(f.Eq(ctl.wait.q, c.L(2, kNeuronLatency - 1)));
+      i->then_block()->Blocking(ctl.wb.d, c.L(w.LNW, 0));
+      i->then_block()->Blocking(ctl.ostate.d,
+                                f.Ternary(f.Eq(ag.sd_mode, c.L(2, HwStage::Readout)), ost(O_IDLE), ost(O_WB)));
     }
     {  // one word per cycle into the output tensor: per lane, words_per_value words each
-    Block* s = ocs->AddItem({ost(O_WB)});
-    Block* lane_done = s;
-    if (w.any_multi_word) {
-      If* sp = s->AddIf(f.LogicalNot(ag.sd_last_word));
-      sp->then_block()->Blocking(ctl.wbt.d, f.Add(ctl.wbt.q, c.L(w.WBTW, 1)));
-      lane_done = sp->Else();
-      lane_done->Blocking(ctl.wbt.d, c.L(w.WBTW, 0));
-    }
-    If* i = lane_done->AddIf(ag.sd_last_wb);
-    i->then_block()->Blocking(ctl.ostate.d, ost(O_IDLE));
-    i->Else()->Blocking(ctl.wb.d, f.Add(ctl.wb.q, c.L(w.LNW, 1)));
+      Block* s = ocs->AddItem({ost(O_WB)});
+      Block* lane_done = s;
+      if (w.any_multi_word) {
+        If* sp = s->AddIf(f.LogicalNot(ag.sd_last_word));
+        sp->then_block()->Blocking(ctl.wbt.d, f.Add(ctl.wbt.q, c.L(w.WBTW, 1)));
+        lane_done = sp->Else();
+        lane_done->Blocking(ctl.wbt.d, c.L(w.WBTW, 0));
+      }
+      If* i = lane_done->AddIf(ag.sd_last_wb);
+      i->then_block()->Blocking(ctl.ostate.d, ost(O_IDLE));
+      i->Else()->Blocking(ctl.wb.d, f.Add(ctl.wb.q, c.L(w.LNW, 1)));
     }
   }
   if (K > 1) {  // one logit per cycle; strict > keeps the lowest index on ties

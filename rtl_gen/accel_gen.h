@@ -127,8 +127,8 @@ constexpr int kMaxPackedBits = 16;
 // Minimum cycles between two feeds of one neuron: the sd_neuron STEP_GAP the generator
 // instantiates, and the feed spacing of a static stage in the cycle model.
 constexpr int kNeuronStepGap = 2;
-// S_WAIT cycles after the last feed: the feed register in front of the neuron (its current
-// is muxed and shifted from the accumulators by the stage decode; unregistered, that path
+// O_WAIT cycles after the last feed: the feed register in front of the neuron (its current
+// is muxed and shifted from the output buffer by the stage decode; unregistered, that path
 // into the neuron's adders was the ECP5 critical path) plus the neuron's two-cycle pipeline.
 constexpr int kNeuronLatency = 3;
 constexpr int kMaxHwT = 256;  // time-steps the generator supports (8-bit step fields)

@@ -2,7 +2,7 @@
 // every neuron stage (each stage's current shifted onto the common threshold 2^F), their
 // v/M taps on the trace port, and the lane slots' writes: spike counts kNeuronLatency cycles
 // after the feed of each step (a feed register, then the neuron's two), or a sum pool's T
-// window sums at once at S_OUT.
+// window sums at once at O_OUT.
 #include <algorithm>
 
 #include "rtl_gen/accel_blocks.h"
@@ -161,7 +161,7 @@ NeuronPorts build_neuron_array(BuildCtx& c, const AccelIo& io, const ControllerP
     m->AddAssign(io.tn_stage, c.resize_u(ctl.ostage.q, 8));
     m->AddAssign(io.tn_t, c.resize_u(nt2.q, 8));
   }
-  // slots: neuron spike counts (2 cycles after the feed) or pooled sums (at S_OUT)
+  // slots: neuron spike counts (2 cycles after the feed) or pooled sums (at O_OUT)
   LogicRef* sum_out =
       m->AddWireAssign("sum_out", f.LogicalAnd(out_state, f.Eq(ag.sd_mode, c.L(2, HwStage::Sum))));
   for (int l = 0; l < Ln; ++l) {

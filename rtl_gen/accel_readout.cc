@@ -1,5 +1,5 @@
 // Readout and argmax: the K logit accumulators (the readout stage's T step currents added
-// one per feed at S_OUT, class k from lane k mod L in group k / L), the registers of the
+// one per feed at O_OUT, class k from lane k mod L in group k / L), the registers of the
 // sequential argmax the controller runs in S_ARG (one logit per cycle, ties -> lowest index),
 // and the result beat's data (m_axis_tdata_o, m_axis_tlast_o).
 #include <algorithm>
@@ -19,12 +19,12 @@ ReadoutPorts build_readout(BuildCtx& c, const AccelIo& io, const ControllerPorts
   ReadoutPorts ro;
   // readout: logits accumulate the readout current of every step
   ro.logit.assign(size_t(K), Register{});
-  // S_OUT feeds step t's accumulator (nrn.acc_t) every other cycle, as for a neuron stage
+  // O_OUT feeds step t's current (nrn.acc_t) every other cycle, as for a neuron stage
   LogicRef* ro_out = m->AddWireAssign(
       "readout_out", f.LogicalAnd(f.LogicalAnd(is_ostate(c, ctl, O_OUT), f.Eq(ag.sd_mode, c.L(2, HwStage::Readout))),
                                   f.LogicalNot(ctl.out_gap.q)));
   // nrn.acc_t is the feed register's copy: the feed and its lane arrive one cycle later (the
-  // channel group holds until S_NEXT)
+  // output unit's channel group ocg holds until O_IDLE)
   Register ro_out_q = c.delay("readout_out_q", 1, ro_out);
   const bool shared_nrn = c.p.shared_neuron();
   Register ro_wb_q{};
