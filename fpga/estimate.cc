@@ -110,7 +110,7 @@ DeviceResources device_resources(const Board& b) {
 }
 
 ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
-  for (const char* k : {"lanes", "widths", "memories", "weight_rom", "bias_rom", "config"})
+  for (const char* k : {"lanes", "widths", "memories", "weight_rom", "bias_rom", "config", "stages"})
     if (!sig.contains(k)) throw Error(fmt::format("signature.json has no '{}' (regenerate with `sdmforge rtl`)", k));
   ResourceEstimate e;
   e.have = device_resources(b);
@@ -148,7 +148,9 @@ ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
   LaneUnits lu = lane_units(T, w["acc"].get<int>(), x_step, wb, pot);
   // a shared neuron (signature `neurons` = 1) is counted once instead of once per lane
   const bool shared = sig.value("neurons", L) == 1 && L > 1;
-  const bool overlap = sig.contains("hw_options") ? sig["hw_options"].value("overlap", true) : true;
+  // the output buffer exists where some stage overlaps (rtl_gen HwPlan::any_overlap)
+  const bool overlap = std::any_of(sig["stages"].begin(), sig["stages"].end(),
+                                   [](const nlohmann::json& s) { return s.value("overlap", false); });
   if (shared) lu.a -= 2.0 * pot;
   const double lut = md.base + L * (md.ka * lu.a + md.ks * lu.s) + (shared ? md.ka * 2.0 * pot : 0.0) + lut_mult;
   e.need.logic = int(std::lround(lut * md.logic_per_lut));

@@ -106,8 +106,10 @@ struct HwPlan : HwPlanLayout {
   // Stage si's output unit may feed and write back a group while the synapse side reads the
   // next one: the bank it writes is not one the stage reads (one port per bank). Otherwise
   // (and at the stage's last group, whose output the next stage reads) the synapse side
-  // waits for the write-back.
+  // waits for the write-back. A stage of one group has nothing to overlap with.
   bool overlaps(int si) const;
+  // Some stage overlaps: only then is the output buffer built (without, every group is held).
+  bool any_overlap() const;
 
   HwPlan() = default;
   HwPlan(const HwPlan& o) : HwPlanLayout(o), cfg(o.cfg) {}

@@ -242,9 +242,10 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   }
   // the output buffer: the finished currents of a group, taken at the hand-off (S_NEXT), so
   // the output unit feeds and writes them back while the accumulators fill with the next
-  // group's products. Without overlap every group is held (the synapse side waits in S_NEXT
-  // until the write-back is done), so the accumulators stay put and are read directly.
-  if (!c.p.cfg.hw.overlap) {
+  // group's products. Without overlap (--no-overlap, or no stage that may: each writes a bank
+  // it reads) every group is held (the synapse side waits in S_NEXT until the write-back is
+  // done), so the accumulators stay put and are read directly.
+  if (!c.p.any_overlap()) {
     mac.obuf = mac.acc;
     return mac;
   }

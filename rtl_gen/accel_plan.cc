@@ -163,10 +163,17 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& hw) {
 bool HwPlan::overlaps(int si) const {
   if (!cfg.hw.overlap) return false;
   const HwStage& s = stages[size_t(si)];
+  if (s.out_shape.plane() * s.groups == 1) return false;  // its one group is its last: held
   if (s.mode == HwStage::Readout) return true;  // logits: no tensor write
   for (int r = s.first_term; r < s.first_term + s.num_terms; ++r)
     if (bank_of[size_t(terms[size_t(r)].src)] == bank_of[size_t(s.out)]) return false;
   return true;
+}
+
+bool HwPlan::any_overlap() const {
+  for (int si = 0; si < int(stages.size()); ++si)
+    if (overlaps(si)) return true;
+  return false;
 }
 
 namespace {
