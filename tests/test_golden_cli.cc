@@ -399,6 +399,18 @@ TEST(ConfigHw, RegeneratingAFolderWithoutFlagsKeepsItsOptions) {
   ASSERT_EQ(run("rtl " + a + " -o " + d + "/p").rc, 0);
   EXPECT_EQ(signature_of(d + "/p")["hw_options"],
             (nlohmann::json{{"lanes", 8}, {"batch_sums", false}, {"shared_neuron", false}, {"overlap", true}}));
+  // the output buffer exists exactly where some stage overlaps (never with --no-overlap)
+  // (16 lanes: every stage here is one group per position, or writes a bank it reads)
+  ASSERT_EQ(run("rtl " + a + " -o " + d + "/p1 --lanes 1").rc, 0);
+  ASSERT_EQ(run("rtl " + a + " -o " + d + "/p16 --lanes 16").rc, 0);
+  for (const std::string dir : {d + "/r", d + "/p", d + "/p1", d + "/p16"}) {
+    const nlohmann::json s = signature_of(dir);
+    bool any = false;
+    for (const auto& st : s["stages"]) any = any || st["overlap"].get<bool>();
+    EXPECT_EQ(any, sdm::read_file_bytes(dir + "/sdm_accel.v").find("obuf_l_0_t_0_q") != std::string::npos) << dir;
+  }
+  EXPECT_EQ(sdm::read_file_bytes(d + "/r/sdm_accel.v").find("obuf_l_0_t_0_q"), std::string::npos);
+  EXPECT_EQ(sdm::read_file_bytes(d + "/p16/sdm_accel.v").find("obuf_l_0_t_0_q"), std::string::npos);
 }
 
 // rtl --board: the flags given win (even at their default value), the others are searched;
