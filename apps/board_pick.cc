@@ -21,6 +21,8 @@ GeneratedDesign pick_for_board(const Artifact& a, const Config& c, const ConfigF
   const std::vector<bool> sn_list = choices(pins.shared_neuron, c.hw.shared_neuron);
   // with overlap a design never takes more cycles; without it, fewer logic cells
   const std::vector<bool> ov_list = pins.overlap ? std::vector<bool>{c.hw.overlap} : std::vector<bool>{true, false};
+  // input channels per lane and cycle: the powers of two that divide the lane count
+  const std::vector<int> simd_list = pins.simd ? std::vector<int>{c.hw.simd} : std::vector<int>{1, 2, 4, 8, 16};
   long best_cycles = -1;
   int best_logic = 0;
   GeneratedDesign best;
@@ -29,20 +31,30 @@ GeneratedDesign pick_for_board(const Artifact& a, const Config& c, const ConfigF
   // every configuration searched, in one list (one lane with a shared neuron is the same design)
   std::vector<HwOptions> candidates;
   for (int L : lanes_list)
-    for (bool bs : bs_list)
-      for (bool sn : sn_list)
-        for (bool ov : ov_list) {
-          if (sn && L == 1 && sn_list.size() > 1) continue;
-          HwOptions opt = c.hw;
-          opt.lanes = L, opt.batch_sums = bs, opt.shared_neuron = sn, opt.overlap = ov, opt.board = b.name;
-          candidates.push_back(opt);
-        }
+    for (int S : simd_list)
+      for (bool bs : bs_list)
+        for (bool sn : sn_list)
+          for (bool ov : ov_list) {
+            if (sn && L == 1 && sn_list.size() > 1) continue;
+            if (L % S != 0) {
+              if (pins.simd && pins.lanes)  // both given: the one-line reason, not "nothing fits"
+                check_simd(S, L);
+              continue;
+            }
+            HwOptions opt = c.hw;
+            opt.lanes = L, opt.simd = S, opt.batch_sums = bs, opt.shared_neuron = sn, opt.overlap = ov;
+            opt.board = b.name;
+            candidates.push_back(opt);
+          }
+  if (candidates.empty())
+    throw Error(fmt::format("--simd {}: no lane count of the search divides it", c.hw.simd));
   for (const HwOptions& opt : candidates) {
     GeneratedDesign d = generate_accelerator(a, opt);
     const fpga::ResourceEstimate e = fpga::estimate_resources(d.signature, b);
     if (!e.fits) {
       if (first_overflow.empty())
-        first_overflow = fmt::format("{} lane{}: {}", opt.lanes, opt.lanes == 1 ? "" : "s", e.overflow);
+        first_overflow = fmt::format("{} lane{}{}: {}", opt.lanes, opt.lanes == 1 ? "" : "s",
+                                     opt.simd > 1 ? fmt::format(" x simd {}", opt.simd) : "", e.overflow);
       continue;
     }
     const long cyc = d.signature["predicted_cycles"]["per_clip"].get<long>();
@@ -76,9 +88,10 @@ std::string board_choice_line(const nlohmann::json& sig) {
   if (!sig.contains("board_choice")) return "";
   const HwOptions opt = hw_options_of_signature(sig);
   const auto& e = sig["board_choice"]["estimate"];
-  return fmt::format("{}: {} lane{}{}{}{}, the fewest cycles whose estimate fits (logic {}/{}, block RAM {}/{}, "
+  return fmt::format("{}: {} lane{}{}{}{}{}, the fewest cycles whose estimate fits (logic {}/{}, block RAM {}/{}, "
                      "SPRAM {}/{}, multipliers {}/{}; check with `sdmforge synth`)",
-                     opt.board, opt.lanes, opt.lanes == 1 ? "" : "s", opt.batch_sums ? ", --batch-sums" : "",
+                     opt.board, opt.lanes, opt.lanes == 1 ? "" : "s",
+                     opt.simd > 1 ? fmt::format(", --simd {}", opt.simd) : "", opt.batch_sums ? ", --batch-sums" : "",
                      opt.shared_neuron ? ", --shared-neuron" : "", opt.overlap ? "" : ", --no-overlap", e["logic"].get<int>(), e["logic_avail"].get<int>(),
                      e["bram"].get<int>(), e["bram_avail"].get<int>(), e["spram"].get<int>(),
                      e["spram_avail"].get<int>(), e["mult"].get<int>(), e["mult_avail"].get<int>());

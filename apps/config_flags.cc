@@ -40,6 +40,12 @@ ConfigFlags::ConfigFlags(CLI::App* cmd, unsigned which, unsigned lists, int defa
   if (which & kLanes)
     cmd->add_option("--lanes", lanes_, fmt::format("accelerator datapath lanes, 1..{}", kMaxLanes))
         ->capture_default_str();
+  if (which & kLanes)
+    cmd->add_option("--simd", simd_,
+                    fmt::format("input channels each lane adds per cycle (tensors interleaved by channel over this "
+                                "many memory slices), a power of two up to {} that divides --lanes",
+                                kMaxSimd))
+        ->capture_default_str();
   if (which & kHwOptions) {
     cmd->add_flag("--batch-sums,!--no-batch-sums", batch_sums_,
                   "also read pooled sums all T time-steps per cycle (wider shift-add products: fewer cycles, more LUTs)");
@@ -53,7 +59,7 @@ ConfigFlags::ConfigFlags(CLI::App* cmd, unsigned which, unsigned lists, int defa
   if (which & kBoard)
     cmd->add_option("--board", board_,
                     "size the design for this board (icebreaker, hx8k, ulx3s, orangecrab) from a resource estimate: "
-                    "the fewest cycles per clip that fits; --lanes and --[no-]batch-sums / --[no-]shared-neuron / "
+                    "the fewest cycles per clip that fits; --lanes, --simd and --[no-]batch-sums / --[no-]shared-neuron / "
                     "--[no-]overlap given are kept");
   if (which & kThreads)
     cmd->add_option("--threads", threads_, fmt::format("worker threads, 1..{} (0 = every core)", kMaxThreads))
@@ -94,6 +100,10 @@ Config ConfigFlags::resolve(const Config* artifact, const HwOptions* design) con
   if (given("--lanes")) {
     check_lanes(lanes_);
     c.hw.lanes = int(lanes_);
+  }
+  if (given("--simd")) {
+    check_simd(simd_, c.hw.lanes);
+    c.hw.simd = int(simd_);
   }
   if (given("--batch-sums")) c.hw.batch_sums = batch_sums_;
   if (given("--shared-neuron")) c.hw.shared_neuron = shared_neuron_;

@@ -6,7 +6,8 @@ layers (issue 12's targets).
 usage: bench/engine_cycles.py SDMFORGE [--models DIR] [--work DIR] [--configs 4,32,2,16+bs]
                               [--clock icebreaker=24.375,ulx3s=50] [--doc docs/engine-cycles.md]
 
-A config is a lane count; `+bs` adds `rtl --batch-sums`, `+sn` adds `rtl --shared-neuron`.
+A config is a lane count, `LxS` lanes with `rtl --simd S`; `+bs` adds `rtl --batch-sums`,
+`+sn` adds `rtl --shared-neuron`.
 
 For each model: `sdmforge convert` (alpha 0.2, beta 5, T 4), `sdmforge rtl --lanes L`, then
 from signature.json:
@@ -17,7 +18,7 @@ from signature.json:
     whose T values exceeded 16 bits stored one value per word -- the formula v1's
     signature printed and its co-simulations checked (commit 17f7ff3);
   * utilisation of a layer: its useful synaptic ops per cycle (the golden model's
-    connections x T) / the products per cycle the MAC array has (lanes x T), and / the
+    connections x T) / the products per cycle the MAC array has (lanes x simd x T), and / the
     device limit (products per cycle the board's multipliers could do: UP5K 8 DSP = 16
     8x8 products, ECP5-85F 156 MULT18X18D), and / the whole device limit of the
     configuration `rtl --board` picks (its signature's `board_choice.device_limit`:
@@ -63,6 +64,12 @@ def v1_per_clip(sig):
     return total + max(sig["num_classes"] - 1, 0)
 
 
+def products(sig):
+    """Products per cycle of the design's MAC array: lanes x simd x T (signature mac_units)."""
+    mu = sig.get("mac_units", {})
+    return mu.get("products_per_cycle", sig["lanes"] * sig["config"]["T"])
+
+
 def run(cmd):
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
@@ -75,7 +82,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--models", default=os.path.join(here, "..", "models"))
     ap.add_argument("--work", default="/tmp/sdm_engine_cycles")
-    ap.add_argument("--configs", default="2,4,32,3+sn,16+bs")
+    ap.add_argument("--configs", default="2,4,32,3+sn,16+bs,4x4,32x8,16x8+bs")
     ap.add_argument("--doc", help="also write the tables as markdown here")
     ap.add_argument("--clock", default="",
                     help="BOARD=MHZ,...: the clock each board's bitstream runs at (synth's clock_mhz)")
@@ -86,14 +93,15 @@ def main():
     a = ap.parse_args()
     def parse(x):
         parts = x.split("+")
-        return int(parts[0]), "bs" in parts[1:], "sn" in parts[1:]
+        ls = parts[0].split("x")
+        return int(ls[0]), int(ls[1]) if len(ls) > 1 else 1, "bs" in parts[1:], "sn" in parts[1:]
 
-    def flags(bs, sn):
-        return (["--batch-sums"] if bs else []) + (["--shared-neuron"] if sn else [])
+    def flags(S, bs, sn):
+        return ["--simd", str(S)] + (["--batch-sums"] if bs else []) + (["--shared-neuron"] if sn else [])
 
-    def label(bs, sn, ov=True):
-        return ", ".join(f for f, on in (("batch sums", bs), ("shared neuron", sn), ("no output overlap", not ov))
-                         if on) or "-"
+    def label(bs, sn, ov=True, S=1):
+        return ", ".join(f for f, on in ((f"simd {S}", S > 1), ("batch sums", bs), ("shared neuron", sn),
+                                         ("no output overlap", not ov)) if on) or "-"
 
     configs = [parse(x) for x in a.configs.split(",")]
     models = sorted(d for d in os.listdir(a.models) if os.path.isfile(os.path.join(a.models, d, "model.onnx")))
@@ -103,8 +111,8 @@ def main():
         print(s)
         lines.append(s)
 
-    out("| model | lanes | options | v1 cycles/clip | v2 cycles/clip | v1 / v2 |")
-    out("|---|---|---|---|---|---|")
+    out("| model | lanes | options | products/cycle (v1 -> v2) | v1 cycles/clip | v2 cycles/clip | v1 / v2 |")
+    out("|---|---|---|---|---|---|---|")
     sigs = {}
     for m in models:
         work = os.path.join(a.work, m)
@@ -112,14 +120,14 @@ def main():
         net = os.path.join(work, "net.sdm")
         run([a.sdmforge, "convert", os.path.join(a.models, m, "model.onnx"), "--alpha", "0.2", "--beta", "5",
              "--T", "4", "-o", net])
-        for L, bs, sn in configs:
-            d = os.path.join(work, f"rtl_L{L}{'_bs' if bs else ''}{'_sn' if sn else ''}")
-            run([a.sdmforge, "rtl", net, "-o", d, "--lanes", str(L)] + flags(bs, sn))
+        for L, S, bs, sn in configs:
+            d = os.path.join(work, f"rtl_L{L}{f'_S{S}' if S > 1 else ''}{'_bs' if bs else ''}{'_sn' if sn else ''}")
+            run([a.sdmforge, "rtl", net, "-o", d, "--lanes", str(L)] + flags(S, bs, sn))
             sig = json.load(open(os.path.join(d, "signature.json")))
-            sigs[(m, L, bs, sn)] = sig
+            sigs[(m, L, S, bs, sn)] = sig
             v2 = sig["predicted_cycles"]["per_clip"]
             v1 = v1_per_clip(sig)
-            out(f"| {m} | {L} | {label(bs, sn)} | {v1:,} | {v2:,} | {v1 / v2:.2f}x |")
+            out(f"| {m} | {L} | {label(bs, sn, True, S)} | {L} -> {products(sig)} | {v1:,} | {v2:,} | {v1 / v2:.2f}x |")
     out()
     # what `rtl --board` picks for the default model (every configuration it searches)
     picks = {}
@@ -132,7 +140,8 @@ def main():
 
     def pick_label(sig):
         bc = sig["board_choice"]
-        return f"{bc['lanes']} lanes, {label(bc['batch_sums'], bc['shared_neuron'], bc.get('overlap', True))}"
+        return (f"{bc['lanes']} lanes, "
+                f"{label(bc['batch_sums'], bc['shared_neuron'], bc.get('overlap', True), bc.get('simd', 1))}")
 
     out("Per board, default model: the v1 configuration it was built with against the v2 configuration "
         "`rtl --board` picks (both placed: docs/fpga.md):")
@@ -142,7 +151,7 @@ def main():
     for spec in a.boards.split(","):
         board, v1l = spec.split("=")
         v1l = v1l.split(":")[0]
-        key1 = ("default", int(v1l), False, False)
+        key1 = ("default", int(v1l), 1, False, False)
         if key1 in sigs:
             c1, c2 = v1_per_clip(sigs[key1]), picks[board]["predicted_cycles"]["per_clip"]
             out(f"| {board} | {v1l} | {c1:,} | {pick_label(picks[board])} | {c2:,} | {c1 / c2:.2f}x |")
@@ -165,28 +174,27 @@ def main():
     out("Utilisation of the board picks' two largest layers, the honest way (useful synaptic ops per cycle "
         "/ the whole device limit above):")
     out()
-    out("| board | layer | ops/cycle | / MAC array (L x T) | / device limit |")
+    out("| board | layer | ops/cycle | / MAC array (L x S x T) | / device limit |")
     out("|---|---|---|---|---|")
     for board, sig in picks.items():
-        T, L = sig["config"]["T"], sig["lanes"]
         lim = sig["board_choice"]["device_limit"]["products_per_cycle"]
         for st in sorted(sig["stages"], key=lambda x: -x["synaptic_ops"])[:2]:
             opc = st["synaptic_ops"] / st["predicted_cycles"]
-            out(f"| {board} | {st['name']} | {opc:.2f} | {100 * opc / (L * T):.0f} % | {100 * opc / lim:.1f} % |")
+            out(f"| {board} | {st['name']} | {opc:.2f} | {100 * opc / products(sig):.0f} % | {100 * opc / lim:.1f} % |")
     out()
     out("Utilisation of the two layers with the most synaptic ops (useful ops per cycle / products per cycle):")
     out()
-    out("| model | lanes | options | layer | ops/clip | cycles | ops/cycle | / MAC array (L x T) | "
+    out("| model | lanes | options | layer | ops/clip | cycles | ops/cycle | / MAC array (L x S x T) | "
         + " | ".join(f"/ {k}" for k in DEVICE_PRODUCTS) + " |")
     out("|---|---|---|---|---|---|---|---|" + "---|" * len(DEVICE_PRODUCTS))
-    for (m, L, bs, sn), sig in sigs.items():
-        T = sig["config"]["T"]
+    for (m, L, S, bs, sn), sig in sigs.items():
         st = sorted(sig["stages"], key=lambda s: -s["synaptic_ops"])[:2]
         for s in st:
             ops, cyc = s["synaptic_ops"], s["predicted_cycles"]
             opc = ops / cyc
             dev = " | ".join(f"{100 * opc / n:.0f} %" for n in DEVICE_PRODUCTS.values())
-            out(f"| {m} | {L} | {label(bs, sn)} | {s['name']} | {ops:,} | {cyc:,} | {opc:.2f} | {100 * opc / (L * T):.0f} % | {dev} |")
+            out(f"| {m} | {L} | {label(bs, sn, True, S)} | {s['name']} | {ops:,} | {cyc:,} | {opc:.2f} | "
+                f"{100 * opc / products(sig):.0f} % | {dev} |")
     if a.doc:
         with open(a.doc, "w") as fh:
             fh.write("# Engine cycles (generated)\n\nWritten by `bench/engine_cycles.py` (alpha 0.2, beta 5, T 4); "

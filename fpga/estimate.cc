@@ -32,6 +32,9 @@ constexpr long kLogicRomDepth = 64;  // a ROM this shallow (the bias ROM) is map
 // iCE40 logic cells of the output unit and of the overlap's hand-off (see estimate_resources)
 constexpr int kIceOutputUnitCells = 5128 - 4910, kIceOverlapCells = 5383 - 5128 - 3 * 4 * 19;
 
+// LUT4 per adder-tree bit of a simd > 1 lane (accel_mac.cc psum_*): placeholder until calibrated
+constexpr double kSimdLutPerTreeBit = 1.0;
+
 long blocks(long depth, int width, const std::vector<Shape>& shapes) {
   long best = -1;
   for (const Shape& s : shapes) {
@@ -123,24 +126,33 @@ ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
 
   // memories: each tensor bank where Yosys maps it (SPRAM when no dearer by its cost model,
   // whether or not the device has that many: the overflow shows then), the weight ROM
+  // (with simd > 1 a bank is `slices` memories of `depth` words each)
   for (const auto& m : sig["memories"]) {
     const long depth = m["depth"].get<long>();
     const int width = m["word_bits"].get<int>();
-    const long sp = (width + kSpramWidth - 1) / kSpramWidth * ((depth + kSpramDepth - 1) / kSpramDepth);
-    const long ebr = blocks(depth, width, shapes);
-    if (e.have.spram > 0 && kSpramCost * sp <= kEbrCost * ebr) e.need.spram += int(sp);
-    else e.need.bram += int(ebr);
+    std::vector<int> widths{width};
+    if (m.contains("slice_word_bits")) widths = m["slice_word_bits"].get<std::vector<int>>();
+    for (int sw : widths) {
+      const long sp = (sw + kSpramWidth - 1) / kSpramWidth * ((depth + kSpramDepth - 1) / kSpramDepth);
+      const long ebr = blocks(depth, sw, shapes);
+      if (e.have.spram > 0 && kSpramCost * sp <= kEbrCost * ebr) e.need.spram += int(sp);
+      else e.need.bram += int(ebr);
+    }
   }
   e.need.bram += int(blocks(sig["weight_rom"]["words"].get<long>(), sig["weight_rom"]["word_bits"].get<int>(), shapes));
   if (sig["bias_rom"]["words"].get<long>() > kLogicRomDepth)
     e.need.bram += int(blocks(sig["bias_rom"]["words"].get<long>(), sig["bias_rom"]["word_bits"].get<int>(), shapes));
 
-  // multipliers: one wide product per lane (two SB_MAC16 / MULT18 when an operand exceeds 16 / 18 bits)
+  // multipliers: one wide product per lane and wide simd slice (signature `mac_units`; two
+  // SB_MAC16 / MULT18 when an operand exceeds 16 / 18 bits)
   const int mw = ice ? 16 : 18;
   const int per_lane = (x > mw || wb > mw) ? 2 : 1;
+  const int wide = sig.contains("mac_units") ? sig["mac_units"].value("wide", L) : L;
+  const int simd = sig.contains("mac_units") ? sig["mac_units"].value("simd", 1) : 1;
+  const int narrow = sig.contains("mac_units") ? sig["mac_units"].value("shift_add", 0) : 0;
   double lut_mult = 0;
-  if (e.have.mult > 0) e.need.mult = L * per_lane;
-  else lut_mult = double(L) * x * wb;  // no hard multipliers (HX8K): an array multiplier in LUTs
+  if (e.have.mult > 0) e.need.mult = wide * per_lane;
+  else lut_mult = double(wide) * x * wb;  // no hard multipliers (HX8K): an array multiplier in LUTs
 
   // logic: the per-family linear model in the lane units
   const Model& md = model(b.family);
@@ -152,7 +164,16 @@ ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
   const bool overlap = std::any_of(sig["stages"].begin(), sig["stages"].end(),
                                    [](const nlohmann::json& s) { return s.value("overlap", false); });
   if (shared) lu.a -= 2.0 * pot;
-  const double lut = md.base + L * (md.ka * lu.a + md.ks * lu.s) + (shared ? md.ka * 2.0 * pot : 0.0) + lut_mult;
+  // simd > 1: every narrow product the lanes hold (signature mac_units.shift_add), and per lane
+  // and step the adder tree and sum register over the slices (simd - 1 adders of acc bits),
+  // priced by kSimdLutPerTreeBit (calibrated below)
+  double simd_lut = 0;
+  if (simd > 1) {
+    if (narrow > 0) lu.s = double(narrow) / L * x_step * wb / 2.0;
+    simd_lut = double(L) * T * (simd - 1) * w["acc"].get<int>() * kSimdLutPerTreeBit;
+  }
+  const double lut =
+      md.base + L * (md.ka * lu.a + md.ks * lu.s) + (shared ? md.ka * 2.0 * pot : 0.0) + lut_mult + simd_lut;
   e.need.logic = int(std::lround(lut * md.logic_per_lut));
   // The calibration runs predate the output unit (its own state machine and stage decode
   // beside the synapse side's) and the output buffer. Both measured on the UP5K, default

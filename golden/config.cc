@@ -18,6 +18,14 @@ void check_lanes(long long lanes) {
   if (lanes < 1 || lanes > kMaxLanes) throw Error(fmt::format("lanes = {} outside [1, {}]", lanes, kMaxLanes));
 }
 
+void check_simd(long long simd, long long lanes) {
+  if (simd < 1 || simd > kMaxSimd || (simd & (simd - 1)) != 0)
+    throw Error(fmt::format("simd = {} must be a power of two in [1, {}]", simd, kMaxSimd));
+  if (lanes % simd != 0)
+    throw Error(fmt::format("simd = {} must divide lanes = {} (a lane's memory slice is its index mod simd)", simd,
+                            lanes));
+}
+
 void check_weight_bits(long long bits) {
   if (bits < 2 || bits > 16) throw Error(fmt::format("weight bits = {} outside [2, 16]", bits));
 }
@@ -38,11 +46,12 @@ void Config::validate() const {
   if (pot_bits != 0 && (pot_bits < 4 || pot_bits > 48))
     throw Error(fmt::format("potential bits = {} outside [4, 48] (0 = automatic)", pot_bits));
   check_lanes(hw.lanes);
+  check_simd(hw.simd, hw.lanes);
 }
 
 nlohmann::json to_json(const HwOptions& o) {
   nlohmann::json j = {{"lanes", o.lanes}, {"batch_sums", o.batch_sums}, {"shared_neuron", o.shared_neuron},
-                      {"overlap", o.overlap}};
+                      {"overlap", o.overlap}, {"simd", o.simd}};
   if (!o.board.empty()) j["board"] = o.board;
   return j;
 }
@@ -54,11 +63,13 @@ HwOptions hw_options_from_json(const nlohmann::json& j, HwOptions o) {
     o.batch_sums = j.value("batch_sums", o.batch_sums);
     o.shared_neuron = j.value("shared_neuron", o.shared_neuron);
     o.overlap = j.value("overlap", o.overlap);
+    o.simd = j.value("simd", o.simd);
     o.board = j.value("board", o.board);
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("bad hardware options: {}", e.what()));
   }
   check_lanes(o.lanes);
+  check_simd(o.simd, o.lanes);
   return o;
 }
 
@@ -75,6 +86,7 @@ void to_json(nlohmann::json& j, const Config& c) {
   if (c.hw.batch_sums) j["batch_sums"] = true;
   if (c.hw.shared_neuron) j["shared_neuron"] = true;
   if (!c.hw.overlap) j["overlap"] = false;
+  if (c.hw.simd != 1) j["simd"] = c.hw.simd;
   if (!c.hw.board.empty()) j["board"] = c.hw.board;
 }
 

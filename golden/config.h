@@ -15,11 +15,14 @@ namespace sdm {
 // The one set of limits of every command and of the artifact (docs/cli.md).
 constexpr long kMaxT = 4096;       // time-steps
 constexpr long kMaxLanes = 64;     // accelerator datapath lanes
+constexpr long kMaxSimd = 16;      // input channels per lane and cycle (SIMD)
 constexpr long kMaxThreads = 256;  // worker threads of the golden model
 
 // Each throws sdm::Error (one line, naming the value) outside its limit.
 void check_T(long long T);
 void check_lanes(long long lanes);
+// SIMD: a power of two in [1, kMaxSimd] that divides lanes (one line naming both otherwise).
+void check_simd(long long simd, long long lanes);
 void check_weight_bits(long long bits);
 // Worker threads: 0 = every core; otherwise 1..kMaxThreads.
 int resolve_threads(long long requested);
@@ -27,7 +30,11 @@ int resolve_threads(long long requested);
 // The accelerator's parallelism and datapath choices (docs/architecture.md). Part of
 // Config (Config::hw), validated with it; signature.json `hw_options` holds them.
 struct HwOptions {
-  int lanes = 1;  // output channels per cycle, 1..kMaxLanes
+  int lanes = 1;  // output channels per cycle (FINN's PE), 1..kMaxLanes
+  // Input channels per lane and cycle (FINN's SIMD): every tensor is interleaved by channel
+  // over `simd` memory slices read at one address, each lane adds simd products per step.
+  // A power of two that divides lanes (the write-back's slice is the lane's low bits).
+  int simd = 1;
   // Also read pooled sums T steps per cycle (shift-add step products as wide as the widest
   // pooled sum instead of one step per cycle on the wide product): fewer cycles, more LUTs.
   bool batch_sums = false;

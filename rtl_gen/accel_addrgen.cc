@@ -40,8 +40,9 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   // constant multiplies were the UP5K critical path (44.5 ns).
   ag.row_off = c.reg("row_off", WX);
   ag.td_wbase = comb_reg("td_wbase", WX);
+  const int S = p.simd;
   if (w.any_diag) {
-    ag.td_diag = comb_reg("td_diag", Ln);
+    ag.td_diag = comb_reg("td_diag", Ln * S);
     ag.td_dsel = comb_reg("td_diag_row", 1);
   }
   {
@@ -59,7 +60,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     b->Blocking(ag.td_waddr, c.L(WX, 0));
     b->Blocking(ag.td_wbase, c.L(WX, 0));
     if (w.any_diag) {
-      b->Blocking(ag.td_diag, c.L(Ln, 0));
+      b->Blocking(ag.td_diag, c.L(Ln * S, 0));
       b->Blocking(ag.td_dsel, c.L(1, 0));
     }
     Case* cs = b->AddCase(ctl.rr.q);
@@ -74,7 +75,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       it->Blocking(ag.td_last_dw, f.Eq(ctl.dw.q, c.L(w.KWW, t.kernel[2] - 1)));
       it->Blocking(ag.td_last_dh, f.Eq(ctl.dh.q, c.L(w.KHW, t.kernel[1] - 1)));
       it->Blocking(ag.td_last_dt, f.Eq(ctl.dt.q, c.L(w.KTW, t.kernel[0] - 1)));
-      it->Blocking(ag.td_last_ci, f.Eq(ctl.ci.q, c.L(w.CIW, t.ci - 1)));
+      it->Blocking(ag.td_last_ci, f.Eq(ctl.ci.q, c.L(w.CIW, t.cblocks - 1)));  // channel blocks of simd
       it->Blocking(ag.td_src, c.L(TIDW, t.src));
       if (w.any_sub) it->Blocking(ag.td_last_sub, t.reads > 1 ? f.Eq(ctl.sub.q, c.L(w.SUBW, t.reads - 1)) : c.L(1, 1));
       // input coordinate = out * stride - pad + kernel offset
@@ -91,21 +92,23 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       it->Blocking(ag.td_hi, u(hi));
       it->Blocking(ag.td_wi, u(wi));
       if (t.diag_ones) {
-        // sum pool: lane l adds input channel cg*L + l with weight 1 (nothing stored)
-        const int DW = std::max(w.CHW, w.CIW) + 1;
+        // sum pool: lane l adds input channel cg*L + l with weight 1 (nothing stored): bit
+        // l*simd + s is set where slice s of channel block ci holds it (ci*simd + s)
+        const int DW = std::max(w.CHW, w.CIW + clog2(S) - (S == 1 ? 1 : 0)) + 1;
         std::vector<const Expr*> hits;
         for (int l = Ln - 1; l >= 0; --l)
-          hits.push_back(
-              f.Eq(c.resize_u(ctl.ci.q, DW), f.Add(c.mulc(c.resize_u(ctl.cg.q, DW), Ln, false), c.L(DW, l))));
-        it->Blocking(ag.td_diag, Ln == 1 ? hits[0] : f.Concat(hits));
+          for (int sl = S - 1; sl >= 0; --sl)
+            hits.push_back(f.Eq(S == 1 ? c.resize_u(ctl.ci.q, DW)
+                                       : f.Add(c.mulc(c.resize_u(ctl.ci.q, DW), S, false), c.L(DW, sl)),
+                                f.Add(c.mulc(c.resize_u(ctl.cg.q, DW), Ln, false), c.L(DW, l))));
+        it->Blocking(ag.td_diag, hits.size() == 1 ? hits[0] : f.Concat(hits));
         it->Blocking(ag.td_dsel, c.L(1, 1));
         continue;
       }
-      const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
       // row base of channel group cg (a constant table, not a multiply) + synapse index
       Case* gb = it->AddCase(ctl.cg.q);
       for (int gi = 0; gi < s.groups; ++gi)
-        gb->AddItem({c.L(w.GW, gi)})->Blocking(ag.td_wbase, c.L(WX, t.wbase + long(gi) * t.ci * KK));
+        gb->AddItem({c.L(w.GW, gi)})->Blocking(ag.td_wbase, c.L(WX, t.wbase + long(gi) * t.syn_steps()));
       it->Blocking(ag.td_waddr, f.Add(ag.td_wbase, ag.row_off.q));
     }
   }
@@ -173,6 +176,20 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   ag.sd_oaddr = comb_reg("sd_out_addr", AWID);
   LogicRef* obase = comb_reg("sd_out_base", AWID);
   const Register obase_q = c.delay("out_base", AWID, obase);
+  // simd > 1: the written value's word in its slice (wb mod simd), ((ch/simd*F + fo)*H + ho)*W + wo,
+  // split the same way (simd divides L: ch/simd = ocg*L/simd + wb/simd)
+  // (at the largest bank's address width: exact modulo 2^VW, every slice word is below it)
+  const int SB = clog2(S), VW = std::min(AWID, w.BX);
+  LogicRef* vbase = nullptr;
+  Register vbase_q{};
+  if (S > 1) {
+    ag.sd_vaddr = comb_reg("sd_value_addr", VW);
+    vbase = comb_reg("sd_value_base", VW);
+    vbase_q = c.delay("value_base", VW, vbase);
+    ag.sd_slice = m->AddWireAssign("wb_slice", c.bits(ctl.wb.q, SB - 1, 0));
+  } else {
+    ag.sd_vaddr = ag.sd_oaddr;
+  }
   ag.ch = m->AddWireAssign("wb_channel", f.Add(c.mulc(c.resize_u(ctl.ocg.q, CHW), Ln, false), c.resize_u(ctl.wb.q, CHW)));
   {
     Block* b = m->AddAlwaysComb();
@@ -182,6 +199,10 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     if (w.any_multi_word) b->Blocking(ag.sd_last_word, c.L(1, 1));
     b->Blocking(ag.sd_oaddr, c.L(AWID, 0));
     b->Blocking(obase, c.L(AWID, 0));
+    if (S > 1) {
+      b->Blocking(ag.sd_vaddr, c.L(VW, 0));
+      b->Blocking(vbase, c.L(VW, 0));
+    }
     Case* cs = b->AddCase(ctl.ostage.q);
     for (int si = 0; si < w.NS; ++si) {
       const HwStage& s = p.stages[si];
@@ -199,12 +220,18 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       // -> the bank's write address)
       const Shape& os = s.out_shape;
       const long fhw = long(os.f) * os.h * os.w;
-      it->Blocking(obase, f.Add(c.mulc(c.resize_u(ctl.ocg.q, AWID), long(Ln) * fhw, false),
-                                f.Add(c.mulc(f.Add(c.mulc(c.resize_u(ctl.ofo.q, AWID), os.h, false),
-                                                   c.resize_u(ctl.oho.q, AWID)),
-                                             os.w, false),
-                                      c.resize_u(ctl.owo.q, AWID))));
+      const Expr* pos = f.Add(
+          c.mulc(f.Add(c.mulc(c.resize_u(ctl.ofo.q, AWID), os.h, false), c.resize_u(ctl.oho.q, AWID)), os.w, false),
+          c.resize_u(ctl.owo.q, AWID));
+      it->Blocking(obase, f.Add(c.mulc(c.resize_u(ctl.ocg.q, AWID), long(Ln) * fhw, false), pos));
       it->Blocking(ag.sd_oaddr, f.Add(obase_q.q, c.mulc(c.resize_u(ctl.wb.q, AWID), fhw, false)));
+      if (S > 1) {
+        auto v = [&](const Expr* e) { return c.resize_u(e, VW); };
+        const Expr* vpos =
+            f.Add(c.mulc(f.Add(c.mulc(v(ctl.ofo.q), os.h, false), v(ctl.oho.q)), os.w, false), v(ctl.owo.q));
+        it->Blocking(vbase, f.Add(c.mulc(v(ctl.ocg.q), long(Ln / S) * fhw, false), vpos));
+        it->Blocking(ag.sd_vaddr, f.Add(vbase_q.q, c.mulc(f.Shr(v(ctl.wb.q), f.Int(SB)), fhw, false)));
+      }
     }
   }
   return ag;
@@ -220,7 +247,7 @@ ReadCtl read_ctl(BuildCtx& c, const std::string& pre, const Expr* valid, const E
   r.src = c.delay(pre + "_src", c.w.TIDW, src);
   if (c.w.any_sub) r.sub = c.delay(pre + "_sub", c.w.SUBW, sub);
   if (c.w.any_diag) {
-    r.diag = c.delay(pre + "_diag", c.w.Ln, diag);
+    r.diag = c.delay(pre + "_diag", c.w.Ln * c.p.simd, diag);
     r.dsel = c.delay(pre + "_diag_row", 1, dsel);
   }
   return r;

@@ -122,6 +122,18 @@ AccelWidths accel_widths(const QNet& q, const HwPlan& p) {
   w.SUBW = ubits(maxReads - 1);
   w.any_multi_word = maxWords > 1;
   w.WBTW = ubits(maxWords - 1);
+  const int S = p.simd;
+  w.slice_reads.assign(size_t(S), std::vector<char>(size_t(w.NT), 0));
+  w.wide.assign(size_t(S), 0);
+  for (const HwTerm& t : p.terms)
+    for (int sl = 0; sl < S && sl < t.ci; ++sl) w.slice_reads[sl][t.src] = 1;
+  w.wide_slices = 0;
+  for (int sl = 0; sl < S; ++sl) {
+    w.wide[sl] = sl == 0 || w.XSW == 0;
+    for (int ti = 0; ti < w.NT; ++ti)
+      if (w.slice_reads[sl][ti] && (w.steps[ti] == 1 || !p.batched[ti])) w.wide[sl] = 1;
+    w.wide_slices += w.wide[sl];
+  }
   w.DRW = ubits(p.drain() - 1);  // drain counter 0 .. drain-1
   // the result beat: class in the low byte(s), logit k at RCB + k*LW, padded to bytes
   // (AXI4-Stream tdata is a whole number of bytes)

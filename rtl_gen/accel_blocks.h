@@ -8,6 +8,7 @@
 // Internal to rtl_gen: nothing outside the generator includes this header.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,13 @@ struct AccelWidths {
   int WBTW = 1;                 // write-back word counter width
   int XSW = 0;                  // step operands of the shift-add products (0: none, T = 1)
   std::vector<int> steps, wordw;  // per tensor: stored steps, bits of one tensor word
+  // simd slices (HwPlan::simd): slice_reads[s][t] some term reading tensor t has more than s
+  // input channels (slice s carries data); wide[s]: slice s's step-0 product is the wide
+  // multiplier (it reads a static or one-step-per-cycle tensor; slice 0 always), else a
+  // shift-add like the other steps
+  std::vector<std::vector<char>> slice_reads;
+  std::vector<char> wide;
+  int wide_slices = 1;
 };
 AccelWidths accel_widths(const QNet& q, const HwPlan& p);
 
@@ -127,6 +135,10 @@ struct ControllerPorts {
   Register sub{};  // word of the source value within a synapse (any_sub)
   Register wbt{};  // word of the output value being written back (any_multi_word)
   Register syn_first, out_gap, pix_addr, cls, done;
+  // the pixel's word in its memory slice and the slice (channel mod simd; nullptr: slice 0)
+  Register pix_ch{}, pix_r{};
+  std::function<const Expr*(int)> pix_word;  // at a given width
+  const Expr* pix_slice = nullptr;
   Register res_taken;            // the result beat of this run was taken (m_axis handshake)
   const Expr* in_syn = nullptr;  // state == S_SYN: one synapse issued this cycle
   const Expr* ready = nullptr;   // idle or done: not running
@@ -156,6 +168,10 @@ struct AddrGenPorts {
   // tensor and write-back address
   LogicRef *sd_mode, *sd_last_wb, *sd_out, *sd_last_word = nullptr, *sd_oaddr;  // sd_last_word: any_multi_word
   LogicRef* ch;  // write-back channel ocg*L + wb
+  // the written value's word within its memory slice (= sd_oaddr, the value index, when
+  // simd = 1) and the slice, wb mod simd (simd > 1 only)
+  LogicRef* sd_vaddr = nullptr;
+  LogicRef* sd_slice = nullptr;
 };
 AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl);
 
@@ -190,8 +206,8 @@ void build_weight_read_register(BuildCtx& c, WeightMemPorts& wm);               
 struct TensorMemPorts {
   std::vector<std::vector<LogicRef*>> slot;  // [lane][step]: the write-back buffer
   std::vector<LogicRef*> sel_slot;           // [step]: lane wb's slot
-  std::vector<LogicRef*> rd;                 // per bank: read register (stage 1)
-  std::vector<Register> rdq;                 // per bank: registered once more (stage 1b)
+  std::vector<std::vector<LogicRef*>> rd;    // [bank][slice]: read register (stage 1)
+  std::vector<std::vector<Register>> rdq;    // [bank][slice]: registered once more (stage 1b)
   std::vector<LogicRef*> tw_data;            // per tensor: the word it writes (nullptr: none)
   nlohmann::json memmap;                     // signature.json `memories`
 };

@@ -32,6 +32,26 @@ ControllerPorts build_controller(BuildCtx& c, const AccelIo& io) {
   // neuron stage: the bubble cycle between two feeds of the same neuron (STEP_GAP 2)
   ctl.out_gap = c.reg("out_gap", 1);
   ctl.pix_addr = c.reg("pix_addr", w.PAW);
+  // simd > 1 with several pixel channels: the pixel's channel and its index in the channel
+  // place it in slice ch mod simd at word (ch / simd) * F*H*W + r (the stream is C-order)
+  const Shape& ps = c.q.tensors[0].shape;
+  const int S = c.p.simd, SB = clog2(S);
+  if (S > 1 && ps.c > 1) {
+    ctl.pix_ch = c.reg("pix_ch", ubits(ps.c - 1));
+    ctl.pix_r = c.reg("pix_r", clog2(ps.plane()));
+    const Register ch = ctl.pix_ch, r = ctl.pix_r;
+    const long plane = ps.plane();
+    // composed at the width of the bank's address (modulo 2^wd: the word is below the depth)
+    ctl.pix_word = [&c, ch, r, plane, SB](int wd) {
+      return c.f.Add(c.mulc(c.f.Shr(c.resize_u(ch.q, wd), c.f.Int(SB)), plane, false), c.resize_u(r.q, wd));
+    };
+    const int chw = *ch.q->width();
+    ctl.pix_slice = chw >= SB ? c.bits(ch.q, SB - 1, 0) : c.resize_u(ch.q, SB);
+  } else {
+    // one channel: all in slice 0, word = pixel index
+    const Register a = ctl.pix_addr;
+    ctl.pix_word = [&c, a](int wd) { return c.resize_u(a.q, wd); };
+  }
   ctl.cls = c.reg("class", w.CLW), ctl.done = c.reg("done", 1);
   ctl.res_taken = c.reg("result_taken", 1);
 
@@ -80,6 +100,10 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
                       &ctl.cls, &ctl.done, &ctl.ostate, &ctl.ostage, &ctl.ocg, &ctl.ofo, &ctl.oho, &ctl.owo,
                       &ctl.handed})
     b->Blocking(r->d, r->q);
+  if (ctl.pix_slice) {
+    b->Blocking(ctl.pix_ch.d, ctl.pix_ch.q);
+    b->Blocking(ctl.pix_r.d, ctl.pix_r.q);
+  }
   if (w.any_sub) b->Blocking(ctl.sub.d, ctl.sub.q);
   if (w.any_multi_word) b->Blocking(ctl.wbt.d, ctl.wbt.q);
   if (K > 1) {
@@ -94,6 +118,16 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
   pl->then_block()->Blocking(ctl.pix_addr.d, c.L(w.PAW, 0));
   If* pe = pl->Else()->AddIf(f.Ne(ctl.pix_addr.q, c.L(w.PAW, w.clip - 1)));
   pe->then_block()->Blocking(ctl.pix_addr.d, f.Add(ctl.pix_addr.q, c.L(w.PAW, 1)));
+  if (ctl.pix_slice) {  // channel and in-channel index, wrapping with pix_addr
+    const Shape& ps = c.q.tensors[0].shape;
+    const int CW0 = *ctl.pix_ch.q->width(), RW0 = *ctl.pix_r.q->width();
+    pl->then_block()->Blocking(ctl.pix_ch.d, c.L(CW0, 0));
+    pl->then_block()->Blocking(ctl.pix_r.d, c.L(RW0, 0));
+    If* rw = pe->then_block()->AddIf(f.Eq(ctl.pix_r.q, c.L(RW0, ps.plane() - 1)));
+    rw->then_block()->Blocking(ctl.pix_r.d, c.L(RW0, 0));
+    rw->then_block()->Blocking(ctl.pix_ch.d, f.Add(ctl.pix_ch.q, c.L(CW0, 1)));
+    rw->Else()->Blocking(ctl.pix_r.d, f.Add(ctl.pix_r.q, c.L(RW0, 1)));
+  }
   // Nested loop counters, innermost first: each wraps to 0 after its `last` flag and
   // carries into the next; the outermost one increments unless last. Returns the block
   // that runs when every counter was at its last value (the outermost set to outer_wrap).

@@ -26,7 +26,12 @@ struct HwTerm {
   long wbase = 0;               // first weight-ROM word
   int reads = 1;                // tensor words read per synapse: the source's words per value
   bool diag_ones = false;       // sum pool: weight 1 on the diagonal, computed, not stored
-  long synapses() const { return long(ci) * kernel[0] * kernel[1] * kernel[2]; }
+  int cblocks = 1;              // channel blocks: ceil(ci / simd), the S_SYN loop's ci range
+  long kvol() const { return long(kernel[0]) * kernel[1] * kernel[2]; }
+  long synapses() const { return long(ci) * kvol(); }
+  // S_SYN cycles (and weight-ROM words) per output group and word of a value: simd input
+  // channels per cycle
+  long syn_steps() const { return long(cblocks) * kvol(); }
 };
 
 struct HwStage {
@@ -41,7 +46,7 @@ struct HwStage {
   int shift = 0;              // neuron: current << shift onto the common threshold 2^F
   long bias_base = 0;         // first bias-ROM word
   long synapses = 0;          // per output group and step, summed over terms
-  long syn_cycles = 0;        // S_SYN cycles per output group: sum over terms of synapses x reads
+  long syn_cycles = 0;        // S_SYN cycles per output group: sum over terms of syn_steps x reads
   long spike_counter = -1;    // counter index of its |spike| sum (neuron stages)
 };
 
@@ -75,7 +80,10 @@ struct HwPlanLayout {
   // value bits <= batch_bits) deliver all steps of a word to the T accumulators of a lane in
   // one cycle (shift-add products); the others (pooled sums) hold one step per word and are
   // multiplied one step per cycle by the lane's wide multiplier. Large tensors get a memory
-  // (bank) of their own, the rest share one bank at fixed offsets.
+  // (bank) of their own, the rest share one bank at fixed offsets. With simd > 1 every bank
+  // is simd memories (slices) read at one address: value (c, f, h, w) is in slice c mod simd
+  // at word base + (((c / simd) * F + f) * H + h) * W + w (times words per value); depth and
+  // base count words of one slice.
   struct Bank {
     std::vector<int> tensors;
     long depth = 0;
@@ -97,11 +105,14 @@ struct HwPlan : HwPlanLayout {
   // plan's cfg (the copy and move operations below keep them bound to it).
   const HwOptions& opt = cfg.hw;
   const int& lanes = cfg.hw.lanes;
+  const int& simd = cfg.hw.simd;
   // one neuron fed lane by lane (with one lane the same design as a neuron per lane)
   bool shared_neuron() const { return cfg.hw.shared_neuron && cfg.hw.lanes > 1; }
   // per-lane operand copies (kOperandCopyMinLanes) and the S_DRAIN length they imply
   bool operand_copies() const { return cfg.hw.lanes >= kOperandCopyMinLanes; }
-  int drain() const { return kDrain + (operand_copies() ? 1 : 0); }
+  // + 1 with simd > 1: the simd products of a lane and step are summed in a register stage
+  // before the accumulator
+  int drain() const { return kDrain + (operand_copies() ? 1 : 0) + (cfg.hw.simd > 1 ? 1 : 0); }
   int neurons() const { return shared_neuron() ? 1 : cfg.hw.lanes; }
   // Stage si's output unit may feed and write back a group while the synapse side reads the
   // next one: the bank it writes is not one the stage reads (one port per bank). Otherwise

@@ -71,14 +71,26 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   VerilogFile& f = c.f;
   Module* m = c.m;
   const int Ln = w.Ln, T = w.T, XW = w.XW, XSW = w.XSW, WB = w.WB, PRW = w.PRW, ACC = w.ACC;
+  const int S = p.simd;
   const int PSW = WB + XSW;  // narrow product width
-  // pipeline stage 2: per-step operands and routing
-  std::vector<LogicRef*> xv(size_t(T), nullptr);
-  xv[0] = m->AddReg("x_value", Type::SBits(XW));
-  for (int t = 1; t < T && XSW > 0; ++t) xv[t] = m->AddReg(vast::Name("x_value_t", t), Type::SBits(XSW));
+  // Slice s (input channel block*simd + s) is read only by terms with more than s input
+  // channels; its step-0 product is the wide multiplier only where such a term reads a static
+  // or one-step-per-cycle tensor (pixels, pooled sums), else a shift-add like the other steps:
+  // the stem's pixels (one channel) keep slices 1.. off the DSPs (AccelWidths::wide).
+  const std::vector<std::vector<char>>& used = w.slice_reads;
+  const std::vector<char>& wide = w.wide;
+  auto opw = [&](int sl, int t) { return t == 0 && wide[sl] ? XW : XSW; };
+  auto sname = [&](const std::string& base, int sl) { return S > 1 ? vast::Name(base, "s", sl) : base; };
+  // pipeline stage 2: per-step operands (xv[slice][step]) and routing
+  std::vector<std::vector<LogicRef*>> xv(static_cast<size_t>(S), std::vector<LogicRef*>(static_cast<size_t>(T), nullptr));
+  for (int sl = 0; sl < S; ++sl) {
+    xv[sl][0] = m->AddReg(sname("x_value", sl), Type::SBits(opw(sl, 0)));
+    for (int t = 1; t < T && XSW > 0; ++t) xv[sl][t] = m->AddReg(sname(vast::Name("x_value_t", t), sl), Type::SBits(XSW));
+  }
   // en0: accumulator 0 adds w * x0; from0[t] (t >= 1): accumulator t adds w * x0, not w * x_t
+  // (one routing for every slice: they read the same tensor)
   LogicRef* en0 = nullptr;
-  std::vector<LogicRef*> from0(size_t(T), nullptr);
+  std::vector<LogicRef*> from0(static_cast<size_t>(T), nullptr);
   // broadcast routing: only where a dynamic stage reads a static tensor
   const bool any_static = w.any_static_in_dynamic;
   bool any_serial = false;
@@ -90,8 +102,9 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   for (int t = 1; t < T && (any_serial || any_static); ++t) from0[t] = m->AddReg(vast::Name("x_from0_t", t), Type::Bits(1));
   {
     Block* b = m->AddAlwaysComb();
-    for (int t = 0; t < T; ++t)
-      if (xv[t]) b->Blocking(xv[t], c.SL(t == 0 ? XW : XSW, 0));
+    for (int sl = 0; sl < S; ++sl)
+      for (int t = 0; t < T; ++t)
+        if (xv[sl][t]) b->Blocking(xv[sl][t], c.SL(opw(sl, t), 0));
     if (en0) b->Blocking(en0, c.L(1, 1));
     for (int t = 1; t < T; ++t)
       if (from0[t]) b->Blocking(from0[t], c.L(1, 0));
@@ -101,84 +114,100 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
       const QTensor& qt = q.tensors[ti];
       const int bits = qt.bits(), st = w.steps[ti];
       const int spw = p.steps_per_word[ti], nw = p.words_per_value[ti];
-      const Expr* r = tm.rdq[p.bank_of[ti]].q;
       Block* it = cs->AddItem({c.L(w.TIDW, ti)});
-      auto field = [&](int k, int wd) {
-        const Expr* v = c.bits(r, (k + 1) * bits - 1, k * bits);
-        return qt.is_signed() ? c.sext(v, wd, "xval") : f.Signed(f.ZeroExtend(c.ref(v, "xval"), wd));
-      };
       // (without a sub counter every value is one word: only an unread tensor gets here)
       auto is_word = [&](int j) { return w.any_sub ? f.Eq(p1b.sub.q, c.L(w.SUBW, j)) : c.L(1, j == 0 ? 1 : 0); };
-      if (st == 1) {  // static: one value, the same current every step
-        it->Blocking(xv[0], field(0, XW));
+      for (int sl = 0; sl < S; ++sl) {
+        if (!used[sl][ti] && sl > 0) continue;  // no term reads this tensor's slice: stays 0
+        const Expr* r = tm.rdq[p.bank_of[ti]][sl].q;
+        auto field = [&](int k, int wd) {
+          const Expr* v = c.bits(r, (k + 1) * bits - 1, k * bits);
+          return qt.is_signed() ? c.sext(v, wd, "xval") : f.Signed(f.ZeroExtend(c.ref(v, "xval"), wd));
+        };
+        if (st == 1 || !p.batched[ti]) {  // static, or one step per word and cycle: the wide product
+          it->Blocking(xv[sl][0], field(0, XW));
+        } else {  // batched: the word's steps on their own products
+          for (int t = 0; t < T; ++t) {
+            const int wd = opw(sl, t);
+            const Expr* v = field(t % spw, wd);
+            it->Blocking(xv[sl][t], nw > 1 ? f.Ternary(is_word(t / spw), v, c.SL(wd, 0)) : v);
+          }
+        }
+      }
+      if (st == 1) {
         // (a static stage uses accumulator 0 for every step: no broadcast needed)
         for (int t = 1; t < T; ++t)
           if (from0[t]) it->Blocking(from0[t], c.L(1, 1));
-      } else if (!p.batched[ti]) {  // one step per word and cycle, on the wide product
-        it->Blocking(xv[0], field(0, XW));
+      } else if (!p.batched[ti]) {
         it->Blocking(en0, is_word(0));
         for (int t = 1; t < T; ++t) it->Blocking(from0[t], is_word(t));
-      } else {  // batched: the word's steps on their own products
-        for (int t = 0; t < T; ++t) {
-          const Expr* v = field(t % spw, t == 0 ? XW : XSW);
-          it->Blocking(xv[t], nw > 1 ? f.Ternary(is_word(t / spw), v, c.SL(t == 0 ? XW : XSW, 0)) : v);
-        }
       }
     }
     // outside the window: zero padding
     If* z = b->AddIf(f.LogicalNot(p1b.inr.q));
-    for (int t = 0; t < T; ++t)
-      if (xv[t]) z->then_block()->Blocking(xv[t], c.SL(t == 0 ? XW : XSW, 0));
+    for (int sl = 0; sl < S; ++sl)
+      for (int t = 0; t < T; ++t)
+        if (xv[sl][t]) z->then_block()->Blocking(xv[sl][t], c.SL(opw(sl, t), 0));
   }
   // The operands and each lane's weight are registered (x_sel*, w_sel_l*): the bank / word /
   // diagonal muxes and the multiplier would otherwise share one cycle, which was the ECP5
   // critical path (45.8 MHz at 4 lanes).
   Register p2_valid = c.delay("p2_valid", 1, p1b.valid.q);
   Register p2_first = c.delay("p2_first", 1, p1b.first.q);
-  std::vector<Register> x_sel(static_cast<size_t>(T));
-  for (int t = 0; t < T; ++t) {
-    if (!xv[t]) continue;
-    x_sel[t] = c.sreg(t == 0 ? std::string("x_sel") : vast::Name("x_sel_t", t), t == 0 ? XW : XSW);
-    m->AddAlwaysComb()->Blocking(x_sel[t].d, xv[t]);
-  }
+  std::vector<std::vector<Register>> x_sel(static_cast<size_t>(S), std::vector<Register>(static_cast<size_t>(T)));
+  for (int sl = 0; sl < S; ++sl)
+    for (int t = 0; t < T; ++t) {
+      if (!xv[sl][t]) continue;
+      x_sel[sl][t] = c.sreg(sname(t == 0 ? std::string("x_sel") : vast::Name("x_sel_t", t), sl), opw(sl, t));
+      m->AddAlwaysComb()->Blocking(x_sel[sl][t].d, xv[sl][t]);
+    }
   Register en0_q{};
   if (en0) en0_q = c.delay("x_en_t0_q", 1, en0);
   std::vector<Register> from0_q(static_cast<size_t>(T));
   for (int t = 1; t < T; ++t)
     if (from0[t]) from0_q[t] = c.delay(vast::Name("x_from0_q_t", t), 1, from0[t]);
-  std::vector<Register> w_sel;
-  for (int l = 0; l < Ln; ++l) {
-    const Expr* wrom_l = c.bits(wm.w_qq.q, (l + 1) * WB - 1, l * WB);
-    if (w.any_diag)
-      wrom_l = f.Ternary(p1b.dsel.q,
-                         f.Ternary(Ln == 1 ? static_cast<const Expr*>(p1b.diag.q) : f.Index(p1b.diag.q, l),
-                                   c.L(WB, 1), c.L(WB, 0)),
-                         wrom_l);
-    w_sel.push_back(c.delay(vast::Name("w_sel_l", l), WB, wrom_l));
-  }
-  // x_lane[l][t]: lane l's operand of step t (nullptr where the step has none)
-  std::vector<std::vector<const Expr*>> x_lane(static_cast<size_t>(Ln), std::vector<const Expr*>(static_cast<size_t>(T)));
+  // w_sel[l][s]: lane l's weight for slice s (ROM field l*simd + s, or the sum pool's diagonal)
+  std::vector<std::vector<Register>> w_sel(static_cast<size_t>(Ln), std::vector<Register>(static_cast<size_t>(S)));
+  for (int l = 0; l < Ln; ++l)
+    for (int sl = 0; sl < S; ++sl) {
+      const int fi = l * S + sl;
+      const Expr* wrom_l = c.bits(wm.w_qq.q, (fi + 1) * WB - 1, fi * WB);
+      if (w.any_diag)
+        wrom_l = f.Ternary(p1b.dsel.q,
+                           f.Ternary(Ln * S == 1 ? static_cast<const Expr*>(p1b.diag.q) : f.Index(p1b.diag.q, fi),
+                                     c.L(WB, 1), c.L(WB, 0)),
+                           wrom_l);
+      w_sel[l][sl] = c.delay(sname(vast::Name("w_sel_l", l), sl), WB, wrom_l);
+    }
+  // x_lane[l][s][t]: lane l's operand of slice s and step t (nullptr where the step has none)
+  std::vector<std::vector<std::vector<const Expr*>>> x_lane(
+      static_cast<size_t>(Ln), std::vector<std::vector<const Expr*>>(static_cast<size_t>(S), std::vector<const Expr*>(static_cast<size_t>(T))));
   if (p.operand_copies()) {
     // One more register stage: each lane copies the shared operands (x_copy_l*, a route with
     // no logic in front of it) and everything else waits one cycle with them (HwPlan::drain).
-    std::vector<const Expr*> parts;  // {x_sel_t(T-1), ..., x_sel}: step 0 in the low bits
-    std::vector<int> lo(static_cast<size_t>(T), 0);
+    std::vector<const Expr*> parts;  // slice-major, step 0 of slice 0 in the low bits
+    std::vector<std::vector<int>> lo(static_cast<size_t>(S), std::vector<int>(static_cast<size_t>(T), 0));
     int wd = 0;
-    for (int t = 0; t < T; ++t)
-      if (xv[t]) lo[t] = wd, wd += *x_sel[t].q->width();
-    for (int t = T - 1; t >= 0; --t)
-      if (xv[t]) parts.push_back(x_sel[t].q);
+    for (int sl = 0; sl < S; ++sl)
+      for (int t = 0; t < T; ++t)
+        if (xv[sl][t]) lo[sl][t] = wd, wd += *x_sel[sl][t].q->width();
+    for (int sl = S - 1; sl >= 0; --sl)
+      for (int t = T - 1; t >= 0; --t)
+        if (xv[sl][t]) parts.push_back(x_sel[sl][t].q);
     const Expr* xcat = parts.size() == 1 ? parts[0] : c.ref(f.Concat(parts), "x_cat");
     Module* xm = declare_operand_copy(c, wd);
     for (int l = 0; l < Ln; ++l) {
       LogicRef* xq = m->AddWire(vast::Name("x_copy_l", l), Type::Bits(wd));
       m->AddInstance(xm, vast::Name("u_xcopy_l", l), {},
                      {{"clk_i", c.clk}, {"rst_ni", c.rst}, {"d_i", xcat}, {"q_o", xq}});
-      for (int t = 0; t < T; ++t)
-        if (xv[t])
-          x_lane[l][t] = m->AddWireAssign(vast::Name("x_sel_l", l, "t", t),
-                                          f.Signed(c.bits(xq, lo[t] + *x_sel[t].q->width() - 1, lo[t])));
-      w_sel[l] = c.delay(vast::Name("w_copy_l", l), WB, w_sel[l].q);
+      for (int sl = 0; sl < S; ++sl) {
+        for (int t = 0; t < T; ++t)
+          if (xv[sl][t])
+            x_lane[l][sl][t] =
+                m->AddWireAssign(sname(vast::Name("x_sel_l", l, "t", t), sl),
+                                 f.Signed(c.bits(xq, lo[sl][t] + *x_sel[sl][t].q->width() - 1, lo[sl][t])));
+        w_sel[l][sl] = c.delay(sname(vast::Name("w_copy_l", l), sl), WB, w_sel[l][sl].q);
+      }
     }
     p2_valid = c.delay("p2c_valid", 1, p2_valid.q);
     p2_first = c.delay("p2c_first", 1, p2_first.q);
@@ -187,9 +216,10 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
       if (from0[t]) from0_q[t] = c.delay(vast::Name("x_from0_c_t", t), 1, from0_q[t].q);
   } else {
     for (int l = 0; l < Ln; ++l)
-      for (int t = 0; t < T; ++t) x_lane[l][t] = xv[t] ? x_sel[t].q : nullptr;
+      for (int sl = 0; sl < S; ++sl)
+        for (int t = 0; t < T; ++t) x_lane[l][sl][t] = xv[sl][t] ? x_sel[sl][t].q : nullptr;
   }
-  // pipeline stage 3: multiply per lane (the routing bits travel along)
+  // pipeline stage 3: multiply per lane and slice (the routing bits travel along)
   Register p3_valid = c.delay("p3_valid", 1, p2_valid.q);
   Register p3_first = c.delay("p3_first", 1, p2_first.q);
   Register en0_3{};
@@ -197,19 +227,25 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   std::vector<Register> from0_3(static_cast<size_t>(T));
   for (int t = 1; t < T; ++t)
     if (from0[t]) from0_3[t] = c.delay(vast::Name("x_from0_p3_t", t), 1, from0_q[t].q);
-  std::vector<std::vector<Register>> prod(static_cast<size_t>(Ln), std::vector<Register>(static_cast<size_t>(T)));
-  for (int l = 0; l < Ln; ++l) {
-    Register pr = c.sreg(vast::Name("prod_l", l), PRW);
-    const Expr* wl = c.sext(w_sel[l].q, PRW, vast::Name("w_l", l));
-    m->AddAlwaysComb()->Blocking(pr.d, f.Mul(wl, c.sext(x_lane[l][0], PRW, "x_ext")));
-    prod[l][0] = pr;
-    for (int t = 1; t < T; ++t) {
-      if (!xv[t]) continue;
-      Register ps = c.sreg(vast::Name("prod_l", l, "t", t), PSW);
-      m->AddAlwaysComb()->Blocking(ps.d, shift_add_product(c, w_sel[l].q, x_lane[l][t], PSW, vast::Name("sa_l", l, "t", t)));
-      prod[l][t] = ps;
+  std::vector<std::vector<std::vector<Register>>> prod(
+      static_cast<size_t>(Ln), std::vector<std::vector<Register>>(static_cast<size_t>(S), std::vector<Register>(static_cast<size_t>(T))));
+  for (int l = 0; l < Ln; ++l)
+    for (int sl = 0; sl < S; ++sl) {
+      const std::string ln = sname(vast::Name("prod_l", l), sl);
+      if (wide[sl]) {
+        Register pr = c.sreg(ln, PRW);
+        const Expr* wl = c.sext(w_sel[l][sl].q, PRW, vast::Name("w_l", l));
+        m->AddAlwaysComb()->Blocking(pr.d, f.Mul(wl, c.sext(x_lane[l][sl][0], PRW, "x_ext")));
+        prod[l][sl][0] = pr;
+      }
+      for (int t = wide[sl] ? 1 : 0; t < T; ++t) {
+        if (!xv[sl][t]) continue;
+        Register ps = c.sreg(S > 1 ? vast::Name(ln, "t", t) : vast::Name("prod_l", l, "t", t), PSW);
+        m->AddAlwaysComb()->Blocking(ps.d, shift_add_product(c, w_sel[l][sl].q, x_lane[l][sl][t], PSW,
+                                                             sname(vast::Name("sa_l", l, "t", t), sl)));
+        prod[l][sl][t] = ps;
+      }
     }
-  }
   // stage 4: accumulate; the group's first product starts every step's sum from the bias.
   // The bias word is registered (and its address, accel_weight_mem.cc): (stage, group) hold
   // from S_NEXT to the group's end, and the first product arrives 5 cycles after its issue,
@@ -222,21 +258,46 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
     const int pw = *pr.q->width();
     return pw <= ACC ? c.sext(pr.q, ACC, "prod_ext") : f.Signed(f.Slice(pr.q, ACC - 1, 0));
   };
+  // term(l, s, t): what slice s of lane l adds into accumulator t (modulo 2^ACC: the sum is
+  // exact whenever the final current fits ACC bits, as stored_widths guarantees)
+  auto term = [&](int l, int sl, int t) -> const Expr* {
+    const Expr* p0 = to_acc(prod[l][sl][0]);
+    if (t == 0) return en0 ? f.Ternary(en0_3.q, p0, c.SL(ACC, 0)) : p0;
+    const Expr* own = xv[sl][t] ? to_acc(prod[l][sl][t]) : c.SL(ACC, 0);
+    return from0[t] ? f.Ternary(from0_3[t].q, p0, own) : own;
+  };
+  // simd > 1: stage 3b sums the slices' terms (a balanced adder tree, registered: HwPlan::drain)
+  Register acc_valid = p3_valid, acc_first = p3_first;
+  std::vector<std::vector<const Expr*>> add(static_cast<size_t>(Ln), std::vector<const Expr*>(static_cast<size_t>(T)));
+  for (int l = 0; l < Ln; ++l)
+    for (int t = 0; t < T; ++t) {
+      if (S == 1) {
+        add[l][t] = term(l, 0, t);
+        continue;
+      }
+      std::vector<const Expr*> level;
+      for (int sl = 0; sl < S; ++sl) level.push_back(term(l, sl, t));
+      while (level.size() > 1) {
+        std::vector<const Expr*> next;
+        for (size_t i = 0; i + 1 < level.size(); i += 2) next.push_back(f.Add(level[i], level[i + 1]));
+        if (level.size() % 2) next.push_back(level.back());
+        level = std::move(next);
+      }
+      Register ps = c.sreg(vast::Name("psum_l", l, "t", t), ACC);
+      m->AddAlwaysComb()->Blocking(ps.d, level[0]);
+      add[l][t] = ps.q;
+    }
+  if (S > 1) {
+    acc_valid = c.delay("p3b_valid", 1, p3_valid.q);
+    acc_first = c.delay("p3b_first", 1, p3_first.q);
+  }
   for (int l = 0; l < Ln; ++l) {
-    const Expr* p0 = to_acc(prod[l][0]);
     for (int t = 0; t < T; ++t) {
       Register ac = c.sreg(vast::Name("acc_l", l, "t", t), ACC);
       Block* b = m->AddAlwaysComb();
       b->Blocking(ac.d, ac.q);
-      const Expr* base = f.Ternary(p3_first.q, f.Signed(f.Slice(bias_q.q, (l + 1) * ACC - 1, l * ACC)), ac.q);
-      const Expr* term;
-      if (t == 0)
-        term = en0 ? f.Ternary(en0_3.q, p0, c.SL(ACC, 0)) : p0;
-      else {
-        const Expr* own = xv[t] ? to_acc(prod[l][t]) : c.SL(ACC, 0);
-        term = from0[t] ? f.Ternary(from0_3[t].q, p0, own) : own;
-      }
-      b->AddIf(p3_valid.q)->then_block()->Blocking(ac.d, f.Add(base, term));
+      const Expr* base = f.Ternary(acc_first.q, f.Signed(f.Slice(bias_q.q, (l + 1) * ACC - 1, l * ACC)), ac.q);
+      b->AddIf(acc_valid.q)->then_block()->Blocking(ac.d, f.Add(base, add[l][t]));
       mac.acc[l][t] = ac;
     }
   }

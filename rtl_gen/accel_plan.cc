@@ -63,7 +63,8 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& hw) {
     auto add_term = [&](HwTerm t) {
       t.stage = int(p.stages.size());
       t.wbase = p.weight_words;
-      if (!t.diag_ones) p.weight_words += long(hs.groups) * t.synapses();
+      t.cblocks = (t.ci + cfg.hw.simd - 1) / cfg.hw.simd;
+      if (!t.diag_ones) p.weight_words += long(hs.groups) * t.syn_steps();
       hs.synapses += t.synapses();
       p.terms.push_back(std::move(t));
     };
@@ -133,9 +134,10 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& hw) {
     if (t == logits) continue;
     const QTensor& qt = q.tensors[t];
     const int width = p.steps_per_word[t] * qt.bits();
-    const long words = qt.shape.size() * p.words_per_value[t];
+    // words of one slice: channels c, c + simd, ... of the tensor
+    const long words = long((qt.shape.c + cfg.hw.simd - 1) / cfg.hw.simd) * qt.shape.plane() * p.words_per_value[t];
     int b;
-    if (words * width >= kOwnBankBits) {
+    if (words * cfg.hw.simd * width >= kOwnBankBits) {
       b = int(p.banks.size());
       p.banks.emplace_back();
     } else {
@@ -152,10 +154,11 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& hw) {
     bk.depth += words;
     bk.width = std::max(bk.width, width);
   }
-  // S_SYN cycles: one per tensor word read, words_per_value words per synapse
+  // S_SYN cycles: one per tensor word read (simd channels at once), words_per_value words per
+  // synapse
   for (HwTerm& t : p.terms) {
     t.reads = p.words_per_value[t.src];
-    p.stages[t.stage].syn_cycles += t.synapses() * t.reads;
+    p.stages[t.stage].syn_cycles += t.syn_steps() * t.reads;
   }
   return p;
 }
@@ -234,7 +237,7 @@ std::string cycle_formula(bool overlap) {
          std::to_string(kOperandCopyMinLanes) + " lanes)" +
          "; per stage: the sum over its output positions x channel groups in order; per clip: sum over stages + "
          "(K - 1) argmax cycles. F = T, or lanes written x T with a shared neuron; S = sum over the stage's terms of "
-         "synapses x words per input value (1 when all T steps of a value share one word), words = lanes written x "
+         "ceil(input channels / simd) x kernel volume x words per input value (1 when all T steps of a value share one word), words = lanes written x "
          "words per output value, 0 for the readout (dense: zero spikes are not skipped)";
 }
 
@@ -284,7 +287,8 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     if (s.kind == QStage::SumPool) continue;
     for (const QTerm& t : s.terms) conn += t.connections(q.tensors[s.out].shape);
   }
-  c.dense_bound = (conn + p.cfg.hw.lanes - 1) / p.cfg.hw.lanes;  // T products per lane and cycle
+  const long products = long(p.cfg.hw.lanes) * p.cfg.hw.simd;  // x T per cycle
+  c.dense_bound = (conn + products - 1) / products;
   c.load_cycles = q.tensors[0].shape.size();
   return c;
 }

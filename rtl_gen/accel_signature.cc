@@ -37,9 +37,15 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
   for (const Def* d : c.m->ports())
     sig["ports"].push_back({{"name", d->name}, {"dir", d->kind == DefKind::kInput ? "input" : "output"},
                             {"width", d->type.width}});
-  // products per cycle: per lane one wide multiplier (x bits) and T - 1 shift-add units
-  // (x_step bits) feeding the lane's T accumulators
-  sig["mac_units"] = {{"wide", Ln}, {"shift_add", w.XSW > 0 ? Ln * (w.T - 1) : 0}, {"accumulators", Ln * w.T}};
+  // products per cycle: per lane and simd slice T products, step 0 on a wide multiplier (x
+  // bits) in the wide slices (AccelWidths::wide), the others shift-add units (x_step bits),
+  // all feeding the lane's T accumulators
+  const int S = p.simd;
+  sig["mac_units"] = {{"wide", Ln * w.wide_slices},
+                      {"shift_add", w.XSW > 0 ? Ln * (S * w.T - w.wide_slices) : 0},
+                      {"accumulators", Ln * w.T},
+                      {"simd", S},
+                      {"products_per_cycle", long(Ln) * S * w.T}};
   sig["widths"] = {{"weight", w.WB}, {"x", w.XW}, {"x_step", w.XSW}, {"product", w.PRW},
                    {"step_product", w.XSW > 0 ? w.WB + w.XSW : 0}, {"acc", w.ACC}, {"neuron_current", w.NACC},
                    {"neuron_potential", w.NPW}, {"neuron_F", w.NF}, {"spike", w.NW}, {"logit", w.LW}};
@@ -49,9 +55,9 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
   sig["memories"] = tm.memmap;
   long tensor_bits = 0;
   for (const auto& mm : tm.memmap) tensor_bits += mm["bits"].get<long>();
-  sig["memory_bits"] = {{"weights", long(w.WDEPTH) * Ln * w.WB}, {"bias", long(w.BDEPTH) * Ln * w.ACC},
+  sig["memory_bits"] = {{"weights", long(w.WDEPTH) * Ln * S * w.WB}, {"bias", long(w.BDEPTH) * Ln * w.ACC},
                         {"tensors", tensor_bits}};
-  sig["weight_rom"] = {{"words", w.WDEPTH}, {"word_bits", Ln * w.WB}, {"file", "weights.hex"}};
+  sig["weight_rom"] = {{"words", w.WDEPTH}, {"word_bits", Ln * S * w.WB}, {"file", "weights.hex"}};
   sig["bias_rom"] = {{"words", w.BDEPTH}, {"word_bits", Ln * w.ACC}, {"file", "bias.hex"}};
   nlohmann::json st = nlohmann::json::array();
   for (size_t si = 0; si < p.stages.size(); ++si) {

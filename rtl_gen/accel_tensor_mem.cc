@@ -34,7 +34,8 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
   // tensor memory banks: single-ported (one address: the write-back's or the read's), so
   // Yosys maps large ones to iCE40 SPRAM and the rest to EBR / ECP5 DP16KD
   const int NB = int(p.banks.size());
-  tm.rd.assign(size_t(NB), nullptr);
+  const int S = p.simd, SB = clog2(S);
+  tm.rd.assign(size_t(NB), std::vector<LogicRef*>(size_t(S), nullptr));
   tm.tw_data.assign(size_t(w.NT), nullptr);
   tm.memmap = nlohmann::json::array();
   for (int bi = 0; bi < NB; ++bi) {
@@ -43,8 +44,25 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
     std::string bname = vast::Name("bank", bi);
     for (int ti : bk.tensors) bname = vast::Name(bname, "t", ti);
     if (bname.size() > 40) bname = vast::Name("bank", bi, "shared");
-    LogicRef* mem = m->AddMemory(vast::Name("mem", bname), Type::Bits(W), int(bk.depth));
-    tm.rd[bi] = m->AddReg(vast::Name("rd", bname), Type::Bits(W));
+    // simd > 1: one memory per slice (channel mod simd), one read address for all. A slice no
+    // term reads (every reader has at most sl input channels: e.g. the one-channel pixels)
+    // is not built: what is written there is never used.
+    // Slices 1.. are as wide as the widest tensor word read through them (the bank's widest
+    // tensor may have fewer channels than the slice index).
+    std::vector<char> live(static_cast<size_t>(S), 0);
+    std::vector<int> sw(static_cast<size_t>(S), 0);
+    live[0] = 1, sw[0] = W;
+    for (int sl = 1; sl < S; ++sl)
+      for (int ti : bk.tensors)
+        if (w.slice_reads[sl][ti]) live[sl] = 1, sw[sl] = std::max(sw[sl], w.wordw[ti]);
+    std::vector<LogicRef*> mem(static_cast<size_t>(S), nullptr);
+    for (int sl = 0; sl < S; ++sl) {
+      if (!live[sl]) continue;
+      const std::string sn = S > 1 ? vast::Name(bname, "s", sl) : bname;
+      mem[sl] = m->AddMemory(vast::Name("mem", sn), Type::Bits(sw[sl]), int(bk.depth));
+      tm.rd[bi][sl] = m->AddReg(vast::Name("rd", sn), Type::Bits(sw[sl]));
+    }
+    LogicRef* wsl = S > 1 ? m->AddReg(vast::Name("wsl", bname), Type::Bits(SB)) : nullptr;
     LogicRef* we = m->AddReg(vast::Name("we", bname), Type::Bits(1));
     LogicRef* wa = m->AddReg(vast::Name("wa", bname), Type::Bits(aw));
     LogicRef* wd = m->AddReg(vast::Name("wd", bname), Type::Bits(W));
@@ -54,19 +72,21 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
       b->Blocking(we, c.L(1, 0));
       b->Blocking(wa, c.L(aw, 0));
       b->Blocking(wd, c.L(W, 0));
+      if (wsl) b->Blocking(wsl, c.L(SB, 0));
       for (int ti : bk.tensors) {
         const QTensor& qt = q.tensors[ti];
         const int bits = qt.bits(), st = w.steps[ti];
         const int spw = p.steps_per_word[ti], nw = p.words_per_value[ti];
         members.push_back({{"tensor", ti}, {"name", qt.name}, {"base", p.bank_base[ti]},
-                           {"words", qt.shape.size() * nw}, {"steps_per_word", spw}, {"words_per_value", nw},
+                           {"words", long((qt.shape.c + S - 1) / S) * qt.shape.plane() * nw}, {"steps_per_word", spw}, {"words_per_value", nw},
                            {"read", st == 1 ? "static" : p.batched[ti] ? "batched" : "one step per cycle"},
                            {"value_bits", bits}, {"steps", st}, {"signed", qt.is_signed()},
                            {"shape", {qt.shape.c, qt.shape.f, qt.shape.h, qt.shape.w}}});
         if (ti == 0) {  // pixels from the input stream
           If* i = b->AddIf(ctl.pix_hs);
           i->then_block()->Blocking(we, c.L(1, 1));
-          i->then_block()->Blocking(wa, f.Add(c.L(aw, p.bank_base[0]), c.resize_u(ctl.pix_addr.q, aw)));
+          i->then_block()->Blocking(wa, f.Add(c.L(aw, p.bank_base[0]), ctl.pix_word(aw)));
+          if (wsl && ctl.pix_slice) i->then_block()->Blocking(wsl, ctl.pix_slice);
           i->then_block()->Blocking(wd, c.resize_u(io.pix_data, W));
           continue;
         }
@@ -83,12 +103,13 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
           data = f.Ternary(f.Eq(ctl.wbt.q, c.L(w.WBTW, j)), c.resize_u(word_data(j), ww), c.resize_u(data, ww));
         tm.tw_data[ti] = m->AddWireAssign(vast::Name("wdata_t", ti), data);
         // modulo 2^aw: the word address of a valid write is below the bank depth
-        const Expr* word = nw > 1 ? f.Add(c.mulc(c.resize_u(ag.sd_oaddr, aw), nw, false), c.resize_u(ctl.wbt.q, aw))
-                                  : c.resize_u(ag.sd_oaddr, aw);
+        const Expr* word = nw > 1 ? f.Add(c.mulc(c.resize_u(ag.sd_vaddr, aw), nw, false), c.resize_u(ctl.wbt.q, aw))
+                                  : c.resize_u(ag.sd_vaddr, aw);
         If* i = b->AddIf(f.LogicalAnd(is_ostate(c, ctl, O_WB), f.Eq(ag.sd_out, c.L(w.TIDW, ti))));
         i->then_block()->Blocking(we, c.L(1, 1));
         i->then_block()->Blocking(wa, f.Add(c.L(aw, p.bank_base[ti]), word));
         i->then_block()->Blocking(wd, c.resize_u(tm.tw_data[ti], W));
+        if (wsl) i->then_block()->Blocking(wsl, ag.sd_slice);
       }
     }
     // Writes are registered and land one cycle late: the write-back address arithmetic
@@ -101,20 +122,45 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
     Register wd_r = c.delay(vast::Name("wd_r", bname), W, wd);
     LogicRef* addr =
         m->AddWireAssign(vast::Name("addr", bname), f.Ternary(we_r.q, wa_r.q, c.resize_u(rs0.bank_addr.q, aw)));
+    Register wsl_r{};
+    if (wsl) wsl_r = c.delay(vast::Name("wsl_r", bname), SB, wsl);
     // "no change" read port: the read register holds during a write (SPRAM semantics);
-    // the datapath never reads while the write-back runs.
-    Block* b = m->AddAlwaysFf(c.clk);
-    If* i = b->AddIf(we_r.q);
-    i->then_block()->Nonblocking(f.Index(mem, addr), wd_r.q);
-    i->Else()->Nonblocking(tm.rd[bi], f.Index(mem, addr));
-    tm.memmap.push_back({{"bank", bi}, {"memory", vast::Name("mem", bname)}, {"depth", bk.depth}, {"word_bits", W},
-                         {"bits", long(W) * bk.depth}, {"tensors", members}});
+    // the datapath never reads while the write-back runs. Every slice sees the write's
+    // address; only the written slice stores.
+    for (int sl = 0; sl < S; ++sl) {
+      if (!live[sl]) continue;
+      Block* b = m->AddAlwaysFf(c.clk);
+      If* i = b->AddIf(we_r.q);
+      if (wsl) {
+        If* wi = i->then_block()->AddIf(f.Eq(wsl_r.q, c.L(SB, sl)));
+        wi->then_block()->Nonblocking(f.Index(mem[sl], addr), c.bits(wd_r.q, sw[sl] - 1, 0));
+      } else {
+        i->then_block()->Nonblocking(f.Index(mem[sl], addr), wd_r.q);
+      }
+      i->Else()->Nonblocking(tm.rd[bi][sl], f.Index(mem[sl], addr));
+    }
+    nlohmann::json mems = nlohmann::json::array();
+    for (int sl = 0; sl < S; ++sl)
+      if (live[sl]) mems.push_back(S > 1 ? vast::Name("mem", bname, "s", sl) : vast::Name("mem", bname));
+    const long slices = long(mems.size());
+    long bits = 0;
+    nlohmann::json slice_bits = nlohmann::json::array();
+    for (int sl = 0; sl < S; ++sl)
+      if (live[sl]) bits += long(sw[sl]) * bk.depth, slice_bits.push_back(sw[sl]);
+    tm.memmap.push_back({{"bank", bi}, {"memory", vast::Name("mem", bname)}, {"slices", slices},
+                         {"slice_memories", mems}, {"slice_word_bits", slice_bits}, {"depth", bk.depth},
+                         {"word_bits", W}, {"bits", bits},
+                         {"tensors", members}});
   }
 
   // pipeline stage 1b: the memory outputs are registered once more before any logic (block
   // RAM clock-to-out is ~5.6 ns on the ECP5 and the banks sit far from the datapath)
-  tm.rdq.assign(size_t(NB), Register{});
-  for (int bi = 0; bi < NB; ++bi) tm.rdq[bi] = c.delay(vast::Name("rdq_bank", bi), *tm.rd[bi]->width(), tm.rd[bi]);
+  tm.rdq.assign(size_t(NB), std::vector<Register>(size_t(S)));
+  for (int bi = 0; bi < NB; ++bi)
+    for (int sl = 0; sl < S; ++sl)
+      if (tm.rd[bi][sl])
+        tm.rdq[bi][sl] = c.delay(S > 1 ? vast::Name("rdq_bank", bi, "s", sl) : vast::Name("rdq_bank", bi),
+                               *tm.rd[bi][sl]->width(), tm.rd[bi][sl]);
   return tm;
 }
 

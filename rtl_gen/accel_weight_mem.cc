@@ -33,24 +33,29 @@ WeightMemPorts build_weight_bias_memories(BuildCtx& c, const AddrGenPorts& ag,
   const AccelWidths& w = c.w;
   const HwPlan& p = c.p;
   const int Ln = w.Ln, WB = w.WB, ACC = w.ACC;
-  // weight ROM: one word per (row, group, input channel, kernel offset), lane 0 in the LSBs
+  // weight ROM: one word per (row, group, channel block, kernel offset); field l * simd + s
+  // (lane 0, slice 0 in the LSBs) is lane l's weight from input channel block * simd + s
+  // (0 past the last channel)
+  const int S = p.simd;
   std::string hex;
   for (const HwTerm& t : p.terms) {
     if (t.diag_ones) continue;  // computed in the datapath, not stored
     const HwStage& s = p.stages[t.stage];
-    const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
+    const long KK = t.kvol();
     for (int gi = 0; gi < s.groups; ++gi)
-      for (int ci = 0; ci < t.ci; ++ci)
+      for (int cb = 0; cb < t.cblocks; ++cb)
         for (long k = 0; k < KK; ++k) {
-          std::vector<int64_t> lanesv(size_t(Ln), 0);
-          for (int l = 0; l < Ln; ++l) {
-            const int o = gi * Ln + l;
-            if (o < s.co) lanesv[l] = t.weight[(size_t(o) * t.ci + ci) * KK + k];
-          }
-          hex += hex_word(lanesv, WB) + "\n";
+          std::vector<int64_t> fields(size_t(Ln) * S, 0);
+          for (int l = 0; l < Ln; ++l)
+            for (int sl = 0; sl < S; ++sl) {
+              const int o = gi * Ln + l, ci = cb * S + sl;
+              if (o < s.co && ci < t.ci) fields[size_t(l) * S + sl] = t.weight[(size_t(o) * t.ci + ci) * KK + k];
+            }
+          hex += hex_word(fields, WB) + "\n";
         }
   }
-  for (long i = p.weight_words; i < w.WDEPTH; ++i) hex += hex_word(std::vector<int64_t>(size_t(Ln), 0), WB) + "\n";
+  for (long i = p.weight_words; i < w.WDEPTH; ++i)
+    hex += hex_word(std::vector<int64_t>(size_t(Ln) * S, 0), WB) + "\n";
   files["weights.hex"] = hex;
   std::string bh;
   for (const HwStage& s : p.stages) {
@@ -66,7 +71,7 @@ WeightMemPorts build_weight_bias_memories(BuildCtx& c, const AddrGenPorts& ag,
   }
   files["bias.hex"] = bh;
   WeightMemPorts wm;
-  wm.wrom = c.m->AddMemory("weight_rom", Type::Bits(Ln * WB), int(w.WDEPTH), "weights.hex");
+  wm.wrom = c.m->AddMemory("weight_rom", Type::Bits(Ln * S * WB), int(w.WDEPTH), "weights.hex");
   wm.brom = c.m->AddMemory("bias_rom", Type::Bits(Ln * ACC), int(w.BDEPTH), "bias.hex");
   // The bias address is registered: stage and cg hold from S_NEXT to the group's end, and the
   // bias is first used 5 cycles after the group's first issue; cg_q -> bias_base + cg -> the
@@ -77,13 +82,13 @@ WeightMemPorts build_weight_bias_memories(BuildCtx& c, const AddrGenPorts& ag,
 }
 
 void build_weight_read(BuildCtx& c, WeightMemPorts& wm, const ReadStage0& rs0) {
-  wm.w_q = c.m->AddReg("weight_q", Type::Bits(c.w.Ln * c.w.WB));
+  wm.w_q = c.m->AddReg("weight_q", Type::Bits(c.w.Ln * c.p.simd * c.w.WB));
   Block* b = c.m->AddAlwaysFf(c.clk);
   b->Nonblocking(wm.w_q, c.f.Index(wm.wrom, rs0.waddr.q));
 }
 
 void build_weight_read_register(BuildCtx& c, WeightMemPorts& wm) {
-  wm.w_qq = c.delay("weight_qq", c.w.Ln * c.w.WB, wm.w_q);
+  wm.w_qq = c.delay("weight_qq", c.w.Ln * c.p.simd * c.w.WB, wm.w_q);
 }
 
 }  // namespace sdm::accel

@@ -238,6 +238,11 @@ TEST(CliKind2, OneSetOfLimitsForEveryCommand) {
   const std::string data = " --data " + fx("net2d");
   for (const std::string& cmd : {"rtl " + a + " -o " + d + "/r", "energy " + a + data, "run --out " + d + "/run"})
     expect_error(cmd + " --lanes 65", "lanes = 65 outside [1, 64]");
+  for (const std::string& cmd : {"rtl " + a + " -o " + d + "/r", "energy " + a + data, "run --out " + d + "/run"}) {
+    expect_error(cmd + " --lanes 8 --simd 3", "simd = 3 must be a power of two in [1, 16]");
+    expect_error(cmd + " --lanes 6 --simd 4", "simd = 4 must divide lanes = 6");
+    expect_error(cmd + " --lanes 32 --simd 32", "simd = 32 must be a power of two in [1, 16]");
+  }
   // --T 1e20 was undefined behaviour (reported T = -2147483648)
   expect_error("eval " + a + data + " --T 1e20", "T = 1e20");
   expect_error("eval " + a + data + " --T 5000", "T = 5000 is larger than the supported 4096");
@@ -347,6 +352,12 @@ TEST(ConfigHw, JsonKeepsOldArtifactsAndCarriesTheHardwareOptions) {
   EXPECT_EQ(error_of([&] { sdm::hw_options_from_json({{"lanes", 0}}); }), "lanes = 0 outside [1, 64]");
   h.hw.lanes = 100;
   EXPECT_EQ(error_of([&] { h.validate(); }), "lanes = 100 outside [1, 64]");
+  h.hw.lanes = 8, h.hw.simd = 4;
+  EXPECT_EQ(nlohmann::json(h).get<sdm::Config>().hw.simd, 4);  // round-trips
+  h.hw.simd = 0;
+  EXPECT_EQ(error_of([&] { h.validate(); }), "simd = 0 must be a power of two in [1, 16]");
+  EXPECT_EQ(error_of([&] { sdm::hw_options_from_json({{"lanes", 4}, {"simd", 8}}); }),
+            "simd = 8 must divide lanes = 4 (a lane's memory slice is its index mod simd)");
   // a signature written before `hw_options`: its top-level lanes and board_choice
   const sdm::HwOptions o = sdm::hw_options_of_signature({{"lanes", 6}, {"board_choice", {{"board", "ulx3s"}}}});
   EXPECT_EQ(o.lanes, 6);
@@ -381,24 +392,26 @@ TEST(ConfigHw, PlanDerivesItsHardwareFromItsConfig) {
 TEST(ConfigHw, RegeneratingAFolderWithoutFlagsKeepsItsOptions) {
   const std::string d = tmpdir("hw_regen");
   const std::string a = artifact(d);
-  Out o = run("rtl " + a + " -o " + d + "/r --lanes 2 --batch-sums --shared-neuron --no-overlap");
+  Out o = run("rtl " + a + " -o " + d + "/r --lanes 2 --batch-sums --shared-neuron --no-overlap --simd 2");
   ASSERT_EQ(o.rc, 0) << o.text;
   const nlohmann::json sig = signature_of(d + "/r");
-  EXPECT_EQ(sig["hw_options"],
-            (nlohmann::json{{"lanes", 2}, {"batch_sums", true}, {"shared_neuron", true}, {"overlap", false}}));
+  EXPECT_EQ(sig["hw_options"], (nlohmann::json{{"lanes", 2}, {"batch_sums", true}, {"shared_neuron", true},
+                                               {"overlap", false}, {"simd", 2}}));
+  EXPECT_EQ(sig["config"]["simd"], 2);
   EXPECT_EQ(sig["config"]["lanes"], 2);
   EXPECT_EQ(sig["config"]["batch_sums"], true);
   EXPECT_EQ(sig["config"]["shared_neuron"], true);
   EXPECT_EQ(sig["config"]["overlap"], false);
   const sdm::HwOptions hw = sdm::hw_options_of_signature(sig);
-  EXPECT_TRUE(hw.batch_sums && hw.shared_neuron && !hw.overlap);
+  EXPECT_TRUE(hw.batch_sums && hw.shared_neuron && !hw.overlap && hw.simd == 2);
   const sdm::GeneratedDesign g = sdm::generate_accelerator(sdm::load_artifact(d + "/r/net.sdm"), hw);
   EXPECT_EQ(g.files.at("sdm_accel.v"), sdm::read_file_bytes(d + "/r/sdm_accel.v"));
   EXPECT_EQ(g.signature["hw_options"], sig["hw_options"]);
   // without the flags: the defaults (8 lanes, neither option, overlap), not the artifact's placeholder
   ASSERT_EQ(run("rtl " + a + " -o " + d + "/p").rc, 0);
   EXPECT_EQ(signature_of(d + "/p")["hw_options"],
-            (nlohmann::json{{"lanes", 8}, {"batch_sums", false}, {"shared_neuron", false}, {"overlap", true}}));
+            (nlohmann::json{{"lanes", 8}, {"batch_sums", false}, {"shared_neuron", false}, {"overlap", true},
+                            {"simd", 1}}));
   // the output buffer exists exactly where some stage overlaps (never with --no-overlap)
   // (16 lanes: every stage here is one group per position, or writes a bank it reads)
   ASSERT_EQ(run("rtl " + a + " -o " + d + "/p1 --lanes 1").rc, 0);
@@ -422,8 +435,13 @@ TEST(ConfigHw, BoardPickKeepsTheFlagsGiven) {
                 "--no-overlap").rc, 0);
   const nlohmann::json sig = signature_of(d + "/u");
   EXPECT_EQ(sig["hw_options"], (nlohmann::json{{"lanes", 2}, {"batch_sums", false}, {"shared_neuron", false},
-                                               {"overlap", false}, {"board", "ulx3s"}}));
+                                               {"overlap", false}, {"simd", 2}, {"board", "ulx3s"}}));
   EXPECT_EQ(sig["config"]["board"], "ulx3s");
+  // --simd given is kept (here: 1, the default value, still a pin); a value no lane count of
+  // the pinned lanes allows is one line
+  ASSERT_EQ(run("rtl " + a + " -o " + d + "/u1 --board ulx3s --lanes 2 --simd 1").rc, 0);
+  EXPECT_EQ(signature_of(d + "/u1")["hw_options"]["simd"], 1);
+  expect_error("rtl " + a + " -o " + d + "/u3 --board ulx3s --lanes 6 --simd 4", "simd = 4 must divide lanes = 6");
   EXPECT_EQ(sig["board_choice"]["board"], "ulx3s");
   expect_error("rtl " + a + " -o " + d + "/x --board ulx3s --lanes 0", "lanes = 0 outside [1, 64]");
   // CLI11's parse errors: one line and status 2 too (they returned CLI11's own codes, 104-114)

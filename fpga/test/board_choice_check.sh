@@ -40,12 +40,12 @@ PY
 }
 if [ "$mode" = unit ]; then
   # each exactly the configuration that was placed (--no-x pins an option off)
-  "$sdm" rtl "$work/net.sdm" -o "$work/ice2" --board icebreaker --lanes 2 --no-batch-sums --no-shared-neuron \
+  "$sdm" rtl "$work/net.sdm" -o "$work/ice2" --board icebreaker --lanes 2 --simd 1 --no-batch-sums --no-shared-neuron \
     --overlap
   against "$work/ice2" 24 4 2 4739
-  "$sdm" rtl "$work/net.sdm" -o "$work/ulx16" --board ulx3s --lanes 16 --batch-sums --no-shared-neuron
+  "$sdm" rtl "$work/net.sdm" -o "$work/ulx16" --board ulx3s --lanes 16 --simd 1 --batch-sums --no-shared-neuron
   against "$work/ulx16" 67 0 16
-  "$sdm" rtl "$work/net.sdm" -o "$work/ice3" --board icebreaker --lanes 3 --shared-neuron --no-batch-sums \
+  "$sdm" rtl "$work/net.sdm" -o "$work/ice3" --board icebreaker --lanes 3 --simd 1 --shared-neuron --no-batch-sums \
     --no-overlap
   against "$work/ice3" 27 4 3 5128
   set +e; msg=$("$sdm" rtl "$work/net.sdm" -o "$work/ice3o" --board icebreaker --lanes 3 --shared-neuron \
