@@ -1,5 +1,6 @@
 // `sdmforge synth DIR --board B`: Yosys + nextpnr + pack for a generated accelerator folder
 // (fpga/flow.h). Writes the bitstream into DIR/build-<board>/ and a JSON report.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -141,6 +142,9 @@ void reg(CLI::App& app) {
         regen = [net, src, base](int lanes) {
           sdm::HwOptions hw = base;
           hw.lanes = lanes;
+          // the folder's --simd where it divides the lane count, else the largest power of
+          // two that does (lanes 1, 2, 4, ...: --fit doubles from --fit-min)
+          hw.simd = std::min(base.simd, lanes & -lanes);
           return generate(net, hw, fmt::format("{}/fit-lanes{}", src, lanes));
         };
       }

@@ -61,22 +61,30 @@ def main():
     ap.add_argument("--freq", type=float, required=True, help="placement target (MHz)")
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--json")
+    ap.add_argument("--reuse", action="store_true",
+                    help="a seed whose DESIGN/fmax_seed<S>.json and .nextpnr.log exist (a run of the same design "
+                         "folder, e.g. seeds placed in parallel in copies of it and copied back) is read, not re-run")
     a = ap.parse_args()
     sig = json.load(open(os.path.join(a.design, "signature.json")))
     cycles = sig["predicted_cycles"]["per_clip"]
     rows = []
     for s in [int(x) for x in a.seeds.split(",")]:
         out = os.path.join(a.design, f"fmax_seed{s}.json")
-        t0 = time.time()
-        r = subprocess.run([a.sdmforge, "synth", a.design, "--board", a.board, "--freq", f"{a.freq:g}",
-                            "--allow-timing-fail", "--seed", str(s), "--json", out],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.exit(f"fmax_seeds: seed {s}: synth failed: {r.stderr.strip().splitlines()[-1:]}")
-        j = json.load(open(out))
-        log = os.path.join(a.design, f"build-{a.board}", "nextpnr.log")
         keep = os.path.join(a.design, f"fmax_seed{s}.nextpnr.log")
-        shutil.copyfile(log, keep)
+        t0 = time.time()
+        if a.reuse and os.path.isfile(out) and os.path.isfile(keep):
+            j = json.load(open(out))
+            if j.get("board") not in (None, a.board) or abs(j.get("target_mhz", a.freq) - a.freq) > 1e-6:
+                sys.exit(f"fmax_seeds: {out} is a run for {j.get('board')} at {j.get('target_mhz')} MHz")
+        else:
+            r = subprocess.run([a.sdmforge, "synth", a.design, "--board", a.board, "--freq", f"{a.freq:g}",
+                                "--allow-timing-fail", "--seed", str(s), "--json", out],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                sys.exit(f"fmax_seeds: seed {s}: synth failed: {r.stderr.strip().splitlines()[-1:]}")
+            j = json.load(open(out))
+            log = os.path.join(a.design, f"build-{a.board}", "nextpnr.log")
+            shutil.copyfile(log, keep)
         src, snk = critical_path(keep)
         rows.append({"seed": s, "fmax_mhz": j["fmax_mhz"], "lut": j.get("lut"), "seconds": round(time.time() - t0),
                      "critical_from": src, "critical_to": snk})

@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-STAGE_VERSION = 2  # bump when a stage's meaning changes
+STAGE_VERSION = 3  # bump when a stage's meaning changes (3: rtl --board searches --simd)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -150,7 +150,7 @@ def stage_rtl(cfg, method, alpha, beta, T, lanes, board=None):
         hw = sig["hw_options"]
         return {"design": rtl_dir, "net": net, "cycles_per_clip": sig["predicted_cycles"]["per_clip"],
                 "lanes": hw["lanes"], "batch_sums": hw["batch_sums"], "shared_neuron": hw["shared_neuron"],
-                "overlap": hw.get("overlap", True)}
+                "overlap": hw.get("overlap", True), "simd": hw.get("simd", 1)}
 
     res, computed = cached(Cache(cfg["cache"]), key, work)
     if res.get("ok") and not os.path.isdir(res["design"]):  # work folder removed: redo
@@ -230,11 +230,13 @@ def stage_synth(cfg, rtl, board, base=None):
 def stage_energy(cfg, rtl, lanes):
     if not rtl["res"].get("ok"):
         return {"res": {"ok": False, "error": "no RTL"}, "computed": False}
+    simd = rtl["res"].get("simd", 1)  # what the design was generated with (rtl --board may pick it)
     key = key_of("energy", STAGE_VERSION, cfg["tool"], sha256_file(rtl["res"]["net"]).hexdigest(),
-                 cfg["data_hash"], lanes, cfg["energy_clips"])
+                 cfg["data_hash"], lanes, simd, cfg["energy_clips"])
 
     def work():
         j = run_cli(cfg["cli"], ["energy", rtl["res"]["net"], "--data", cfg["data"], "--lanes", str(lanes),
+                                 "--simd", str(simd),
                                  "--clips", str(cfg["energy_clips"]), "--threads", "1", "-q"])
         return {"energy_j": j["hardware"]["total_pj"] * 1e-12}
 
@@ -454,9 +456,10 @@ def main(argv=None):
         r = rtl_res[rk]["res"]
         p["cycles_per_clip"] = r.get("cycles_per_clip") if r.get("ok") else None
         if r.get("ok"):
-            p.update({k: r.get(k) for k in ("lanes", "batch_sums", "shared_neuron", "overlap")})
+            p.update({k: r.get(k) for k in ("lanes", "simd", "batch_sums", "shared_neuron", "overlap")})
         else:
-            p.update({"lanes": None if L == "auto" else L, "batch_sums": None, "shared_neuron": None, "overlap": None})
+            p.update({"lanes": None if L == "auto" else L, "simd": None, "batch_sums": None, "shared_neuron": None,
+                      "overlap": None})
         if not r.get("ok"):
             p["error"] = p["error"] or r["error"]
         points.append(p)
@@ -547,7 +550,8 @@ def main(argv=None):
               p["accuracy"] >= (min_acc if min_acc is not None else -1) and p["clips_per_s"]]
         if ok:
             b = max(ok, key=lambda p: p["clips_per_s"])
-            best[board] = {k: b[k] for k in ("method", "alpha", "beta", "T", "lanes", "batch_sums", "shared_neuron", "overlap",
+            best[board] = {k: b[k] for k in ("method", "alpha", "beta", "T", "lanes", "simd", "batch_sums",
+                                             "shared_neuron", "overlap",
                                              "accuracy", "clips_per_s",
                                              "clock_mhz", "lut", "energy_j")}
 
@@ -570,7 +574,8 @@ def main(argv=None):
         "placements": sum(1 for r in synth_res if r.get("ok") and not r.get("patched_from")),
         "patched": sum(1 for r in synth_res if r.get("ok") and r.get("patched_from")),
     }
-    fields = ["method", "alpha", "beta", "T", "board", "lanes", "batch_sums", "shared_neuron", "overlap", "positions",
+    fields = ["method", "alpha", "beta", "T", "board", "lanes", "simd", "batch_sums", "shared_neuron", "overlap",
+              "positions",
               "accuracy", "cycles_per_clip",
               "clips_per_s", "lut", "ff", "bram", "dsp", "fmax_mhz", "clock_mhz", "energy_j", "pareto", "error"]
     doc = {"model": cfg["model"], "data": os.path.abspath(split), "clips": n_clips, "tool": cfg["tool"],

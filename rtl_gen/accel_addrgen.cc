@@ -138,6 +138,9 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   ag.sd_last_stage = comb_reg("sd_last_stage", 1);
   ag.sd_baddr = comb_reg("sd_bias_addr", w.BAW);
   ag.sd_overlap = comb_reg("sd_overlap", 1);
+  bool any_la = false;
+  for (int si = 0; si < w.NS; ++si) any_la = any_la || p.lookahead(si);
+  if (any_la) ag.sd_lookahead = comb_reg("sd_lookahead", 1);
   {
     Block* b = m->AddAlwaysComb();
     b->Blocking(ag.sd_last_r, c.L(1, 1));
@@ -150,6 +153,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     b->Blocking(ag.sd_last_stage, c.L(1, 1));
     b->Blocking(ag.sd_baddr, c.L(w.BAW, 0));
     b->Blocking(ag.sd_overlap, c.L(1, 0));
+    if (any_la) b->Blocking(ag.sd_lookahead, c.L(1, 0));
     Case* cs = b->AddCase(ctl.stage.q);
     for (int si = 0; si < w.NS; ++si) {
       const HwStage& s = p.stages[si];
@@ -167,6 +171,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       it->Blocking(ag.sd_last_stage, c.L(1, si == w.NS - 1 ? 1 : 0));
       it->Blocking(ag.sd_baddr, f.Add(c.L(w.BAW, s.bias_base), c.resize_u(ctl.cg.q, w.BAW)));
       it->Blocking(ag.sd_overlap, c.L(1, p.overlaps(si) ? 1 : 0));
+      if (any_la) it->Blocking(ag.sd_lookahead, c.L(1, p.lookahead(si) ? 1 : 0));
     }
   }
   ag.sd_mode = comb_reg("sd_mode", 2);

@@ -131,6 +131,9 @@ struct ControllerPorts {
   // word counters
   Register ostate, ostage, ocg, ofo, oho, owo, tt, wait, wb;
   Register handed;                 // S_NEXT: this group was handed off, waiting for the unit
+  // look-ahead (HwPlan::lookahead): a group whose hand-off is pending while the next one's
+  // reads run, the cycles since its last read, and its coordinates for the output unit
+  Register la_pend{}, la_cnt{}, pend_stage{}, pend_cg{}, pend_fo{}, pend_ho{}, pend_wo{};
   LogicRef* handoff = nullptr;     // this cycle the accumulators go to the output buffer
   Register sub{};  // word of the source value within a synapse (any_sub)
   Register wbt{};  // word of the output value being written back (any_multi_word)
@@ -164,6 +167,7 @@ struct AddrGenPorts {
   // whether the output unit may run during the next group (sd_overlap)
   LogicRef *sd_last_r, *sd_first_r, *sd_next_r;
   LogicRef *sd_last_cg, *sd_last_wo, *sd_last_ho, *sd_last_fo, *sd_last_stage, *sd_baddr, *sd_overlap;
+  LogicRef* sd_lookahead = nullptr;  // HwPlan::lookahead of the stage (some stage has it)
   // stage decode of the output unit (ostage, ocg, ofo, oho, owo): mode, lane bound, output
   // tensor and write-back address
   LogicRef *sd_mode, *sd_last_wb, *sd_out, *sd_last_word = nullptr, *sd_oaddr;  // sd_last_word: any_multi_word

@@ -22,6 +22,15 @@ ControllerPorts build_controller(BuildCtx& c, const AccelIo& io) {
   ctl.ofo = c.reg("out_fo", w.FW), ctl.oho = c.reg("out_ho", w.HW), ctl.owo = c.reg("out_wo", w.WW);
   ctl.ocg = c.reg("out_cg", w.GW);
   ctl.handed = c.reg("handed", 1);
+  bool any_la = false;
+  for (int si = 0; si < w.NS; ++si) any_la = any_la || c.p.lookahead(si);
+  if (any_la) {
+    ctl.la_pend = c.reg("la_pend", 1);
+    ctl.la_cnt = c.reg("la_cnt", ubits(c.p.drain()));
+    ctl.pend_stage = c.reg("pend_stage", w.STW);
+    ctl.pend_fo = c.reg("pend_fo", w.FW), ctl.pend_ho = c.reg("pend_ho", w.HW), ctl.pend_wo = c.reg("pend_wo", w.WW);
+    ctl.pend_cg = c.reg("pend_cg", w.GW);
+  }
   ctl.handoff = m->AddWire("handoff", Type::Bits(1));
   ctl.tt = c.reg("t", w.TW), ctl.rr = c.reg("r", w.RW), ctl.ci = c.reg("ci", w.CIW);
   ctl.dt = c.reg("dt", w.KTW), ctl.dh = c.reg("dh", w.KHW), ctl.dw = c.reg("dw", w.KWW);
@@ -104,6 +113,21 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     b->Blocking(ctl.pix_ch.d, ctl.pix_ch.q);
     b->Blocking(ctl.pix_r.d, ctl.pix_r.q);
   }
+  // look-ahead: the pending hand-off fires drain() + 1 cycles after its group's last read, when
+  // that read's product is in the accumulators and the next group's first is one cycle behind
+  const bool la = ag.sd_lookahead != nullptr;
+  LogicRef* la_fire = nullptr;
+  if (la) {
+    for (Register* r : {&ctl.la_pend, &ctl.la_cnt, &ctl.pend_stage, &ctl.pend_cg, &ctl.pend_fo, &ctl.pend_ho,
+                        &ctl.pend_wo})
+      b->Blocking(r->d, r->q);
+    const int LCW = *ctl.la_cnt.q->width();
+    la_fire = m->AddWireAssign("la_fire", f.LogicalAnd(ctl.la_pend.q, f.Eq(ctl.la_cnt.q, c.L(LCW, c.p.drain()))));
+    If* pi = b->AddIf(ctl.la_pend.q);
+    pi->then_block()->Blocking(ctl.la_cnt.d, f.Add(ctl.la_cnt.q, c.L(LCW, 1)));
+    pi->then_block()->AddIf(la_fire)->then_block()->Blocking(ctl.la_pend.d, c.L(1, 0));
+  }
+  const Expr* stage_end = f.LogicalAnd(f.LogicalAnd(nx_last_cg.q, nx_last_wo.q), f.LogicalAnd(nx_last_ho.q, nx_last_fo.q));
   if (w.any_sub) b->Blocking(ctl.sub.d, ctl.sub.q);
   if (w.any_multi_word) b->Blocking(ctl.wbt.d, ctl.wbt.q);
   if (K > 1) {
@@ -173,6 +197,35 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
     Block* e5 = advance(s, inner, &ctl.rr, ag.sd_last_r, ag.sd_first_r);
     e5->Blocking(ctl.state.d, st(S_DRAIN));
     e5->Blocking(ctl.drain.d, c.L(w.DRW, 0));
+    if (la) {
+      // The group's last read: where the stage looks ahead, this is not its last group, no
+      // hand-off is pending and the output unit is idle or in its last busy cycle (so idle at
+      // the hand-off), the next group's reads start now: its counters advance as in S_NEXT
+      // and this group's coordinates wait in pend_* for the hand-off
+      const Expr* wb_last = w.any_multi_word ? f.LogicalAnd(ag.sd_last_wb, ag.sd_last_word) : ag.sd_last_wb;
+      const Expr* unit_last = f.LogicalOr(
+          f.LogicalAnd(is_ostate(c, ctl, O_WB), wb_last),
+          f.LogicalAnd(f.LogicalAnd(is_ostate(c, ctl, O_WAIT), f.Eq(ctl.wait.q, c.L(2, kNeuronLatency - 1))),
+                       f.Eq(ag.sd_mode, c.L(2, HwStage::Readout))));
+      const Expr* unit_free = f.LogicalOr(is_ostate(c, ctl, O_IDLE), unit_last);
+      LogicRef* go = m->AddWireAssign(
+          "la_go", f.LogicalAnd(f.LogicalAnd(ag.sd_lookahead, f.LogicalNot(stage_end)),
+                                f.LogicalAnd(f.LogicalNot(ctl.la_pend.q), unit_free)));
+      If* gi = e5->AddIf(go);
+      Block* g = gi->then_block();
+      g->Blocking(ctl.state.d, st(S_SYN));
+      g->Blocking(ctl.syn_first.d, c.L(1, 1));
+      g->Blocking(ctl.la_pend.d, c.L(1, 1));
+      g->Blocking(ctl.la_cnt.d, c.L(*ctl.la_cnt.q->width(), 0));
+      g->Blocking(ctl.pend_stage.d, ctl.stage.q);
+      g->Blocking(ctl.pend_cg.d, ctl.cg.q);
+      g->Blocking(ctl.pend_fo.d, ctl.fo.q);
+      g->Blocking(ctl.pend_ho.d, ctl.ho.q);
+      g->Blocking(ctl.pend_wo.d, ctl.wo.q);
+      // (not the stage's last group: the frame counter does not wrap here)
+      advance(g, {{&ctl.cg, nx_last_cg.q}, {&ctl.wo, nx_last_wo.q}, {&ctl.ho, nx_last_ho.q}}, &ctl.fo, nx_last_fo.q,
+              c.L(w.FW, 0));
+    }
   }
   {  // HwPlan::drain cycles until the last product is in the accumulators
     Block* s = cs->AddItem({st(S_DRAIN)});
@@ -186,14 +239,22 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
      // unit has written it back (hold): the next stage reads what this one wrote, and a bank
      // has one port.
     Block* s0 = cs->AddItem({st(S_NEXT)});
-    const Expr* stage_end = f.LogicalAnd(f.LogicalAnd(nx_last_cg.q, nx_last_wo.q), f.LogicalAnd(nx_last_ho.q, nx_last_fo.q));
     LogicRef* hold = m->AddWireAssign("hold", f.LogicalOr(f.LogicalNot(ag.sd_overlap), stage_end));
     const Expr* o_idle = is_ostate(c, ctl, O_IDLE);
-    m->AddAssign(ctl.handoff, f.LogicalAnd(f.LogicalAnd(is_state(c, ctl, S_NEXT), f.LogicalNot(ctl.handed.q)), o_idle));
-    If* hi = s0->AddIf(ctl.handoff);
+    // S_NEXT's own hand-off (never while a look-ahead hand-off is pending), or the pending one
+    const Expr* next_ho = f.LogicalAnd(f.LogicalAnd(is_state(c, ctl, S_NEXT), f.LogicalNot(ctl.handed.q)), o_idle);
+    LogicRef* next_handoff = ctl.handoff;
+    if (la) {
+      next_handoff = m->AddWireAssign("next_handoff", f.LogicalAnd(next_ho, f.LogicalNot(ctl.la_pend.q)));
+      m->AddAssign(ctl.handoff, f.LogicalOr(next_handoff, la_fire));
+    } else {
+      m->AddAssign(ctl.handoff, next_ho);
+    }
+    If* hi = s0->AddIf(next_handoff);
     hi->then_block()->Blocking(ctl.handed.d, hold);
     // advance when handed off without hold, or when the held group is written back
-    If* adv = s0->AddIf(f.LogicalOr(f.LogicalAnd(ctl.handoff, f.LogicalNot(hold)), f.LogicalAnd(ctl.handed.q, o_idle)));
+    If* adv =
+        s0->AddIf(f.LogicalOr(f.LogicalAnd(next_handoff, f.LogicalNot(hold)), f.LogicalAnd(ctl.handed.q, o_idle)));
     Block* s = adv->then_block();
     s->Blocking(ctl.handed.d, c.L(1, 0));
     s->Blocking(ctl.state.d, st(S_SYN));
@@ -223,11 +284,15 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
       If* h = s->AddIf(ctl.handoff);
       Block* hb = h->then_block();
       hb->Blocking(ctl.ostate.d, ost(O_OUT));
-      hb->Blocking(ctl.ostage.d, ctl.stage.q);
-      hb->Blocking(ctl.ocg.d, ctl.cg.q);
-      hb->Blocking(ctl.ofo.d, ctl.fo.q);
-      hb->Blocking(ctl.oho.d, ctl.ho.q);
-      hb->Blocking(ctl.owo.d, ctl.wo.q);
+      // the group handed off: the pending one (look-ahead) or the synapse side's own
+      auto src = [&](const Register& pend, const Register& live) {
+        return la ? f.Ternary(la_fire, pend.q, live.q) : static_cast<const Expr*>(live.q);
+      };
+      hb->Blocking(ctl.ostage.d, src(ctl.pend_stage, ctl.stage));
+      hb->Blocking(ctl.ocg.d, src(ctl.pend_cg, ctl.cg));
+      hb->Blocking(ctl.ofo.d, src(ctl.pend_fo, ctl.fo));
+      hb->Blocking(ctl.oho.d, src(ctl.pend_ho, ctl.ho));
+      hb->Blocking(ctl.owo.d, src(ctl.pend_wo, ctl.wo));
       hb->Blocking(ctl.tt.d, c.L(TW, 0));
       hb->Blocking(ctl.out_gap.d, c.L(1, 0));
       hb->Blocking(ctl.wb.d, c.L(w.LNW, 0));  // a shared neuron's feeds start at lane 0

@@ -121,6 +121,11 @@ struct HwPlan : HwPlanLayout {
   bool overlaps(int si) const;
   // Some stage overlaps: only then is the output buffer built (without, every group is held).
   bool any_overlap() const;
+  // Stage si's groups may skip S_DRAIN and S_NEXT (look-ahead): the next group's reads start
+  // right after this group's last one and the hand-off follows drain() + 1 cycles later, when
+  // the output unit is free by then (docs/architecture.md, "Schedule and cycles"). Needs an
+  // overlapping stage and S_SYN >= drain() + 2 (one pending hand-off at a time).
+  bool lookahead(int si) const;
 
   HwPlan() = default;
   HwPlan(const HwPlan& o) : HwPlanLayout(o), cfg(o.cfg) {}

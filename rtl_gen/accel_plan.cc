@@ -173,6 +173,10 @@ bool HwPlan::overlaps(int si) const {
   return true;
 }
 
+bool HwPlan::lookahead(int si) const {
+  return overlaps(si) && stages[size_t(si)].syn_cycles >= drain() + 2;
+}
+
 bool HwPlan::any_overlap() const {
   for (int si = 0; si < int(stages.size()); ++si)
     if (overlaps(si)) return true;
@@ -219,6 +223,15 @@ N group_cycles(const N& S, const N& D, const N& O_prev, const N& O, bool held) {
   return held ? run + O + N(1L) : run;
 }
 
+// Look-ahead (HwPlan::lookahead, a group that is not held): at its last read the output unit
+// is idle or in its last busy cycle (O' <= S), so the next group's reads start at once and
+// the hand-off follows D + 1 cycles later: the group takes S cycles, and the output unit is
+// busy for D + 1 + O cycles of the next group.
+template <class N>
+bool lookahead_taken(const N& S, const N& O_prev) { return O_prev <= S; }
+template <class N>
+N lookahead_busy(const N& D, const N& O) { return D + N(1L) + O; }
+
 }  // namespace
 
 std::string cycle_formula(bool overlap) {
@@ -226,15 +239,19 @@ std::string cycle_formula(bool overlap) {
   const std::string groups =
       overlap ? "per output group: " + group_cycles(S, D, Op, O, false).s +
                     "; held group (the stage's last, and every group of a stage that writes a bank it reads) " +
-                    group_cycles(S, D, Op, O, true).s
+                    group_cycles(S, D, Op, O, true).s +
+                    "; look-ahead group (a stage with S >= D + 2 that overlaps, not held, when O' <= S: the next "
+                    "group's reads start after this one's last, its hand-off D + 1 cycles later) " + S.s +
+                    ", and the next group's O' = " + lookahead_busy(D, O).s
               : "per output group (every group held, --no-overlap: O' = 0, the output unit is idle at each "
                 "hand-off) " + group_cycles(S, D, Sym(0L), O, true).s;
   return groups +
          "; O = output unit cycles of the group: neuron or readout stage " + out_cycles(true, F, W).s +
          ", sum stage " + out_cycles(false, F, W).s +
-         "; O' = O of the stage's previous group (0 for its first); D = S_DRAIN = constants.drain (" +
-         std::to_string(kDrain) + ", " + std::to_string(kDrain + 1) + " with per-lane operand copies from " +
-         std::to_string(kOperandCopyMinLanes) + " lanes)" +
+         "; O' = cycles the output unit is still busy at the group's first read: O of the stage's previous group "
+         "(0 for its first); D = S_DRAIN = constants.drain (" + std::to_string(kDrain) +
+         ", + 1 with per-lane operand copies from " + std::to_string(kOperandCopyMinLanes) +
+         " lanes, + 1 with simd > 1)" +
          "; per stage: the sum over its output positions x channel groups in order; per clip: sum over stages + "
          "(K - 1) argmax cycles. F = T, or lanes written x T with a shared neuron; S = sum over the stage's terms of "
          "ceil(input channels / simd) x kernel volume x words per input value (1 when all T steps of a value share one word), words = lanes written x "
@@ -259,16 +276,24 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
       O[size_t(g)] = out_cycles<long>(s.mode != HwStage::Sum, feeds, long(lanes_written) * words);
     }
     const bool overlap = p.overlaps(int(si));
-    const long D = p.drain();
-    // groups in controller order (channel group innermost): the stage's first group, and every
-    // group after a held one, finds the output unit idle; the last group is held
-    long stage_cycles = 0;
+    const bool la = p.lookahead(int(si));
+    const long D = p.drain(), S = s.syn_cycles;
+    // Groups in controller order (channel group innermost). busy: cycles the output unit is
+    // still busy at the group's first read (O' of the formula; 0 at the stage's first group:
+    // the previous stage's last group was held).
+    long stage_cycles = 0, busy = 0;
     const long n = positions * s.groups;
     for (long i = 0; i < n; ++i) {
-      const int g = int(i % s.groups);
-      const bool last = i == n - 1;
-      const long prev = i == 0 || !overlap ? 0 : O[size_t((g + s.groups - 1) % s.groups)];
-      stage_cycles += group_cycles<long>(s.syn_cycles, D, prev, O[size_t(g)], last || !overlap);
+      const long Og = O[size_t(i % s.groups)];
+      const bool held = i == n - 1 || !overlap;
+      if (la && !held && lookahead_taken<long>(S, busy)) {
+        stage_cycles += S;
+        busy = lookahead_busy<long>(D, Og);
+        continue;
+      }
+      const long g = group_cycles<long>(S, D, busy, Og, held);
+      stage_cycles += g;
+      busy = held ? 0 : Og;  // handed off in the group's last cycle
     }
     c.per_stage.push_back(stage_cycles);
     long ops = 0;

@@ -2,6 +2,7 @@
 # Lint gate: every generated design passes Verilator --lint-only -Wall (no waivers), Yosys
 # read_verilog + hierarchy -check + proc + check -assert, and iverilog -g2012, over
 # beta in {1,2,5} x dual on/off x T in {1,4,16} x lanes in {1,4,16} on a residual 3D net,
+# (lanes, simd) in {(4,2), (4,4), (16,8), (16,16)} x T in {1,4,16} on it,
 # plus every bundled model and (regression) an opt network whose only spiking layer feeds a
 # Flatten -> Linear readout (0/1 spikes: the narrowest lane slot; failed UNUSEDSIGNAL once).
 #   testbench/lint_matrix.sh SDMFORGE ONNX WORKDIR [models]
@@ -27,13 +28,22 @@ if [ "${4:-}" != "models-only" ]; then
     "$sdm" rtl "$d.sdm" -o "$d" --lanes $lanes 2>/dev/null
     lint "$d" "beta=$beta dual=$dual T=$T lanes=$lanes"
   done; done; done; done
+  # the (lanes, simd) matrix: channel-interleaved slices, slices no row reads, T from 1 (wide
+  # products everywhere) to 16 (several words per value)
+  for T in 1 4 16; do for ls in 4:2 4:4 16:8 16:16; do
+    d=$work/simd_T${T}_L${ls%%:*}_S${ls##*:}
+    "$sdm" convert "$onnx" --alpha 0.5 --beta 5 --T $T -o "$d.sdm" 2>/dev/null
+    "$sdm" rtl "$d.sdm" -o "$d" --lanes "${ls%%:*}" --simd "${ls##*:}" 2>/dev/null
+    lint "$d" "T=$T lanes=${ls%%:*} simd=${ls##*:}"
+  done; done
 fi
 fx=$(dirname "$onnx")/flathead.onnx
-for lanes in 1 3; do
-  d=$work/flathead_opt_L$lanes
+for ls in 1:1 3:1 2:2; do
+  lanes=${ls%%:*}; simd=${ls##*:}
+  d=$work/flathead_opt_L${lanes}_S$simd
   "$sdm" convert "$fx" --method opt --T 4 -o "$d.sdm" 2>/dev/null
-  "$sdm" rtl "$d.sdm" -o "$d" --lanes $lanes 2>/dev/null
-  lint "$d" "flathead opt lanes=$lanes"
+  "$sdm" rtl "$d.sdm" -o "$d" --lanes $lanes --simd $simd 2>/dev/null
+  lint "$d" "flathead opt lanes=$lanes simd=$simd"
 done
 for m in "$root"/models/*/; do
   [ -f "$m/model.onnx" ] || continue
