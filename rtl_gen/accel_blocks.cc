@@ -188,6 +188,23 @@ const Expr* BuildCtx::resize_u(const Expr* e, int wd) {
   return f.Slice(r, wd - 1, 0);
 }
 
+Module* declare_lane_copy(BuildCtx& c, const std::string& name, int wd, const std::string& what) {
+  VerilogFile& f = c.f;
+  Module* x = f.AddModule(name);
+  x->AddHeaderComment("One lane's copy of " + what + " (sdm_accel, kOperandCopyMinLanes):");
+  x->AddHeaderComment("a module of its own so that synthesis keeps the copies apart (it lives in sdm_accel.v).");
+  x->AddHeaderComment("verilator lint_off DECLFILENAME");
+  x->AddAttribute("keep_hierarchy");
+  LogicRef* clk = x->AddInput("clk_i");
+  LogicRef* rst = x->AddInput("rst_ni");
+  LogicRef* d = x->AddInput("d_i", Type::Bits(wd));
+  LogicRef* q = x->AddOutput("q_o", Type::Bits(wd));
+  Register r = x->AddRegister("x", Type::Bits(wd), c.L(wd, 0), clk, rst);
+  x->AddAssign(r.d, d);
+  x->AddAssign(q, r.q);
+  return x;
+}
+
 const Expr* is_state(BuildCtx& c, const ControllerPorts& ctl, State s) {
   return c.f.Eq(ctl.state.q, c.L(kStateW, s));
 }

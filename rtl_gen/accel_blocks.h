@@ -102,6 +102,12 @@ struct BuildCtx {
   const Expr* resize_u(const Expr* e, int wd);
 };
 
+// A module holding one lane's copy of a register (`name`, wd bits: q_o is d_i one cycle
+// later), kept as a hierarchy of its own: Yosys merges identical flip-flops (same D, clock and
+// reset) even under (* keep *), but not across instances of a module it keeps
+// (keep_hierarchy), so nextpnr can place each copy next to its lane. Declared once per name.
+Module* declare_lane_copy(BuildCtx& c, const std::string& name, int wd, const std::string& what);
+
 // ---- top-level interface (accel_gen.cc) ---------------------------------------------
 // Pixel stream in (s_axis_*), result stream out (m_axis_*: one beat per clip), control,
 // counters, trace port (docs/architecture.md, "Interface").

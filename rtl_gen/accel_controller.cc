@@ -116,13 +116,18 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
   // look-ahead: the pending hand-off fires drain() + 1 cycles after its group's last read, when
   // that read's product is in the accumulators and the next group's first is one cycle behind
   const bool la = ag.sd_lookahead != nullptr;
-  LogicRef* la_fire = nullptr;
+  const Expr* la_fire = nullptr;
   if (la) {
     for (Register* r : {&ctl.la_pend, &ctl.la_cnt, &ctl.pend_stage, &ctl.pend_cg, &ctl.pend_fo, &ctl.pend_ho,
                         &ctl.pend_wo})
       b->Blocking(r->d, r->q);
+    // (a register: la_cnt's compare one cycle ahead; la_pend holds until the fire, so the
+    // same cycle. Decoded in the fire cycle it was the ULX3S critical path at 16 lanes x
+    // SIMD 8: la_cnt -> hand-off -> the output unit's step counter, 63.47 MHz.)
     const int LCW = *ctl.la_cnt.q->width();
-    la_fire = m->AddWireAssign("la_fire", f.LogicalAnd(ctl.la_pend.q, f.Eq(ctl.la_cnt.q, c.L(LCW, c.p.drain()))));
+    const Register fire_q = c.delay(
+        "la_fire", 1, f.LogicalAnd(ctl.la_pend.q, f.Eq(ctl.la_cnt.q, c.L(LCW, c.p.drain() - 1))));
+    la_fire = fire_q.q;
     If* pi = b->AddIf(ctl.la_pend.q);
     pi->then_block()->Blocking(ctl.la_cnt.d, f.Add(ctl.la_cnt.q, c.L(LCW, 1)));
     pi->then_block()->AddIf(la_fire)->then_block()->Blocking(ctl.la_pend.d, c.L(1, 0));

@@ -42,25 +42,6 @@ const Expr* shift_add_product(BuildCtx& c, const Expr* wv, const Expr* x, int wd
   return f.Sub(level.empty() ? c.SL(wd, 0) : level[0], term(n - 1));
 }
 
-// The per-lane operand register (HwPlan::operand_copies), a module of its own: Yosys merges
-// identical flip-flops (same D, clock and reset) even under (* keep *), but not across
-// instances of a module it keeps (keep_hierarchy); nextpnr places each instance next to its lane.
-Module* declare_operand_copy(BuildCtx& c, int wd) {
-  VerilogFile& f = c.f;
-  Module* x = f.AddModule("sdm_accel_xcopy");
-  x->AddHeaderComment("One lane's copy of the MAC array's registered operands (sdm_accel, kOperandCopyMinLanes):");
-  x->AddHeaderComment("a module of its own so that synthesis keeps the copies apart (it lives in sdm_accel.v).");
-  x->AddHeaderComment("verilator lint_off DECLFILENAME");
-  x->AddAttribute("keep_hierarchy");
-  LogicRef* clk = x->AddInput("clk_i");
-  LogicRef* rst = x->AddInput("rst_ni");
-  LogicRef* d = x->AddInput("d_i", Type::Bits(wd));
-  LogicRef* q = x->AddOutput("q_o", Type::Bits(wd));
-  Register r = x->AddRegister("x", Type::Bits(wd), c.L(wd, 0), clk, rst);
-  x->AddAssign(r.d, d);
-  x->AddAssign(q, r.q);
-  return x;
-}
 }  // namespace
 
 MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl& p1b, const TensorMemPorts& tm,
@@ -195,7 +176,7 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
       for (int t = T - 1; t >= 0; --t)
         if (xv[sl][t]) parts.push_back(x_sel[sl][t].q);
     const Expr* xcat = parts.size() == 1 ? parts[0] : c.ref(f.Concat(parts), "x_cat");
-    Module* xm = declare_operand_copy(c, wd);
+    Module* xm = declare_lane_copy(c, "sdm_accel_xcopy", wd, "the MAC array's registered operands");
     for (int l = 0; l < Ln; ++l) {
       LogicRef* xq = m->AddWire(vast::Name("x_copy_l", l), Type::Bits(wd));
       m->AddInstance(xm, vast::Name("u_xcopy_l", l), {},

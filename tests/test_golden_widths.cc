@@ -62,43 +62,53 @@ TEST(GoldenWidths, FlattenGemmHeadFitsTheRomAt2And4Bits) {
           nonzero += w != 0;
         }
     EXPECT_GT(nonzero, 0u);
-    // The generated weight ROM, word by word, lane by lane, equals the golden weights.
+    // The generated weight ROM, word by word, lane by lane (and SIMD slice by slice: field
+    // l * simd + s holds channel block * simd + s, 0 past the last channel), equals the golden
+    // weights.
     const int lanes = 4;
-    GeneratedDesign d = generate_accelerator(a, lanes);
-    const HwPlan p = plan_accelerator(q, lanes);
-    std::istringstream rom(d.files.at("weights.hex"));
-    std::string word;
-    long words = 0;
-    for (const HwTerm& t : p.terms) {
-      if (t.diag_ones) continue;
-      const HwStage& s = p.stages[size_t(t.stage)];
-      const QStage& qs = q.stages[size_t(s.qstage)];
-      const QTerm& qt = qs.terms[size_t(&t - &p.terms[size_t(s.first_term)])];
-      ASSERT_EQ(qt.kind, QTerm::Conv);
-      const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
-      for (int gi = 0; gi < s.groups; ++gi)
-        for (int c = 0; c < t.ci; ++c)
-          for (long k = 0; k < KK; ++k) {
-            ASSERT_TRUE(std::getline(rom, word)) << "weight ROM ends at word " << words;
-            ++words;
-            for (int l = 0; l < lanes; ++l) {
-              const int o = gi * lanes + l;
-              if (o >= s.co) continue;
-              ASSERT_EQ(rom_lane(word, l, wb), qt.weight[(size_t(o) * size_t(t.ci) + size_t(c)) * size_t(KK) + size_t(k)])
-                  << qs.name << " o=" << o << " c=" << c << " k=" << k << " at " << wb << " bits";
+    for (const int simd : {4, 2, 1}) {  // ends at 1: d and p below are the simd-1 design
+      HwOptions hw;
+      hw.lanes = lanes, hw.simd = simd;
+      GeneratedDesign d = generate_accelerator(a, hw);
+      const HwPlan p = plan_accelerator(q, hw);
+      std::istringstream rom(d.files.at("weights.hex"));
+      std::string word;
+      long words = 0;
+      for (const HwTerm& t : p.terms) {
+        if (t.diag_ones) continue;
+        const HwStage& s = p.stages[size_t(t.stage)];
+        const QStage& qs = q.stages[size_t(s.qstage)];
+        const QTerm& qt = qs.terms[size_t(&t - &p.terms[size_t(s.first_term)])];
+        ASSERT_EQ(qt.kind, QTerm::Conv);
+        const long KK = long(t.kernel[0]) * t.kernel[1] * t.kernel[2];
+        ASSERT_EQ(t.cblocks, (t.ci + simd - 1) / simd);
+        for (int gi = 0; gi < s.groups; ++gi)
+          for (int cb = 0; cb < (t.ci + simd - 1) / simd; ++cb)
+            for (long k = 0; k < KK; ++k) {
+              ASSERT_TRUE(std::getline(rom, word)) << "weight ROM ends at word " << words;
+              ++words;
+              for (int l = 0; l < lanes; ++l)
+                for (int sl = 0; sl < simd; ++sl) {
+                  const int o = gi * lanes + l, c = cb * simd + sl;
+                  const int32_t want =
+                      o < s.co && c < t.ci ? qt.weight[(size_t(o) * size_t(t.ci) + size_t(c)) * size_t(KK) + size_t(k)] : 0;
+                  ASSERT_EQ(rom_lane(word, l * simd + sl, wb), want)
+                      << qs.name << " o=" << o << " c=" << c << " k=" << k << " at " << wb << " bits, simd " << simd;
+                }
             }
-          }
-    }
-    EXPECT_EQ(words, p.weight_words);
-    // The bias ROM likewise.
-    std::istringstream brom(d.files.at("bias.hex"));
-    for (const HwStage& s : p.stages)
-      for (int gi = 0; gi < s.groups; ++gi) {
-        ASSERT_TRUE(std::getline(brom, word));
-        if (s.mode == HwStage::Sum) continue;
-        for (int l = 0; l < lanes && gi * lanes + l < s.co; ++l)
-          ASSERT_EQ(rom_lane(word, l, p.acc_w), q.stages[size_t(s.qstage)].bias[size_t(gi * lanes + l)]) << s.name;
       }
+      EXPECT_EQ(words, p.weight_words);
+      if (simd > 1) continue;
+      // The bias ROM likewise.
+      std::istringstream brom(d.files.at("bias.hex"));
+      for (const HwStage& s : p.stages)
+        for (int gi = 0; gi < s.groups; ++gi) {
+          ASSERT_TRUE(std::getline(brom, word));
+          if (s.mode == HwStage::Sum) continue;
+          for (int l = 0; l < lanes && gi * lanes + l < s.co; ++l)
+            ASSERT_EQ(rom_lane(word, l, p.acc_w), q.stages[size_t(s.qstage)].bias[size_t(gi * lanes + l)]) << s.name;
+        }
+    }
   }
 }
 

@@ -147,8 +147,8 @@ def main():
             continue
         sig = json.load(open(os.path.join(d, "signature.json")))
         hw = sig["hw_options"]
-        assert (q["lanes"], q["batch_sums"], q["shared_neuron"], q["overlap"]) == (
-            hw["lanes"], hw["batch_sums"], hw["shared_neuron"], hw["overlap"]), (q, hw)
+        assert (q["lanes"], q["simd"], q["batch_sums"], q["shared_neuron"], q["overlap"]) == (
+            hw["lanes"], hw["simd"], hw["batch_sums"], hw["shared_neuron"], hw["overlap"]), (q, hw)
         assert q["cycles_per_clip"] == sig["predicted_cycles"]["per_clip"] and q["error"] is None, q
     print("auto: " + ", ".join(f"{q['board']} {q['lanes']} lanes" if q["error"] is None else
                                f"{q['board']}: {q['error']}" for q in doc4["points"]))
