@@ -182,7 +182,9 @@ def main():
             opc = st["synaptic_ops"] / st["predicted_cycles"]
             out(f"| {board} | {st['name']} | {opc:.2f} | {100 * opc / products(sig):.0f} % | {100 * opc / lim:.1f} % |")
     out()
-    out("Utilisation of the two layers with the most synaptic ops (useful ops per cycle / products per cycle):")
+    out("Utilisation of the two layers with the most synaptic ops (useful ops per cycle / products per cycle; "
+        "the per-board columns divide by the hard multipliers' products alone, so a design whose shift-add "
+        "products are in LUTs can exceed 100 % there: the whole device limit is in the table above):")
     out()
     out("| model | lanes | options | layer | ops/clip | cycles | ops/cycle | / MAC array (L x S x T) | "
         + " | ".join(f"/ {k}" for k in DEVICE_PRODUCTS) + " |")

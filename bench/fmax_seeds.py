@@ -45,7 +45,8 @@ def table(paths):
         j = json.load(open(p))
         per = ", ".join(f"{r['fmax_mhz']:.2f} (seed {r['seed']})" for r in j["seeds"])
         paths_ = "; ".join(sorted({f"{r['critical_from']} → {r['critical_to']}" for r in j["seeds"]}))
-        print(f"| {j['board']} | {j['lanes']} | {j['cycles_per_clip']:,} | {j['target_mhz']:g} MHz | {per} | "
+        lanes = f"{j['lanes']} × SIMD {j['simd']}" if j.get("simd", 1) > 1 else f"{j['lanes']}"
+        print(f"| {j['board']} | {lanes} | {j['cycles_per_clip']:,} | {j['target_mhz']:g} MHz | {per} | "
               f"{j['fmax_min']:.2f} / {j['fmax_median']:.2f} / {j['fmax_max']:.2f} | "
               f"{j['seeds_meeting_target']} of {len(j['seeds'])} | "
               f"{j['fmax_median'] * 1e6 / j['cycles_per_clip']:.2f} | {paths_} |")
@@ -94,6 +95,7 @@ def main():
     f = sorted(r["fmax_mhz"] for r in rows)
     med = statistics.median(f)
     summary = {"board": a.board, "design": os.path.abspath(a.design), "target_mhz": a.freq, "lanes": sig["lanes"],
+               "simd": sig.get("hw_options", {}).get("simd", 1),
                "cycles_per_clip": cycles, "seeds": rows, "fmax_min": f[0], "fmax_median": med, "fmax_max": f[-1],
                "seeds_meeting_target": sum(x >= a.freq for x in f)}
     print(f"{a.board}, {sig['lanes']} lanes, {cycles} cycles/clip: Fmax min {f[0]:.2f} / median {med:.2f} / "
