@@ -36,18 +36,12 @@ GeneratedDesign pick_for_board(const Artifact& a, const Config& c, const ConfigF
         for (bool sn : sn_list)
           for (bool ov : ov_list) {
             if (sn && L == 1 && sn_list.size() > 1) continue;
-            if (L % S != 0) {
-              if (pins.simd && pins.lanes)  // both given: the one-line reason, not "nothing fits"
-                check_simd(S, L);
-              continue;
-            }
+            if (L % S != 0) continue;  // (both given: resolve already refused it in one line)
             HwOptions opt = c.hw;
             opt.lanes = L, opt.simd = S, opt.batch_sums = bs, opt.shared_neuron = sn, opt.overlap = ov;
             opt.board = b.name;
             candidates.push_back(opt);
           }
-  if (candidates.empty())
-    throw Error(fmt::format("--simd {}: no lane count of the search divides it", c.hw.simd));
   for (const HwOptions& opt : candidates) {
     GeneratedDesign d = generate_accelerator(a, opt);
     const fpga::ResourceEstimate e = fpga::estimate_resources(d.signature, b);

@@ -44,20 +44,20 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
     std::string bname = vast::Name("bank", bi);
     for (int ti : bk.tensors) bname = vast::Name(bname, "t", ti);
     if (bname.size() > 40) bname = vast::Name("bank", bi, "shared");
-    // simd > 1: one memory per slice (channel mod simd), one read address for all. A slice no
-    // term reads (every reader has at most sl input channels: e.g. the one-channel pixels)
-    // is not built: what is written there is never used.
-    // Slices 1.. are as wide as the widest tensor word read through them (the bank's widest
-    // tensor may have fewer channels than the slice index).
-    std::vector<char> live(static_cast<size_t>(S), 0);
+    // simd > 1: one memory per slice (channel mod simd), one read address for all. Slices 1..
+    // are as wide as the widest tensor word read through them (the bank's widest tensor may
+    // have fewer channels than the slice index); a slice no term reads (width 0: every reader
+    // has at most sl input channels, e.g. the one-channel pixels) is not built, what is
+    // written there being never used.
     std::vector<int> sw(static_cast<size_t>(S), 0);
-    live[0] = 1, sw[0] = W;
+    sw[0] = W;
     for (int sl = 1; sl < S; ++sl)
       for (int ti : bk.tensors)
-        if (w.slice_reads[sl][ti]) live[sl] = 1, sw[sl] = std::max(sw[sl], w.wordw[ti]);
+        if (w.slice_reads[sl][ti]) sw[sl] = std::max(sw[sl], w.wordw[ti]);
+    auto live = [&](int sl) { return sw[size_t(sl)] > 0; };
     std::vector<LogicRef*> mem(static_cast<size_t>(S), nullptr);
     for (int sl = 0; sl < S; ++sl) {
-      if (!live[sl]) continue;
+      if (!live(sl)) continue;
       const std::string sn = S > 1 ? vast::Name(bname, "s", sl) : bname;
       mem[sl] = m->AddMemory(vast::Name("mem", sn), Type::Bits(sw[sl]), int(bk.depth));
       tm.rd[bi][sl] = m->AddReg(vast::Name("rd", sn), Type::Bits(sw[sl]));
@@ -128,7 +128,7 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
     // the datapath never reads while the write-back runs. Every slice sees the write's
     // address; only the written slice stores.
     for (int sl = 0; sl < S; ++sl) {
-      if (!live[sl]) continue;
+      if (!live(sl)) continue;
       Block* b = m->AddAlwaysFf(c.clk);
       If* i = b->AddIf(we_r.q);
       if (wsl) {
@@ -141,12 +141,12 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
     }
     nlohmann::json mems = nlohmann::json::array();
     for (int sl = 0; sl < S; ++sl)
-      if (live[sl]) mems.push_back(S > 1 ? vast::Name("mem", bname, "s", sl) : vast::Name("mem", bname));
+      if (live(sl)) mems.push_back(S > 1 ? vast::Name("mem", bname, "s", sl) : vast::Name("mem", bname));
     const long slices = long(mems.size());
     long bits = 0;
     nlohmann::json slice_bits = nlohmann::json::array();
     for (int sl = 0; sl < S; ++sl)
-      if (live[sl]) bits += long(sw[sl]) * bk.depth, slice_bits.push_back(sw[sl]);
+      if (live(sl)) bits += long(sw[sl]) * bk.depth, slice_bits.push_back(sw[sl]);
     tm.memmap.push_back({{"bank", bi}, {"memory", vast::Name("mem", bname)}, {"slices", slices},
                          {"slice_memories", mems}, {"slice_word_bits", slice_bits}, {"depth", bk.depth},
                          {"word_bits", W}, {"bits", bits},
