@@ -94,7 +94,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       if (t.diag_ones) {
         // sum pool: lane l adds input channel cg*L + l with weight 1 (nothing stored): bit
         // l*simd + s is set where slice s of channel block ci holds it (ci*simd + s)
-        const int DW = std::max(w.CHW, w.CIW + clog2(S) - (S == 1 ? 1 : 0)) + 1;
+        const int DW = std::max(w.CHW, w.CIW + (S > 1 ? clog2(S) : 0)) + 1;  // ci * simd + s
         std::vector<const Expr*> hits;
         for (int l = Ln - 1; l >= 0; --l)
           for (int sl = S - 1; sl >= 0; --sl)
