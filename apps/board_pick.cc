@@ -23,6 +23,11 @@ GeneratedDesign pick_for_board(const Artifact& a, const Config& c, const ConfigF
   const std::vector<bool> ov_list = pins.overlap ? std::vector<bool>{c.hw.overlap} : std::vector<bool>{true, false};
   // input channels per lane and cycle: the powers of two that divide the lane count
   const std::vector<int> simd_list = pins.simd ? std::vector<int>{c.hw.simd} : std::vector<int>{1, 2, 4, 8, 16};
+  // output positions per cycle: 2 needs a second read port, which only the ECP5's block RAM
+  // has (iCE40 SPRAM and EBR have one: Yosys would duplicate every memory a folded stage reads)
+  const std::vector<int> pos_list = pins.positions ? std::vector<int>{c.hw.positions}
+                                    : b.family == fpga::Family::ice40 ? std::vector<int>{1}
+                                                                      : std::vector<int>{1, 2};
   long best_cycles = -1;
   int best_logic = 0;
   GeneratedDesign best;
@@ -32,23 +37,27 @@ GeneratedDesign pick_for_board(const Artifact& a, const Config& c, const ConfigF
   std::vector<HwOptions> candidates;
   for (int L : lanes_list)
     for (int S : simd_list)
-      for (bool bs : bs_list)
-        for (bool sn : sn_list)
-          for (bool ov : ov_list) {
-            if (sn && L == 1 && sn_list.size() > 1) continue;
-            if (L % S != 0) continue;  // (both given: resolve already refused it in one line)
-            HwOptions opt = c.hw;
-            opt.lanes = L, opt.simd = S, opt.batch_sums = bs, opt.shared_neuron = sn, opt.overlap = ov;
-            opt.board = b.name;
-            candidates.push_back(opt);
-          }
+      for (int P : pos_list)
+        for (bool bs : bs_list)
+          for (bool sn : sn_list)
+            for (bool ov : ov_list) {
+              if (sn && L == 1 && sn_list.size() > 1) continue;
+              if (L % S != 0) continue;  // (both given: resolve already refused it in one line)
+              if (P == 2 && (L % 2 != 0 || sn)) continue;  // (check_positions; pinned: refused already)
+              HwOptions opt = c.hw;
+              opt.lanes = L, opt.simd = S, opt.positions = P, opt.batch_sums = bs, opt.shared_neuron = sn,
+              opt.overlap = ov;
+              opt.board = b.name;
+              candidates.push_back(opt);
+            }
   for (const HwOptions& opt : candidates) {
     GeneratedDesign d = generate_accelerator(a, opt);
     const fpga::ResourceEstimate e = fpga::estimate_resources(d.signature, b);
     if (!e.fits) {
       if (first_overflow.empty())
-        first_overflow = fmt::format("{} lane{}{}: {}", opt.lanes, opt.lanes == 1 ? "" : "s",
-                                     opt.simd > 1 ? fmt::format(" x simd {}", opt.simd) : "", e.overflow);
+        first_overflow = fmt::format("{} lane{}{}{}: {}", opt.lanes, opt.lanes == 1 ? "" : "s",
+                                     opt.simd > 1 ? fmt::format(" x simd {}", opt.simd) : "",
+                                     opt.positions > 1 ? fmt::format(" x {} positions", opt.positions) : "", e.overflow);
       continue;
     }
     const long cyc = d.signature["predicted_cycles"]["per_clip"].get<long>();
@@ -82,10 +91,11 @@ std::string board_choice_line(const nlohmann::json& sig) {
   if (!sig.contains("board_choice")) return "";
   const HwOptions opt = hw_options_of_signature(sig);
   const auto& e = sig["board_choice"]["estimate"];
-  return fmt::format("{}: {} lane{}{}{}{}{}, the fewest cycles whose estimate fits (logic {}/{}, block RAM {}/{}, "
+  return fmt::format("{}: {} lane{}{}{}{}{}{}, the fewest cycles whose estimate fits (logic {}/{}, block RAM {}/{}, "
                      "SPRAM {}/{}, multipliers {}/{}; check with `sdmforge synth`)",
                      opt.board, opt.lanes, opt.lanes == 1 ? "" : "s",
-                     opt.simd > 1 ? fmt::format(", --simd {}", opt.simd) : "", opt.batch_sums ? ", --batch-sums" : "",
+                     opt.simd > 1 ? fmt::format(", --simd {}", opt.simd) : "",
+                     opt.positions > 1 ? fmt::format(", --positions {}", opt.positions) : "", opt.batch_sums ? ", --batch-sums" : "",
                      opt.shared_neuron ? ", --shared-neuron" : "", opt.overlap ? "" : ", --no-overlap", e["logic"].get<int>(), e["logic_avail"].get<int>(),
                      e["bram"].get<int>(), e["bram_avail"].get<int>(), e["spram"].get<int>(),
                      e["spram_avail"].get<int>(), e["mult"].get<int>(), e["mult_avail"].get<int>());

@@ -145,6 +145,8 @@ void reg(CLI::App& app) {
           // the folder's --simd where it divides the lane count, else the largest power of
           // two that does (lanes 1, 2, 4, ...: --fit doubles from --fit-min)
           hw.simd = std::min(base.simd, lanes & -lanes);
+          // two positions need an even lane count (lane 1 of --fit-min 1 computes one)
+          if (lanes % 2 != 0) hw.positions = 1;
           return generate(net, hw, fmt::format("{}/fit-lanes{}", src, lanes));
         };
       }

@@ -46,6 +46,12 @@ ConfigFlags::ConfigFlags(CLI::App* cmd, unsigned which, unsigned lists, int defa
                                 "many memory slices), a power of two up to {} that divides --lanes",
                                 kMaxSimd))
         ->capture_default_str();
+  if (which & kLanes)
+    cmd->add_option("--positions", positions_,
+                    "output positions per cycle, 1 or 2: with 2, a neuron stage with at most lanes/2 output channels "
+                    "computes two adjacent output columns per group (half the lanes each, the memories' second read "
+                    "port); needs an even lane count and a neuron per lane")
+        ->capture_default_str();
   if (which & kHwOptions) {
     cmd->add_flag("--batch-sums,!--no-batch-sums", batch_sums_,
                   "also read pooled sums all T time-steps per cycle (wider shift-add products: fewer cycles, more LUTs)");
@@ -59,7 +65,7 @@ ConfigFlags::ConfigFlags(CLI::App* cmd, unsigned which, unsigned lists, int defa
   if (which & kBoard)
     cmd->add_option("--board", board_,
                     "size the design for this board (icebreaker, hx8k, ulx3s, orangecrab) from a resource estimate: "
-                    "the fewest cycles per clip that fits; --lanes, --simd and --[no-]batch-sums / --[no-]shared-neuron / "
+                    "the fewest cycles per clip that fits; --lanes, --simd, --positions and --[no-]batch-sums / --[no-]shared-neuron / "
                     "--[no-]overlap given are kept");
   if (which & kThreads)
     cmd->add_option("--threads", threads_, fmt::format("worker threads, 1..{} (0 = every core)", kMaxThreads))
@@ -104,6 +110,10 @@ Config ConfigFlags::resolve(const Config* artifact, const HwOptions* design) con
   if (given("--simd")) {
     check_simd(simd_, c.hw.lanes);
     c.hw.simd = int(simd_);
+  }
+  if (given("--positions")) {
+    check_positions(positions_, c.hw.lanes, c.hw.shared_neuron);
+    c.hw.positions = int(positions_);
   }
   if (given("--batch-sums")) c.hw.batch_sums = batch_sums_;
   if (given("--shared-neuron")) c.hw.shared_neuron = shared_neuron_;

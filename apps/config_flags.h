@@ -23,7 +23,7 @@ class ConfigFlags {
  public:
   enum : unsigned {
     kMethod = 1, kAlphaBeta = 2, kDual = 4, kT = 8, kWeightBits = 16, kPotBits = 32,
-    kLanes = 64, kThreads = 128,  // kLanes: --lanes and --simd
+    kLanes = 64, kThreads = 128,  // kLanes: --lanes, --simd and --positions
     kHwOptions = 256,  // --[no-]batch-sums, --[no-]shared-neuron
     kBoard = 512,      // --board B: size the design for B (pick_for_board)
     kNeuron = kMethod | kAlphaBeta | kDual,
@@ -48,10 +48,11 @@ class ConfigFlags {
 
   // Which hardware options a flag fixed: --board searches the others (pick_for_board).
   struct HwPins {
-    bool lanes = false, batch_sums = false, shared_neuron = false, overlap = false, simd = false;
+    bool lanes = false, batch_sums = false, shared_neuron = false, overlap = false, simd = false, positions = false;
   };
   HwPins hw_pins() const {
-    return {given("--lanes"), given("--batch-sums"), given("--shared-neuron"), given("--overlap"), given("--simd")};
+    return {given("--lanes"), given("--batch-sums"), given("--shared-neuron"), given("--overlap"), given("--simd"),
+            given("--positions")};
   }
   // --board was given (even empty: resolve names the unknown board).
   bool board_given() const { return given("--board"); }
@@ -73,7 +74,7 @@ class ConfigFlags {
   std::string method_ = "sdm", alpha_ = "0.2", beta_ = "5", T_, board_;
   bool no_dual_ = false, batch_sums_ = false, shared_neuron_ = false, overlap_ = true;
   int weight_bits_ = 8, pot_bits_ = 0;
-  long long lanes_ = 8, simd_ = 1, threads_ = 0;
+  long long lanes_ = 8, simd_ = 1, positions_ = 1, threads_ = 0;
 };
 
 }  // namespace sdm::cli

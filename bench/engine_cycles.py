@@ -7,7 +7,7 @@ usage: bench/engine_cycles.py SDMFORGE [--models DIR] [--work DIR] [--configs 4,
                               [--clock icebreaker=24.375,ulx3s=50] [--doc docs/engine-cycles.md]
 
 A config is a lane count, `LxS` lanes with `rtl --simd S`; `+bs` adds `rtl --batch-sums`,
-`+sn` adds `rtl --shared-neuron`.
+`+sn` adds `rtl --shared-neuron`, `+p2` adds `rtl --positions 2`.
 
 For each model: `sdmforge convert` (alpha 0.2, beta 5, T 4), `sdmforge rtl --lanes L`, then
 from signature.json:
@@ -82,7 +82,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--models", default=os.path.join(here, "..", "models"))
     ap.add_argument("--work", default="/tmp/sdm_engine_cycles")
-    ap.add_argument("--configs", default="2,4,32,3+sn,16+bs,4x4,32x8,16x8+bs")
+    ap.add_argument("--configs", default="2,4,32,3+sn,16+bs,4x4,32x8,16x8+bs,4x4+p2,16x8+p2,32x8+p2")
     ap.add_argument("--doc", help="also write the tables as markdown here")
     ap.add_argument("--clock", default="",
                     help="BOARD=MHZ,...: the clock each board's bitstream runs at (synth's clock_mhz)")
@@ -94,14 +94,16 @@ def main():
     def parse(x):
         parts = x.split("+")
         ls = parts[0].split("x")
-        return int(ls[0]), int(ls[1]) if len(ls) > 1 else 1, "bs" in parts[1:], "sn" in parts[1:]
+        return (int(ls[0]), int(ls[1]) if len(ls) > 1 else 1, "bs" in parts[1:], "sn" in parts[1:],
+                2 if "p2" in parts[1:] else 1)
 
-    def flags(S, bs, sn):
-        return ["--simd", str(S)] + (["--batch-sums"] if bs else []) + (["--shared-neuron"] if sn else [])
+    def flags(S, bs, sn, P=1):
+        return (["--simd", str(S), "--positions", str(P)] + (["--batch-sums"] if bs else [])
+                + (["--shared-neuron"] if sn else []))
 
-    def label(bs, sn, ov=True, S=1):
-        return ", ".join(f for f, on in ((f"simd {S}", S > 1), ("batch sums", bs), ("shared neuron", sn),
-                                         ("no output overlap", not ov)) if on) or "-"
+    def label(bs, sn, ov=True, S=1, P=1):
+        return ", ".join(f for f, on in ((f"simd {S}", S > 1), ("2 positions", P > 1), ("batch sums", bs),
+                                         ("shared neuron", sn), ("no output overlap", not ov)) if on) or "-"
 
     configs = [parse(x) for x in a.configs.split(",")]
     models = sorted(d for d in os.listdir(a.models) if os.path.isfile(os.path.join(a.models, d, "model.onnx")))
@@ -120,14 +122,16 @@ def main():
         net = os.path.join(work, "net.sdm")
         run([a.sdmforge, "convert", os.path.join(a.models, m, "model.onnx"), "--alpha", "0.2", "--beta", "5",
              "--T", "4", "-o", net])
-        for L, S, bs, sn in configs:
-            d = os.path.join(work, f"rtl_L{L}{f'_S{S}' if S > 1 else ''}{'_bs' if bs else ''}{'_sn' if sn else ''}")
-            run([a.sdmforge, "rtl", net, "-o", d, "--lanes", str(L)] + flags(S, bs, sn))
+        for L, S, bs, sn, P in configs:
+            d = os.path.join(work, f"rtl_L{L}{f'_S{S}' if S > 1 else ''}{'_p2' if P > 1 else ''}"
+                                   f"{'_bs' if bs else ''}{'_sn' if sn else ''}")
+            run([a.sdmforge, "rtl", net, "-o", d, "--lanes", str(L)] + flags(S, bs, sn, P))
             sig = json.load(open(os.path.join(d, "signature.json")))
-            sigs[(m, L, S, bs, sn)] = sig
+            sigs[(m, L, S, bs, sn, P)] = sig
             v2 = sig["predicted_cycles"]["per_clip"]
             v1 = v1_per_clip(sig)
-            out(f"| {m} | {L} | {label(bs, sn, True, S)} | {L} -> {products(sig)} | {v1:,} | {v2:,} | {v1 / v2:.2f}x |")
+            out(f"| {m} | {L} | {label(bs, sn, True, S, P)} | {L} -> {products(sig)} | {v1:,} | {v2:,} | "
+                f"{v1 / v2:.2f}x |")
     out()
     # what `rtl --board` picks for the default model (every configuration it searches)
     picks = {}
@@ -141,7 +145,7 @@ def main():
     def pick_label(sig):
         bc = sig["board_choice"]
         return (f"{bc['lanes']} lanes, "
-                f"{label(bc['batch_sums'], bc['shared_neuron'], bc.get('overlap', True), bc.get('simd', 1))}")
+                f"{label(bc['batch_sums'], bc['shared_neuron'], bc.get('overlap', True), bc.get('simd', 1), bc.get('positions', 1))}")
 
     out("Per board, default model: the v1 configuration it was built with against the v2 configuration "
         "`rtl --board` picks (both placed: docs/fpga.md):")
@@ -151,7 +155,7 @@ def main():
     for spec in a.boards.split(","):
         board, v1l = spec.split("=")
         v1l = v1l.split(":")[0]
-        key1 = ("default", int(v1l), 1, False, False)
+        key1 = ("default", int(v1l), 1, False, False, 1)
         if key1 in sigs:
             c1, c2 = v1_per_clip(sigs[key1]), picks[board]["predicted_cycles"]["per_clip"]
             out(f"| {board} | {v1l} | {c1:,} | {pick_label(picks[board])} | {c2:,} | {c1 / c2:.2f}x |")
@@ -189,13 +193,13 @@ def main():
     out("| model | lanes | options | layer | ops/clip | cycles | ops/cycle | / MAC array (L x S x T) | "
         + " | ".join(f"/ {k}" for k in DEVICE_PRODUCTS) + " |")
     out("|---|---|---|---|---|---|---|---|" + "---|" * len(DEVICE_PRODUCTS))
-    for (m, L, S, bs, sn), sig in sigs.items():
+    for (m, L, S, bs, sn, P), sig in sigs.items():
         st = sorted(sig["stages"], key=lambda s: -s["synaptic_ops"])[:2]
         for s in st:
             ops, cyc = s["synaptic_ops"], s["predicted_cycles"]
             opc = ops / cyc
             dev = " | ".join(f"{100 * opc / n:.0f} %" for n in DEVICE_PRODUCTS.values())
-            out(f"| {m} | {L} | {label(bs, sn, True, S)} | {s['name']} | {ops:,} | {cyc:,} | {opc:.2f} | "
+            out(f"| {m} | {L} | {label(bs, sn, True, S, P)} | {s['name']} | {ops:,} | {cyc:,} | {opc:.2f} | "
                 f"{100 * opc / products(sig):.0f} % | {dev} |")
     if a.doc:
         with open(a.doc, "w") as fh:

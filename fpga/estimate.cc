@@ -20,6 +20,10 @@ struct Shape {
 // Block RAM shapes Yosys maps a memory onto (iCE40 SB_RAM40_4K, ECP5 DP16KD).
 const std::vector<Shape> kEbr = {{256, 16}, {512, 8}, {1024, 4}, {2048, 2}};
 const std::vector<Shape> kDp16kd = {{512, 36}, {1024, 18}, {2048, 9}, {4096, 4}, {8192, 2}, {16384, 1}};
+// A memory with a second read port (positions = 2) needs DP16KD's true dual port mode, which
+// has no 36-bit shape; on the iCE40 (SB_RAM40_4K: one read port, SPRAM: one port) Yosys
+// duplicates it.
+const std::vector<Shape> kDp16kdTdp = {{1024, 18}, {2048, 9}, {4096, 4}, {8192, 2}, {16384, 1}};
 constexpr long kSpramDepth = 16384;
 constexpr int kSpramWidth = 16;
 // Yosys's memory_libmap picks, per memory, the cheapest mapping by the costs of its iCE40
@@ -136,7 +140,12 @@ ResourceEstimate estimate_resources(const nlohmann::json& sig, const Board& b) {
     const int width = m["word_bits"].get<int>();
     std::vector<int> widths{width};
     if (m.contains("slice_word_bits")) widths = m["slice_word_bits"].get<std::vector<int>>();
+    const bool two_ports = m.value("read_ports", 1) == 2;
     for (int sw : widths) {
+      if (two_ports) {
+        e.need.bram += int(ice ? 2 * blocks(depth, sw, shapes) : blocks(depth, sw, kDp16kdTdp));
+        continue;
+      }
       const long sp = (sw + kSpramWidth - 1) / kSpramWidth * ((depth + kSpramDepth - 1) / kSpramDepth);
       const long ebr = blocks(depth, sw, shapes);
       if (e.have.spram > 0 && kSpramCost * sp <= kEbrCost * ebr) e.need.spram += int(sp);

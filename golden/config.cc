@@ -26,6 +26,19 @@ void check_simd(long long simd, long long lanes) {
                             lanes));
 }
 
+void check_positions(long long positions, long long lanes, bool shared_neuron) {
+  if (positions < 1 || positions > kMaxPositions)
+    throw Error(fmt::format("positions = {} outside [1, {}] (a block RAM has two read ports)", positions,
+                            kMaxPositions));
+  if (positions == 2 && (lanes < 2 || lanes % 2 != 0))
+    throw Error(fmt::format("positions = 2 needs an even lane count, not lanes = {} (each half of the lanes takes "
+                            "one output column)",
+                            lanes));
+  if (positions == 2 && shared_neuron)
+    throw Error("positions = 2 needs a neuron per lane (--no-shared-neuron): the shared neuron's feed order is "
+                "one position per group");
+}
+
 void check_weight_bits(long long bits) {
   if (bits < 2 || bits > 16) throw Error(fmt::format("weight bits = {} outside [2, 16]", bits));
 }
@@ -47,11 +60,13 @@ void Config::validate() const {
     throw Error(fmt::format("potential bits = {} outside [4, 48] (0 = automatic)", pot_bits));
   check_lanes(hw.lanes);
   check_simd(hw.simd, hw.lanes);
+  check_positions(hw.positions, hw.lanes, hw.shared_neuron);
 }
 
 nlohmann::json to_json(const HwOptions& o) {
   nlohmann::json j = {{"lanes", o.lanes}, {"batch_sums", o.batch_sums}, {"shared_neuron", o.shared_neuron},
                       {"overlap", o.overlap}, {"simd", o.simd}};
+  if (o.positions != 1) j["positions"] = o.positions;
   if (!o.board.empty()) j["board"] = o.board;
   return j;
 }
@@ -64,12 +79,14 @@ HwOptions hw_options_from_json(const nlohmann::json& j, HwOptions o) {
     o.shared_neuron = j.value("shared_neuron", o.shared_neuron);
     o.overlap = j.value("overlap", o.overlap);
     o.simd = j.value("simd", o.simd);
+    o.positions = j.value("positions", o.positions);
     o.board = j.value("board", o.board);
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("bad hardware options: {}", e.what()));
   }
   check_lanes(o.lanes);
   check_simd(o.simd, o.lanes);
+  check_positions(o.positions, o.lanes, o.shared_neuron);
   return o;
 }
 
@@ -87,6 +104,7 @@ void to_json(nlohmann::json& j, const Config& c) {
   if (c.hw.shared_neuron) j["shared_neuron"] = true;
   if (!c.hw.overlap) j["overlap"] = false;
   if (c.hw.simd != 1) j["simd"] = c.hw.simd;
+  if (c.hw.positions != 1) j["positions"] = c.hw.positions;
   if (!c.hw.board.empty()) j["board"] = c.hw.board;
 }
 

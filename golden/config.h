@@ -16,6 +16,7 @@ namespace sdm {
 constexpr long kMaxT = 4096;       // time-steps
 constexpr long kMaxLanes = 64;     // accelerator datapath lanes
 constexpr long kMaxSimd = 16;      // input channels per lane and cycle (SIMD)
+constexpr long kMaxPositions = 2;  // output positions per cycle (P): the two ports of a block RAM
 constexpr long kMaxThreads = 256;  // worker threads of the golden model
 
 // Each throws sdm::Error (one line, naming the value) outside its limit.
@@ -23,6 +24,9 @@ void check_T(long long T);
 void check_lanes(long long lanes);
 // SIMD: a power of two in [1, kMaxSimd] that divides lanes (one line naming both otherwise).
 void check_simd(long long simd, long long lanes);
+// Output positions per cycle: 1, or 2 with an even lane count and a neuron per lane (the two
+// halves of the lanes take adjacent output columns; one line naming the values otherwise).
+void check_positions(long long positions, long long lanes, bool shared_neuron);
 void check_weight_bits(long long bits);
 // Worker threads: 0 = every core; otherwise 1..kMaxThreads.
 int resolve_threads(long long requested);
@@ -35,6 +39,11 @@ struct HwOptions {
   // over `simd` memory slices read at one address, each lane adds simd products per step.
   // A power of two that divides lanes (the write-back's slice is the lane's low bits).
   int simd = 1;
+  // Output positions per cycle (P, 1 or 2): a neuron stage with at most lanes / 2 output
+  // channels computes two adjacent output columns per group, lanes [0, L/2) the first and
+  // [L/2, L) the second, from the tensor memories' second read port (block RAM true dual
+  // port); the other stages run as with 1. docs/architecture.md, "Output positions".
+  int positions = 1;
   // Also read pooled sums T steps per cycle (shift-add step products as wide as the widest
   // pooled sum instead of one step per cycle on the wide product): fewer cycles, more LUTs.
   bool batch_sums = false;

@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-STAGE_VERSION = 3  # bump when a stage's meaning changes (3: rtl --board searches --simd)
+STAGE_VERSION = 4  # bump when a stage's meaning changes (3: rtl --board searches --simd; 4: and --positions)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -135,7 +135,7 @@ def stage_rtl(cfg, method, alpha, beta, T, lanes, board=None):
     """lanes: a lane count (board ignored: one design for every board), or "auto": the
     configuration `rtl --board BOARD` picks."""
     key = key_of("rtl", STAGE_VERSION, cfg["tool"], cfg["model_hash"], method, alpha, beta, T, lanes,
-                 cfg["weight_bits"], board if lanes == "auto" else None)
+                 cfg["weight_bits"], board if lanes == "auto" else None, cfg["positions"])
     design = os.path.join(cfg["work"], "rtl", key)
 
     def work():
@@ -146,11 +146,14 @@ def stage_rtl(cfg, method, alpha, beta, T, lanes, board=None):
                              "-o", net])
         rtl_dir = os.path.join(design, "rtl")
         size = ["--board", board] if lanes == "auto" else ["--lanes", str(lanes)]
+        # positions: "auto" leaves them to rtl --board (1 with an explicit lane count)
+        if cfg["positions"] != "auto":
+            size += ["--positions", cfg["positions"]]
         sig = run_cli(cfg["cli"], ["rtl", net, "-o", rtl_dir] + size)
         hw = sig["hw_options"]
         return {"design": rtl_dir, "net": net, "cycles_per_clip": sig["predicted_cycles"]["per_clip"],
                 "lanes": hw["lanes"], "batch_sums": hw["batch_sums"], "shared_neuron": hw["shared_neuron"],
-                "overlap": hw.get("overlap", True), "simd": hw.get("simd", 1)}
+                "overlap": hw.get("overlap", True), "simd": hw.get("simd", 1), "positions": hw.get("positions", 1)}
 
     res, computed = cached(Cache(cfg["cache"]), key, work)
     if res.get("ok") and not os.path.isdir(res["design"]):  # work folder removed: redo
@@ -315,8 +318,9 @@ def main(argv=None):
     ap.add_argument("--T", default="4")
     ap.add_argument("--methods", default="sdm")
     ap.add_argument("--lanes", default="4", help="lane counts, or auto: what `rtl --board` picks per board")
-    ap.add_argument("--positions", default="1",
-                    help="output positions per cycle (P): 1 or auto; the engine has no P > 1 yet (issue 12)")
+    ap.add_argument("--positions", default="auto",
+                    help="output positions per cycle (P): 1, 2, or auto (what rtl --board picks with --lanes auto, "
+                         "else 1)")
     ap.add_argument("--boards", default="icebreaker")
     ap.add_argument("--out", required=True)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -348,9 +352,9 @@ def main(argv=None):
         lanes_l = ["auto"] if a.lanes == "auto" else parse_list(a.lanes, int)
     except ValueError as e:
         die(f"bad list value: {e}")
-    if any(v.strip() not in ("1", "auto") for v in a.positions.split(",")):
-        die(f"--positions {a.positions}: the engine computes one output position per cycle (P = 1); "
-            "P > 1 is not built yet (issue 12)")
+    if a.positions.strip() not in ("1", "2", "auto"):
+        die(f"--positions {a.positions}: one value, 1, 2 or auto (output positions per cycle; a block RAM "
+            "has two read ports)")
     methods = parse_list(a.methods, str)
     boards = parse_list(a.boards, str)
     for name, vals in (("--alpha", alphas), ("--beta", betas), ("--T", Ts), ("--lanes", lanes_l),
@@ -383,6 +387,7 @@ def main(argv=None):
         "data_hash": shard_hashes[0] if a.clips else key_of(shard_hashes), "shards": shards,
         "shard_hashes": shard_hashes, "Ts": Ts, "weight_bits": a.weight_bits, "cache": cache_dir,
         "work": work, "seed": a.seed, "energy_clips": a.energy_clips, "freq": a.freq,
+        "positions": a.positions.strip(),
     }
 
     t0 = time.time()
@@ -456,10 +461,10 @@ def main(argv=None):
         r = rtl_res[rk]["res"]
         p["cycles_per_clip"] = r.get("cycles_per_clip") if r.get("ok") else None
         if r.get("ok"):
-            p.update({k: r.get(k) for k in ("lanes", "simd", "batch_sums", "shared_neuron", "overlap")})
+            p.update({k: r.get(k) for k in ("lanes", "simd", "positions", "batch_sums", "shared_neuron", "overlap")})
         else:
-            p.update({"lanes": None if L == "auto" else L, "simd": None, "batch_sums": None, "shared_neuron": None,
-                      "overlap": None})
+            p.update({"lanes": None if L == "auto" else L, "simd": None, "positions": None, "batch_sums": None,
+                      "shared_neuron": None, "overlap": None})
         if not r.get("ok"):
             p["error"] = p["error"] or r["error"]
         points.append(p)
@@ -550,7 +555,7 @@ def main(argv=None):
               p["accuracy"] >= (min_acc if min_acc is not None else -1) and p["clips_per_s"]]
         if ok:
             b = max(ok, key=lambda p: p["clips_per_s"])
-            best[board] = {k: b[k] for k in ("method", "alpha", "beta", "T", "lanes", "simd", "batch_sums",
+            best[board] = {k: b[k] for k in ("method", "alpha", "beta", "T", "lanes", "simd", "positions", "batch_sums",
                                              "shared_neuron", "overlap",
                                              "accuracy", "clips_per_s",
                                              "clock_mhz", "lut", "energy_j")}

@@ -28,10 +28,13 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   ag.td_last_dt = comb_reg("td_last_dt", 1);
   ag.td_last_ci = comb_reg("td_last_ci", 1);
   ag.td_inr = comb_reg("td_in_range", 1);
+  const bool fold_any = p.any_fold();
+  if (fold_any) ag.td_inr_b = comb_reg("td_in_range_b", 1);
   ag.td_src = comb_reg("td_src", TIDW);
   ag.td_fi = comb_reg("td_fi", AX);
   ag.td_hi = comb_reg("td_hi", AX);
   ag.td_wi = comb_reg("td_wi", AX);
+  if (p.any_fold()) ag.td_wi_b = comb_reg("td_wi_b", AX);
   ag.td_waddr = comb_reg("td_waddr", WX);
   if (w.any_sub) ag.td_last_sub = comb_reg("td_last_sub", 1);
   // Synapse index within the current row: a row walks (ci, dt, dh, dw) in weight-ROM order,
@@ -53,10 +56,12 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     b->Blocking(ag.td_last_ci, c.L(1, 1));
     if (w.any_sub) b->Blocking(ag.td_last_sub, c.L(1, 1));
     b->Blocking(ag.td_inr, c.L(1, 0));
+    if (fold_any) b->Blocking(ag.td_inr_b, c.L(1, 0));
     b->Blocking(ag.td_src, c.L(TIDW, 0));
     b->Blocking(ag.td_fi, c.L(AX, 0));
     b->Blocking(ag.td_hi, c.L(AX, 0));
     b->Blocking(ag.td_wi, c.L(AX, 0));
+    if (ag.td_wi_b) b->Blocking(ag.td_wi_b, c.L(AX, 0));
     b->Blocking(ag.td_waddr, c.L(WX, 0));
     b->Blocking(ag.td_wbase, c.L(WX, 0));
     if (w.any_diag) {
@@ -83,7 +88,13 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       const Expr* hi = f.Add(f.Sub(c.mulc(sc(ctl.ho.q), t.stride[1], true), c.SL(CW, t.pad_lo[1])), sc(ctl.dh.q));
       const Expr* wi = f.Add(f.Sub(c.mulc(sc(ctl.wo.q), t.stride[2], true), c.SL(CW, t.pad_lo[2])), sc(ctl.dw.q));
       auto inr = [&](const Expr* x, int n) { return f.LogicalAnd(f.Ge(x, c.SL(CW, 0)), f.Lt(x, c.SL(CW, n))); };
-      it->Blocking(ag.td_inr, f.LogicalAnd(f.LogicalAnd(inr(fi, is.f), inr(hi, is.h)), inr(wi, is.w)));
+      const Expr* inr_fh = f.LogicalAnd(inr(fi, is.f), inr(hi, is.h));
+      it->Blocking(ag.td_inr, f.LogicalAnd(inr_fh, inr(wi, is.w)));
+      // a folded stage's second column reads input column wi + stride (its own coordinate: the
+      // first one's address plus stride would be wrong where wi < 0, whose coordinate is not
+      // sign-extended)
+      const Expr* wi_b = s.fold ? f.Add(wi, c.SL(CW, t.stride[2])) : wi;
+      if (fold_any) it->Blocking(ag.td_inr_b, f.LogicalAnd(inr_fh, inr(wi_b, is.w)));
       // The linear bank address is formed one stage later from these registered coordinates
       // (build_read_address_stage): counter -> coordinate -> ((ci*F + f)*H + h)*W + w in one
       // cycle was the ECP5 critical path (13.0 ns, constant-multiply carry chains).
@@ -91,6 +102,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       it->Blocking(ag.td_fi, u(fi));
       it->Blocking(ag.td_hi, u(hi));
       it->Blocking(ag.td_wi, u(wi));
+      if (fold_any) it->Blocking(ag.td_wi_b, u(wi_b));
       if (t.diag_ones) {
         // sum pool: lane l adds input channel cg*L + l with weight 1 (nothing stored): bit
         // l*simd + s is set where slice s of channel block ci holds it (ci*simd + s)
@@ -141,6 +153,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
   bool any_la = false;
   for (int si = 0; si < w.NS; ++si) any_la = any_la || p.lookahead(si);
   if (any_la) ag.sd_lookahead = comb_reg("sd_lookahead", 1);
+  if (fold_any) ag.sd_fold = comb_reg("sd_fold", 1);
   {
     Block* b = m->AddAlwaysComb();
     b->Blocking(ag.sd_last_r, c.L(1, 1));
@@ -154,6 +167,7 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     b->Blocking(ag.sd_baddr, c.L(w.BAW, 0));
     b->Blocking(ag.sd_overlap, c.L(1, 0));
     if (any_la) b->Blocking(ag.sd_lookahead, c.L(1, 0));
+    if (fold_any) b->Blocking(ag.sd_fold, c.L(1, 0));
     Case* cs = b->AddCase(ctl.stage.q);
     for (int si = 0; si < w.NS; ++si) {
       const HwStage& s = p.stages[si];
@@ -165,7 +179,9 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       it->Blocking(ag.sd_first_r, c.L(RW, s.first_term));
       it->Blocking(ag.sd_next_r, c.L(RW, si + 1 < w.NS ? p.stages[si + 1].first_term : 0));
       it->Blocking(ag.sd_last_cg, f.Eq(ctl.cg.q, c.L(w.GW, s.groups - 1)));
-      it->Blocking(ag.sd_last_wo, f.Eq(ctl.wo.q, c.L(w.WW, s.out_shape.w - 1)));
+      // (folded: the row's last group starts at the last even column)
+      it->Blocking(ag.sd_last_wo, f.Eq(ctl.wo.q, c.L(w.WW, s.fold ? (s.out_shape.w - 1) / 2 * 2 : s.out_shape.w - 1)));
+      if (fold_any) it->Blocking(ag.sd_fold, c.L(1, s.fold ? 1 : 0));
       it->Blocking(ag.sd_last_ho, f.Eq(ctl.ho.q, c.L(w.HW, s.out_shape.h - 1)));
       it->Blocking(ag.sd_last_fo, f.Eq(ctl.fo.q, c.L(w.FW, s.out_shape.f - 1)));
       it->Blocking(ag.sd_last_stage, c.L(1, si == w.NS - 1 ? 1 : 0));
@@ -191,11 +207,37 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
     ag.sd_vaddr = comb_reg("sd_value_addr", VW);
     vbase = comb_reg("sd_value_base", VW);
     vbase_q = c.delay("value_base", VW, vbase);
-    ag.sd_slice = m->AddWireAssign("wb_slice", c.bits(ctl.wb.q, SB - 1, 0));
+    if (!fold_any) ag.sd_slice = m->AddWireAssign("wb_slice", c.bits(ctl.wb.q, SB - 1, 0));
   } else {
     ag.sd_vaddr = ag.sd_oaddr;
   }
-  ag.ch = m->AddWireAssign("wb_channel", f.Add(c.mulc(c.resize_u(ctl.ocg.q, CHW), Ln, false), c.resize_u(ctl.wb.q, CHW)));
+  // the lane's channel within the group: wb, or wb - L/2 in a folded stage's upper half
+  const Expr* lane = ctl.wb.q;
+  LogicRef* ofold = nullptr;
+  LogicRef* pos1 = nullptr;
+  if (fold_any) {
+    // (a decode of its own: the write-back decode below reads the lane these select)
+    ofold = comb_reg("sd_out_fold", 1);
+    pos1 = comb_reg("sd_out_col1", 1);  // the group's second column exists
+    ag.sd_wb_jump = comb_reg("sd_wb_jump", 1);
+    Block* b = m->AddAlwaysComb();
+    b->Blocking(ofold, c.L(1, 0));
+    b->Blocking(pos1, c.L(1, 0));
+    Case* cs = b->AddCase(ctl.ostage.q);
+    for (int si = 0; si < w.NS; ++si) {
+      const HwStage& s = p.stages[si];
+      if (!s.fold) continue;
+      Block* it = cs->AddItem({c.L(STW, si)});
+      it->Blocking(ofold, c.L(1, 1));
+      it->Blocking(pos1, f.Ne(ctl.owo.q, c.L(w.WW, s.out_shape.w - 1)));
+    }
+    ag.wb_up = m->AddWireAssign("wb_upper", f.LogicalAnd(ofold, f.Ge(ctl.wb.q, c.L(w.LNW, Ln / 2))));
+    lane = m->AddWireAssign("wb_lane", f.Ternary(ag.wb_up, f.Sub(ctl.wb.q, c.L(w.LNW, Ln / 2)), ctl.wb.q));
+  }
+  if (S > 1 && fold_any) ag.sd_slice = m->AddWireAssign("wb_lane_slice", c.bits(lane, SB - 1, 0));
+  ag.ch = m->AddWireAssign("wb_channel", f.Add(c.mulc(c.resize_u(ctl.ocg.q, CHW), Ln, false), c.resize_u(lane, CHW)));
+  // the second column's value is the next word of the first's ((f*H + h)*W + w + 1)
+  auto col1 = [&](const Expr* a, int wd) { return fold_any ? f.Add(a, c.resize_u(ag.wb_up, wd)) : a; };
   {
     Block* b = m->AddAlwaysComb();
     b->Blocking(ag.sd_mode, c.L(2, 0));
@@ -208,12 +250,20 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
       b->Blocking(ag.sd_vaddr, c.L(VW, 0));
       b->Blocking(vbase, c.L(VW, 0));
     }
+    if (fold_any) b->Blocking(ag.sd_wb_jump, c.L(1, 0));
     Case* cs = b->AddCase(ctl.ostage.q);
     for (int si = 0; si < w.NS; ++si) {
       const HwStage& s = p.stages[si];
       Block* it = cs->AddItem({c.L(STW, si)});
       it->Blocking(ag.sd_mode, c.L(2, s.mode));
-      it->Blocking(ag.sd_last_wb, f.LogicalOr(f.Eq(ctl.wb.q, c.L(w.LNW, Ln - 1)), f.Eq(ag.ch, c.L(CHW, s.co - 1))));
+      if (s.fold) {
+        // lanes 0 .. co-1 (column owo), then L/2 .. L/2 + co - 1 (owo + 1, if the row has it)
+        const Expr* last_ch = f.Eq(ag.ch, c.L(CHW, s.co - 1));
+        it->Blocking(ag.sd_last_wb, f.LogicalAnd(last_ch, f.LogicalOr(ag.wb_up, f.LogicalNot(pos1))));
+        it->Blocking(ag.sd_wb_jump, f.LogicalAnd(last_ch, f.LogicalNot(ag.wb_up)));
+      } else {
+        it->Blocking(ag.sd_last_wb, f.LogicalOr(f.Eq(ctl.wb.q, c.L(w.LNW, Ln - 1)), f.Eq(ag.ch, c.L(CHW, s.co - 1))));
+      }
       it->Blocking(ag.sd_out, c.L(TIDW, s.out));
       if (w.any_multi_word) {
         const int nw = s.mode == HwStage::Readout ? 1 : p.words_per_value[s.out];
@@ -229,13 +279,13 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
           c.mulc(f.Add(c.mulc(c.resize_u(ctl.ofo.q, AWID), os.h, false), c.resize_u(ctl.oho.q, AWID)), os.w, false),
           c.resize_u(ctl.owo.q, AWID));
       it->Blocking(obase, f.Add(c.mulc(c.resize_u(ctl.ocg.q, AWID), long(Ln) * fhw, false), pos));
-      it->Blocking(ag.sd_oaddr, f.Add(obase_q.q, c.mulc(c.resize_u(ctl.wb.q, AWID), fhw, false)));
+      it->Blocking(ag.sd_oaddr, col1(f.Add(obase_q.q, c.mulc(c.resize_u(lane, AWID), fhw, false)), AWID));
       if (S > 1) {
         auto v = [&](const Expr* e) { return c.resize_u(e, VW); };
         const Expr* vpos =
             f.Add(c.mulc(f.Add(c.mulc(v(ctl.ofo.q), os.h, false), v(ctl.oho.q)), os.w, false), v(ctl.owo.q));
         it->Blocking(vbase, f.Add(c.mulc(v(ctl.ocg.q), long(Ln / S) * fhw, false), vpos));
-        it->Blocking(ag.sd_vaddr, f.Add(vbase_q.q, c.mulc(f.Shr(v(ctl.wb.q), f.Int(SB)), fhw, false)));
+        it->Blocking(ag.sd_vaddr, col1(f.Add(vbase_q.q, c.mulc(f.Shr(v(lane), f.Int(SB)), fhw, false)), VW));
       }
     }
   }
@@ -244,11 +294,12 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl) {
 
 namespace {
 ReadCtl read_ctl(BuildCtx& c, const std::string& pre, const Expr* valid, const Expr* first, const Expr* inr,
-                 const Expr* src, const Expr* sub, const Expr* diag, const Expr* dsel) {
+                 const Expr* src, const Expr* sub, const Expr* diag, const Expr* dsel, const Expr* inr_b) {
   ReadCtl r;
   r.valid = c.delay(pre + "_valid", 1, valid);
   r.first = c.delay(pre + "_first", 1, first);
   r.inr = c.delay(pre + "_in_range", 1, inr);
+  if (inr_b) r.inr_b = c.delay(pre + "_in_range_b", 1, inr_b);
   r.src = c.delay(pre + "_src", c.w.TIDW, src);
   if (c.w.any_sub) r.sub = c.delay(pre + "_sub", c.w.SUBW, sub);
   if (c.w.any_diag) {
@@ -262,7 +313,7 @@ ReadCtl read_ctl(BuildCtx& c, const std::string& pre, const Expr* valid, const E
 ReadCtl follow_read(BuildCtx& c, const std::string& pre, const ReadCtl& prev) {
   const bool sb = c.w.any_sub, dg = c.w.any_diag;
   return read_ctl(c, pre, prev.valid.q, prev.first.q, prev.inr.q, prev.src.q, sb ? prev.sub.q : nullptr, dg ? prev.diag.q : nullptr,
-                  dg ? prev.dsel.q : nullptr);
+                  dg ? prev.dsel.q : nullptr, c.p.any_fold() ? prev.inr_b.q : nullptr);
 }
 
 ReadStage0 build_read_address_stage(BuildCtx& c, const ControllerPorts& ctl, const AddrGenPorts& ag) {
@@ -278,41 +329,62 @@ ReadStage0 build_read_address_stage(BuildCtx& c, const ControllerPorts& ctl, con
   const Register pa_fi = c.delay("pa_fi", AX, ag.td_fi);
   const Register pa_hi = c.delay("pa_hi", AX, ag.td_hi);
   const Register pa_wi = c.delay("pa_wi", AX, ag.td_wi);
+  Register pa_wi_b{};
+  if (ag.td_wi_b) pa_wi_b = c.delay("pa_wi_b", AX, ag.td_wi_b);
   const Register pa_waddr = c.delay("pa_waddr", w.WX, ag.td_waddr);
   const ReadCtl pa = read_ctl(c, "pa", ctl.in_syn, c.f.LogicalAnd(ctl.in_syn, ctl.syn_first.q), ag.td_inr, ag.td_src,
-                              w.any_sub ? ctl.sub.q : nullptr, ag.td_diag, ag.td_dsel);
+                              w.any_sub ? ctl.sub.q : nullptr, ag.td_diag, ag.td_dsel, ag.td_inr_b);
   // stage 0: the linear bank address of the registered coordinate, then the address registers
   // (keeps the address arithmetic out of the memory-read path)
   LogicRef* addr = c.m->AddReg("pa_bank_addr", Type::Bits(AX));
+  // the second column's (the first column's in a row that is not folded)
+  const bool fold_any = p.any_fold();
+  LogicRef* addr_b = fold_any ? c.m->AddReg("pa_bank_addr_b", Type::Bits(AX)) : nullptr;
   {
     Block* b = c.m->AddAlwaysComb();
     b->Blocking(addr, c.L(AX, 0));
+    if (addr_b) b->Blocking(addr_b, c.L(AX, 0));
     Case* cs = b->AddCase(pa_rr.q);
     for (int r = 0; r < w.NR; ++r) {
       const HwTerm& t = p.terms[r];
       const Shape& is = q.tensors[t.src].shape;
-      const Expr* lin = f.Add(
-          c.mulc(f.Add(c.mulc(f.Add(c.mulc(c.resize_u(pa_ci.q, AX), is.f, false), pa_fi.q), is.h, false), pa_hi.q), is.w,
-                 false),
-          pa_wi.q);
+      auto lin = [&](const Expr* wi) {
+        return f.Add(c.mulc(f.Add(c.mulc(f.Add(c.mulc(c.resize_u(pa_ci.q, AX), is.f, false), pa_fi.q), is.h, false),
+                                  pa_hi.q),
+                            is.w, false),
+                     wi);
+      };
       // bank word: base + value (one word holds all steps) or base + value*words + sub
-      cs->AddItem({c.L(w.RW, r)})
-          ->Blocking(addr, f.Add(c.L(AX, p.bank_base[t.src]),
-                                 t.reads > 1 ? f.Add(c.mulc(lin, t.reads, false), c.resize_u(pa.sub.q, AX)) : lin));
+      auto word = [&](const Expr* value) {
+        return f.Add(c.L(AX, p.bank_base[t.src]),
+                     t.reads > 1 ? f.Add(c.mulc(value, t.reads, false), c.resize_u(pa.sub.q, AX)) : value);
+      };
+      Block* it = cs->AddItem({c.L(w.RW, r)});
+      it->Blocking(addr, word(lin(pa_wi.q)));
+      if (addr_b) it->Blocking(addr_b, word(lin(pa_wi_b.q)));
     }
   }
   ReadStage0 rs;
   rs.bank_addr = c.reg("p0_bank_addr", w.BX);
   rs.waddr = c.reg("p0_waddr", w.WAW);
   c.m->AddAlwaysComb()->Blocking(rs.bank_addr.d, c.bits(addr, w.BX - 1, 0));
+  const Expr* in_range_b = fold_any ? pa.inr_b.q : nullptr;
+  if (fold_any) {
+    rs.bank_addr_b = c.reg("p0_bank_addr_b", w.BX);
+    c.m->AddAlwaysComb()->Blocking(rs.bank_addr_b.d, c.bits(addr_b, w.BX - 1, 0));
+    if (AX > w.BX) in_range_b = f.LogicalAnd(in_range_b, f.Eq(f.Slice(addr_b, AX - 1, w.BX), c.L(AX - w.BX, 0)));
+  }
   c.m->AddAlwaysComb()->Blocking(rs.waddr.d, c.bits(pa_waddr.q, w.WAW - 1, 0));
   const Expr* in_range = pa.inr.q;
   if (AX > w.BX) in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(addr, AX - 1, w.BX), c.L(AX - w.BX, 0)));
-  if (w.WX > w.WAW)
-    in_range = f.LogicalAnd(in_range, f.Eq(f.Slice(pa_waddr.q, w.WX - 1, w.WAW), c.L(w.WX - w.WAW, 0)));
+  if (w.WX > w.WAW) {
+    const Expr* rom_ok = f.Eq(f.Slice(pa_waddr.q, w.WX - 1, w.WAW), c.L(w.WX - w.WAW, 0));
+    in_range = f.LogicalAnd(in_range, rom_ok);
+    if (in_range_b) in_range_b = f.LogicalAnd(in_range_b, rom_ok);
+  }
   const bool sb = w.any_sub, dg = w.any_diag;
   rs.ctl = read_ctl(c, "p0", pa.valid.q, pa.first.q, in_range, pa.src.q, sb ? pa.sub.q : nullptr,
-                    dg ? pa.diag.q : nullptr, dg ? pa.dsel.q : nullptr);
+                    dg ? pa.diag.q : nullptr, dg ? pa.dsel.q : nullptr, in_range_b);
   return rs;
 }
 

@@ -164,8 +164,11 @@ ControllerPorts build_controller(BuildCtx& c, const AccelIo& io);
 struct AddrGenPorts {
   // row decode (per datapath row): loop bounds, read addresses, sum-pool diagonal
   LogicRef *td_last_dw, *td_last_dh, *td_last_dt, *td_last_ci, *td_inr, *td_src;
+  // the second column's in-range flag (HwPlan::any_fold; = td_inr in a row that is not folded)
+  LogicRef* td_inr_b = nullptr;
   LogicRef* td_last_sub = nullptr;  // any_sub
   LogicRef *td_fi, *td_hi, *td_wi;  // input coordinate (unsigned; out-of-range ones are flagged by td_inr)
+  LogicRef* td_wi_b = nullptr;       // the second column's input column (HwPlan::any_fold)
   LogicRef *td_waddr, *td_wbase;
   LogicRef *td_diag = nullptr, *td_dsel = nullptr;
   Register row_off;
@@ -174,10 +177,14 @@ struct AddrGenPorts {
   LogicRef *sd_last_r, *sd_first_r, *sd_next_r;
   LogicRef *sd_last_cg, *sd_last_wo, *sd_last_ho, *sd_last_fo, *sd_last_stage, *sd_baddr, *sd_overlap;
   LogicRef* sd_lookahead = nullptr;  // HwPlan::lookahead of the stage (some stage has it)
+  LogicRef* sd_fold = nullptr;       // HwStage::fold of the stage: wo steps by 2 (any_fold)
   // stage decode of the output unit (ostage, ocg, ofo, oho, owo): mode, lane bound, output
   // tensor and write-back address
   LogicRef *sd_mode, *sd_last_wb, *sd_out, *sd_last_word = nullptr, *sd_oaddr;  // sd_last_word: any_multi_word
-  LogicRef* ch;  // write-back channel ocg*L + wb
+  LogicRef* ch;  // write-back channel ocg*L + wb (folded stage: wb mod L/2)
+  // folded output stage (any_fold): lane wb is in the upper half (column owo + 1), and at the
+  // lower half's last channel the walk jumps to lane L/2
+  LogicRef *wb_up = nullptr, *sd_wb_jump = nullptr;
   // the written value's word within its memory slice (= sd_oaddr, the value index, when
   // simd = 1) and the slice, wb mod simd (simd > 1 only)
   LogicRef* sd_vaddr = nullptr;
@@ -188,11 +195,13 @@ AddrGenPorts build_address_generator(BuildCtx& c, const ControllerPorts& ctl);
 // A read's control travels with it down the pipeline, one register bundle per stage.
 struct ReadCtl {
   Register valid, first, inr, src, sub, diag, dsel;  // first: the group's first synapse
+  Register inr_b;  // the second column's in-range flag (HwPlan::any_fold)
 };
 // Pipeline stages pa (registered coordinate) and 0 (registered read addresses), and the
 // read's control at stage 0.
 struct ReadStage0 {
   Register bank_addr, waddr;
+  Register bank_addr_b;  // the second column's (HwPlan::any_fold; = bank_addr where not folded)
   ReadCtl ctl;
 };
 ReadStage0 build_read_address_stage(BuildCtx& c, const ControllerPorts& ctl, const AddrGenPorts& ag);
@@ -218,6 +227,9 @@ struct TensorMemPorts {
   std::vector<LogicRef*> sel_slot;           // [step]: lane wb's slot
   std::vector<std::vector<LogicRef*>> rd;    // [bank][slice]: read register (stage 1)
   std::vector<std::vector<Register>> rdq;    // [bank][slice]: registered once more (stage 1b)
+  // the second read port's (banks a folded stage reads; nullptr / empty elsewhere)
+  std::vector<std::vector<LogicRef*>> rd_b;
+  std::vector<std::vector<Register>> rdq_b;
   std::vector<LogicRef*> tw_data;            // per tensor: the word it writes (nullptr: none)
   nlohmann::json memmap;                     // signature.json `memories`
 };

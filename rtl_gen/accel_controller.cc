@@ -162,10 +162,15 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
   // that runs when every counter was at its last value (the outermost set to outer_wrap).
   auto advance = [&](Block* blk, std::vector<std::pair<Register*, const Expr*>> inner, Register* outer,
                      const Expr* outer_last, const Expr* outer_wrap) {
+    // (a folded stage's column counter steps over two columns; with a 1-bit counter every
+    // output row is at most 2 wide, so a folded stage's row is one group and never steps)
+    auto step = [&](Register* r, int rw) {
+      return r == &ctl.wo && ag.sd_fold ? f.Ternary(ag.sd_fold, c.L(rw, rw >= 2 ? 2 : 0), c.L(rw, 1)) : c.L(rw, 1);
+    };
     for (auto& [r, last] : inner) {
       If* i = blk->AddIf(f.LogicalNot(last));
       const int rw = *r->q->width();
-      i->then_block()->Blocking(r->d, f.Add(r->q, c.L(rw, 1)));
+      i->then_block()->Blocking(r->d, f.Add(r->q, step(r, rw)));
       blk = i->Else();
       blk->Blocking(r->d, c.L(rw, 0));
     }
@@ -349,7 +354,10 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
       }
       If* i = lane_done->AddIf(ag.sd_last_wb);
       i->then_block()->Blocking(ctl.ostate.d, ost(O_IDLE));
-      i->Else()->Blocking(ctl.wb.d, f.Add(ctl.wb.q, c.L(w.LNW, 1)));
+      const Expr* next_lane = f.Add(ctl.wb.q, c.L(w.LNW, 1));
+      // a folded stage: from the first column's last channel to lane L/2 (the second column's)
+      if (ag.sd_wb_jump) next_lane = f.Ternary(ag.sd_wb_jump, c.L(w.LNW, w.Ln / 2), next_lane);
+      i->Else()->Blocking(ctl.wb.d, next_lane);
     }
   }
   if (K > 1) {  // one logit per cycle; strict > keeps the lowest index on ties

@@ -48,6 +48,15 @@ struct HwStage {
   long synapses = 0;          // per output group and step, summed over terms
   long syn_cycles = 0;        // S_SYN cycles per output group: sum over terms of syn_steps x reads
   long spike_counter = -1;    // counter index of its |spike| sum (neuron stages)
+  // Two output positions per group (HwOptions::positions = 2, a neuron stage with co <= L/2
+  // and at least two output columns): the group is columns wo and wo + 1 (wo even), lanes
+  // [0, L/2) compute wo and lane l + L/2 the same channel l at wo + 1 (read through the
+  // memories' second port); the last group of a row with an odd width has column wo only.
+  bool fold = false;
+  // groups per output row: ceil(W / 2) folded, else W
+  long cols() const { return fold ? (out_shape.w + 1) / 2 : out_shape.w; }
+  // output groups per stage, in controller order (channel group innermost)
+  long group_count() const { return long(out_shape.f) * out_shape.h * cols() * groups; }
 };
 
 // The hardware options of a design folder: signature.json `hw_options` (lanes, batch_sums,
@@ -106,6 +115,19 @@ struct HwPlan : HwPlanLayout {
   const HwOptions& opt = cfg.hw;
   const int& lanes = cfg.hw.lanes;
   const int& simd = cfg.hw.simd;
+  const int& positions = cfg.hw.positions;
+  // Output channel of lane l in channel group g of stage s, or -1 where the lane is idle (past
+  // the last channel; a folded stage's lane l >= L/2 takes channel l - L/2 at the next column).
+  int lane_channel(const HwStage& s, int g, int l) const {
+    const int o = s.fold ? (l < cfg.hw.lanes / 2 ? l : l - cfg.hw.lanes / 2) : g * cfg.hw.lanes + l;
+    return o < s.co ? o : -1;
+  }
+  // Some stage is folded: the memories it reads get a second read port.
+  bool any_fold() const {
+    for (const HwStage& s : stages)
+      if (s.fold) return true;
+    return false;
+  }
   // one neuron fed lane by lane (with one lane the same design as a neuron per lane)
   bool shared_neuron() const { return cfg.hw.shared_neuron && cfg.hw.lanes > 1; }
   // per-lane operand copies (kOperandCopyMinLanes) and the S_DRAIN length they imply
@@ -174,7 +196,7 @@ struct CyclePrediction {
 CyclePrediction predict_cycles(const HwPlan& p, const QNet& q);
 // The per-group / per-stage / per-clip formula predict_cycles evaluates, printed by the same
 // code (signature.json `predicted_cycles.formula`).
-std::string cycle_formula(bool overlap);
+std::string cycle_formula(bool overlap, bool fold = false);
 
 struct GeneratedDesign {
   std::map<std::string, std::string> files;  // name -> contents (.v, .hex, signature.json)

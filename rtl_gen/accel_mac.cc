@@ -62,12 +62,23 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   const std::vector<char>& wide = w.wide;
   auto opw = [&](int sl, int t) { return t == 0 && wide[sl] ? XW : XSW; };
   auto sname = [&](const std::string& base, int sl) { return S > 1 ? vast::Name(base, "s", sl) : base; };
-  // pipeline stage 2: per-step operands (xv[slice][step]) and routing
-  std::vector<std::vector<LogicRef*>> xv(static_cast<size_t>(S), std::vector<LogicRef*>(static_cast<size_t>(T), nullptr));
-  for (int sl = 0; sl < S; ++sl) {
-    xv[sl][0] = m->AddReg(sname("x_value", sl), Type::SBits(opw(sl, 0)));
-    for (int t = 1; t < T && XSW > 0; ++t) xv[sl][t] = m->AddReg(sname(vast::Name("x_value_t", t), sl), Type::SBits(XSW));
-  }
+  // pipeline stage 2: per-step operands (xv[slice][step]) and routing; with a folded stage
+  // (HwPlan::any_fold) a second set (xv_b) of the second column, from the memories' second
+  // read port, which the lanes L/2 .. L - 1 take (in a stage that is not folded that port reads
+  // the first column's address: the same operands)
+  const bool fold_any = p.any_fold();
+  using OperandSet = std::vector<std::vector<LogicRef*>>;
+  auto operand_regs = [&](const std::string& suffix) {
+    OperandSet xs(static_cast<size_t>(S), std::vector<LogicRef*>(static_cast<size_t>(T), nullptr));
+    for (int sl = 0; sl < S; ++sl) {
+      xs[sl][0] = m->AddReg(sname("x_value" + suffix, sl), Type::SBits(opw(sl, 0)));
+      for (int t = 1; t < T && XSW > 0; ++t)
+        xs[sl][t] = m->AddReg(sname(vast::Name("x_value" + suffix + "_t", t), sl), Type::SBits(XSW));
+    }
+    return xs;
+  };
+  OperandSet xv = operand_regs("");
+  OperandSet xv_b = fold_any ? operand_regs("_b") : OperandSet();
   // en0: accumulator 0 adds w * x0; from0[t] (t >= 1): accumulator t adds w * x0, not w * x_t
   // (one routing for every slice: they read the same tensor)
   LogicRef* en0 = nullptr;
@@ -81,14 +92,18 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   }
   if (any_serial) en0 = m->AddReg("x_en_t0", Type::Bits(1));
   for (int t = 1; t < T && (any_serial || any_static); ++t) from0[t] = m->AddReg(vast::Name("x_from0_t", t), Type::Bits(1));
-  {
+  // the operand decode of one read port (second: xv_b from rdq_b where the bank has the port,
+  // zero outside the second column's window; the routing is decoded once, with the first)
+  auto operand_decode = [&](const OperandSet& xs, bool second) {
     Block* b = m->AddAlwaysComb();
     for (int sl = 0; sl < S; ++sl)
       for (int t = 0; t < T; ++t)
-        if (xv[sl][t]) b->Blocking(xv[sl][t], c.SL(opw(sl, t), 0));
-    if (en0) b->Blocking(en0, c.L(1, 1));
-    for (int t = 1; t < T; ++t)
-      if (from0[t]) b->Blocking(from0[t], c.L(1, 0));
+        if (xs[sl][t]) b->Blocking(xs[sl][t], c.SL(opw(sl, t), 0));
+    if (!second) {
+      if (en0) b->Blocking(en0, c.L(1, 1));
+      for (int t = 1; t < T; ++t)
+        if (from0[t]) b->Blocking(from0[t], c.L(1, 0));
+    }
     Case* cs = b->AddCase(p1b.src.q);
     for (int ti = 0; ti < w.NT; ++ti) {
       if (p.bank_of[ti] < 0) continue;
@@ -100,21 +115,23 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
       auto is_word = [&](int j) { return w.any_sub ? f.Eq(p1b.sub.q, c.L(w.SUBW, j)) : c.L(1, j == 0 ? 1 : 0); };
       for (int sl = 0; sl < S; ++sl) {
         if (!used[sl][ti] && sl > 0) continue;  // no term reads this tensor's slice: stays 0
-        const Expr* r = tm.rdq[p.bank_of[ti]][sl].q;
+        const int bi = p.bank_of[ti];
+        const Expr* r = second && tm.rd_b[bi][sl] ? tm.rdq_b[bi][sl].q : tm.rdq[bi][sl].q;
         auto field = [&](int k, int wd) {
           const Expr* v = c.bits(r, (k + 1) * bits - 1, k * bits);
           return qt.is_signed() ? c.sext(v, wd, "xval") : f.Signed(f.ZeroExtend(c.ref(v, "xval"), wd));
         };
         if (st == 1 || !p.batched[ti]) {  // static, or one step per word and cycle: the wide product
-          it->Blocking(xv[sl][0], field(0, XW));
+          it->Blocking(xs[sl][0], field(0, XW));
         } else {  // batched: the word's steps on their own products
           for (int t = 0; t < T; ++t) {
             const int wd = opw(sl, t);
             const Expr* v = field(t % spw, wd);
-            it->Blocking(xv[sl][t], nw > 1 ? f.Ternary(is_word(t / spw), v, c.SL(wd, 0)) : v);
+            it->Blocking(xs[sl][t], nw > 1 ? f.Ternary(is_word(t / spw), v, c.SL(wd, 0)) : v);
           }
         }
       }
+      if (second) continue;
       if (st == 1) {
         // (a static stage uses accumulator 0 for every step: no broadcast needed)
         for (int t = 1; t < T; ++t)
@@ -125,23 +142,33 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
       }
     }
     // outside the window: zero padding
-    If* z = b->AddIf(f.LogicalNot(p1b.inr.q));
+    If* z = b->AddIf(f.LogicalNot(second ? p1b.inr_b.q : p1b.inr.q));
     for (int sl = 0; sl < S; ++sl)
       for (int t = 0; t < T; ++t)
-        if (xv[sl][t]) z->then_block()->Blocking(xv[sl][t], c.SL(opw(sl, t), 0));
-  }
+        if (xs[sl][t]) z->then_block()->Blocking(xs[sl][t], c.SL(opw(sl, t), 0));
+  };
+  operand_decode(xv, false);
+  if (fold_any) operand_decode(xv_b, true);
   // The operands and each lane's weight are registered (x_sel*, w_sel_l*): the bank / word /
   // diagonal muxes and the multiplier would otherwise share one cycle, which was the ECP5
   // critical path (45.8 MHz at 4 lanes).
   Register p2_valid = c.delay("p2_valid", 1, p1b.valid.q);
   Register p2_first = c.delay("p2_first", 1, p1b.first.q);
-  std::vector<std::vector<Register>> x_sel(static_cast<size_t>(S), std::vector<Register>(static_cast<size_t>(T)));
-  for (int sl = 0; sl < S; ++sl)
-    for (int t = 0; t < T; ++t) {
-      if (!xv[sl][t]) continue;
-      x_sel[sl][t] = c.sreg(sname(t == 0 ? std::string("x_sel") : vast::Name("x_sel_t", t), sl), opw(sl, t));
-      m->AddAlwaysComb()->Blocking(x_sel[sl][t].d, xv[sl][t]);
-    }
+  using SelSet = std::vector<std::vector<Register>>;
+  auto select_regs = [&](const OperandSet& xs, const std::string& suffix) {
+    SelSet xr(static_cast<size_t>(S), std::vector<Register>(static_cast<size_t>(T)));
+    for (int sl = 0; sl < S; ++sl)
+      for (int t = 0; t < T; ++t) {
+        if (!xs[sl][t]) continue;
+        xr[sl][t] = c.sreg(sname(t == 0 ? "x_sel" + suffix : vast::Name("x_sel" + suffix + "_t", t), sl), opw(sl, t));
+        m->AddAlwaysComb()->Blocking(xr[sl][t].d, xs[sl][t]);
+      }
+    return xr;
+  };
+  const SelSet x_sel = select_regs(xv, "");
+  const SelSet x_sel_b = fold_any ? select_regs(xv_b, "_b") : SelSet();
+  // lane l's operand set: the second column's in the upper half of the lanes
+  auto upper = [&](int l) { return fold_any && l >= Ln / 2; };
   Register en0_q{};
   if (en0) en0_q = c.delay("x_en_t0_q", 1, en0);
   std::vector<Register> from0_q(static_cast<size_t>(T));
@@ -166,21 +193,25 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   if (p.operand_copies()) {
     // One more register stage: each lane copies the shared operands (x_copy_l*, a route with
     // no logic in front of it) and everything else waits one cycle with them (HwPlan::drain).
-    std::vector<const Expr*> parts;  // slice-major, step 0 of slice 0 in the low bits
     std::vector<std::vector<int>> lo(static_cast<size_t>(S), std::vector<int>(static_cast<size_t>(T), 0));
     int wd = 0;
     for (int sl = 0; sl < S; ++sl)
       for (int t = 0; t < T; ++t)
         if (xv[sl][t]) lo[sl][t] = wd, wd += *x_sel[sl][t].q->width();
-    for (int sl = S - 1; sl >= 0; --sl)
-      for (int t = T - 1; t >= 0; --t)
-        if (xv[sl][t]) parts.push_back(x_sel[sl][t].q);
-    const Expr* xcat = parts.size() == 1 ? parts[0] : c.ref(f.Concat(parts), "x_cat");
+    auto concat = [&](const SelSet& xr, const std::string& hint) {
+      std::vector<const Expr*> parts;  // slice-major, step 0 of slice 0 in the low bits
+      for (int sl = S - 1; sl >= 0; --sl)
+        for (int t = T - 1; t >= 0; --t)
+          if (xv[sl][t]) parts.push_back(xr[sl][t].q);
+      return parts.size() == 1 ? parts[0] : c.ref(f.Concat(parts), hint);
+    };
+    const Expr* xcat = concat(x_sel, "x_cat");
+    const Expr* xcat_b = fold_any ? concat(x_sel_b, "x_cat_b") : nullptr;
     Module* xm = declare_lane_copy(c, "sdm_accel_xcopy", wd, "the MAC array's registered operands");
     for (int l = 0; l < Ln; ++l) {
       LogicRef* xq = m->AddWire(vast::Name("x_copy_l", l), Type::Bits(wd));
       m->AddInstance(xm, vast::Name("u_xcopy_l", l), {},
-                     {{"clk_i", c.clk}, {"rst_ni", c.rst}, {"d_i", xcat}, {"q_o", xq}});
+                     {{"clk_i", c.clk}, {"rst_ni", c.rst}, {"d_i", upper(l) ? xcat_b : xcat}, {"q_o", xq}});
       for (int sl = 0; sl < S; ++sl) {
         for (int t = 0; t < T; ++t)
           if (xv[sl][t])
@@ -198,7 +229,7 @@ MacPorts build_mac_array(BuildCtx& c, const ControllerPorts& ctl, const ReadCtl&
   } else {
     for (int l = 0; l < Ln; ++l)
       for (int sl = 0; sl < S; ++sl)
-        for (int t = 0; t < T; ++t) x_lane[l][sl][t] = xv[sl][t] ? x_sel[sl][t].q : nullptr;
+        for (int t = 0; t < T; ++t) x_lane[l][sl][t] = xv[sl][t] ? (upper(l) ? x_sel_b : x_sel)[sl][t].q : nullptr;
   }
   // pipeline stage 3: multiply per lane and slice (the routing bits travel along)
   Register p3_valid = c.delay("p3_valid", 1, p2_valid.q);

@@ -58,6 +58,7 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& hw) {
     hs.out_shape = q.tensors[qs.out].shape;
     hs.co = hs.out_shape.c;
     hs.groups = (hs.co + cfg.hw.lanes - 1) / cfg.hw.lanes;
+    hs.fold = cfg.hw.positions == 2 && qs.kind == QStage::Neuron && 2 * hs.co <= cfg.hw.lanes && hs.out_shape.w >= 2;
     hs.first_term = int(p.terms.size());
     const int co = hs.co;
     auto add_term = [&](HwTerm t) {
@@ -166,7 +167,7 @@ HwPlan plan_accelerator(const QNet& q, const HwOptions& hw) {
 bool HwPlan::overlaps(int si) const {
   if (!cfg.hw.overlap) return false;
   const HwStage& s = stages[size_t(si)];
-  if (s.out_shape.plane() * s.groups == 1) return false;  // its one group is its last: held
+  if (s.group_count() == 1) return false;  // its one group is its last: held
   if (s.mode == HwStage::Readout) return true;  // logits: no tensor write
   for (int r = s.first_term; r < s.first_term + s.num_terms; ++r)
     if (bank_of[size_t(terms[size_t(r)].src)] == bank_of[size_t(s.out)]) return false;
@@ -234,7 +235,7 @@ N lookahead_busy(const N& D, const N& O) { return D + N(1L) + O; }
 
 }  // namespace
 
-std::string cycle_formula(bool overlap) {
+std::string cycle_formula(bool overlap, bool fold) {
   const Sym S("S"), F("F"), W("words"), D("D"), Op("O'"), O("O");
   const std::string groups =
       overlap ? "per output group: " + group_cycles(S, D, Op, O, false).s +
@@ -255,7 +256,11 @@ std::string cycle_formula(bool overlap) {
          "; per stage: the sum over its output positions x channel groups in order; per clip: sum over stages + "
          "(K - 1) argmax cycles. F = T, or lanes written x T with a shared neuron; S = sum over the stage's terms of "
          "ceil(input channels / simd) x kernel volume x words per input value (1 when all T steps of a value share one word), words = lanes written x "
-         "words per output value, 0 for the readout (dense: zero spikes are not skipped)";
+         "words per output value, 0 for the readout (dense: zero spikes are not skipped)" +
+         std::string(fold ? "; a stage with two positions per group (positions = 2: at most lanes / 2 channels) has "
+                            "ceil(W / 2) groups per output row, and lanes written = 2 x its channels (its channels at an "
+                            "odd-width row's last group)"
+                          : "");
 }
 
 // Mirrors the controller FSM of accel_controller.cc state by state (docs/architecture.md)
@@ -265,16 +270,20 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
   const int T = p.cfg.T;
   for (size_t si = 0; si < p.stages.size(); ++si) {
     const HwStage& s = p.stages[si];
-    const long positions = s.out_shape.plane();
-    // output unit cycles per channel group (the last group may write fewer lanes)
-    std::vector<long> O(size_t(s.groups));
-    for (int g = 0; g < s.groups; ++g) {
-      const int lanes_written = std::min(p.cfg.hw.lanes, s.co - g * p.cfg.hw.lanes);
+    // output unit cycles per channel group (the last group may write fewer lanes); a folded
+    // stage's group writes its channels at two columns, or one at an odd row's last column
+    auto out_of = [&](int g, int cols_written) {
+      int lanes_written = 0;
+      for (int l = 0; l < p.cfg.hw.lanes; ++l) lanes_written += p.lane_channel(s, g, l) >= 0 ? 1 : 0;
+      if (s.fold && cols_written == 1) lanes_written /= 2;
       const int words = s.mode == HwStage::Readout ? 0 : p.words_per_value[s.out];
       // feeds per group: T, or lanes x T through a shared neuron
       const long feeds = p.shared_neuron() ? long(lanes_written) * T : T;
-      O[size_t(g)] = out_cycles<long>(s.mode != HwStage::Sum, feeds, long(lanes_written) * words);
-    }
+      return out_cycles<long>(s.mode != HwStage::Sum, feeds, long(lanes_written) * words);
+    };
+    std::vector<long> O(size_t(s.groups)), O_one(size_t(s.groups));
+    for (int g = 0; g < s.groups; ++g) O[size_t(g)] = out_of(g, 2), O_one[size_t(g)] = out_of(g, 1);
+    const bool odd_end = s.fold && s.out_shape.w % 2 == 1;  // a row's last group has one column
     const bool overlap = p.overlaps(int(si));
     const bool la = p.lookahead(int(si));
     const long D = p.drain(), S = s.syn_cycles;
@@ -282,9 +291,10 @@ CyclePrediction predict_cycles(const HwPlan& p, const QNet& q) {
     // still busy at the group's first read (O' of the formula; 0 at the stage's first group:
     // the previous stage's last group was held).
     long stage_cycles = 0, busy = 0;
-    const long n = positions * s.groups;
+    const long n = s.group_count();
     for (long i = 0; i < n; ++i) {
-      const long Og = O[size_t(i % s.groups)];
+      const bool one_col = odd_end && (i / s.groups) % s.cols() == s.cols() - 1;
+      const long Og = (one_col ? O_one : O)[size_t(i % s.groups)];
       const bool held = i == n - 1 || !overlap;
       if (la && !held && lookahead_taken<long>(S, busy)) {
         stage_cycles += S;

@@ -65,7 +65,7 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
     st.push_back({{"index", si}, {"name", s.name},
                   {"mode", s.mode == HwStage::Neuron ? "neuron" : s.mode == HwStage::Sum ? "sum" : "readout"},
                   {"out_tensor", s.out}, {"out_shape", {s.out_shape.c, s.out_shape.f, s.out_shape.h, s.out_shape.w}},
-                  {"groups", s.groups}, {"synapses_per_group_step", s.synapses},
+                  {"groups", s.groups}, {"positions", s.fold ? 2 : 1}, {"synapses_per_group_step", s.synapses},
                   {"syn_cycles_per_group", s.syn_cycles}, {"synaptic_ops", pred.synaptic_ops[si]},
                   {"static_input", s.static_input}, {"overlap", p.overlaps(int(si))},
                   {"current_shift", s.shift}, {"predicted_cycles", pred.per_stage[si]},
@@ -76,7 +76,7 @@ nlohmann::json accel_signature(const BuildCtx& c, const Artifact& a, const Cycle
       {"per_clip", pred.per_clip}, {"dense_bound", pred.dense_bound}, {"load_cycles", pred.load_cycles},
       {"argmax_cycles", pred.argmax_cycles},
       {"per_stage", pred.per_stage},
-      {"formula", cycle_formula(p.cfg.hw.overlap)},
+      {"formula", cycle_formula(p.cfg.hw.overlap, p.any_fold())},
       // the FSM's fixed state lengths the formula uses (accel_gen.h), for tools that re-derive it
       {"constants", {{"drain", p.drain()}, {"neuron_latency", kNeuronLatency}, {"neuron_step_gap", kNeuronStepGap}}}};
   sig["weights_digest"] = std::hash<std::string>{}(files.at("weights.hex") + files.at("bias.hex"));

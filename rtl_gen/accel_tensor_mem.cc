@@ -36,6 +36,11 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
   const int NB = int(p.banks.size());
   const int S = p.simd, SB = clog2(S);
   tm.rd.assign(size_t(NB), std::vector<LogicRef*>(size_t(S), nullptr));
+  tm.rd_b.assign(size_t(NB), std::vector<LogicRef*>(size_t(S), nullptr));
+  // the banks a folded stage reads get a second read port (the second column's operands)
+  std::vector<char> port_b(size_t(NB), 0);
+  for (const HwTerm& t : p.terms)
+    if (p.stages[t.stage].fold) port_b[size_t(p.bank_of[t.src])] = 1;
   tm.tw_data.assign(size_t(w.NT), nullptr);
   tm.memmap = nlohmann::json::array();
   for (int bi = 0; bi < NB; ++bi) {
@@ -61,6 +66,7 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
       const std::string sn = S > 1 ? vast::Name(bname, "s", sl) : bname;
       mem[sl] = m->AddMemory(vast::Name("mem", sn), Type::Bits(sw[sl]), int(bk.depth));
       tm.rd[bi][sl] = m->AddReg(vast::Name("rd", sn), Type::Bits(sw[sl]));
+      if (port_b[bi]) tm.rd_b[bi][sl] = m->AddReg(vast::Name("rd_b", sn), Type::Bits(sw[sl]));
     }
     LogicRef* wsl = S > 1 ? m->AddReg(vast::Name("wsl", bname), Type::Bits(SB)) : nullptr;
     LogicRef* we = m->AddReg(vast::Name("we", bname), Type::Bits(1));
@@ -138,6 +144,11 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
         i->then_block()->Nonblocking(f.Index(mem[sl], addr), wd_r.q);
       }
       i->Else()->Nonblocking(tm.rd[bi][sl], f.Index(mem[sl], addr));
+      // the second port only reads (block RAM true dual port); while the bank is written no
+      // read is in flight, as above
+      if (port_b[bi])
+        c.m->AddAlwaysFf(c.clk)->Nonblocking(tm.rd_b[bi][sl],
+                                             f.Index(mem[sl], c.resize_u(rs0.bank_addr_b.q, aw)));
     }
     nlohmann::json mems = nlohmann::json::array();
     for (int sl = 0; sl < S; ++sl)
@@ -148,6 +159,7 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
     for (int sl = 0; sl < S; ++sl)
       if (live(sl)) bits += long(sw[sl]) * bk.depth, slice_bits.push_back(sw[sl]);
     tm.memmap.push_back({{"bank", bi}, {"memory", vast::Name("mem", bname)}, {"slices", slices},
+                         {"read_ports", port_b[bi] ? 2 : 1},
                          {"slice_memories", mems}, {"slice_word_bits", slice_bits}, {"depth", bk.depth},
                          {"word_bits", W}, {"bits", bits},
                          {"tensors", members}});
@@ -156,11 +168,16 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
   // pipeline stage 1b: the memory outputs are registered once more before any logic (block
   // RAM clock-to-out is ~5.6 ns on the ECP5 and the banks sit far from the datapath)
   tm.rdq.assign(size_t(NB), std::vector<Register>(size_t(S)));
+  tm.rdq_b.assign(size_t(NB), std::vector<Register>(size_t(S)));
   for (int bi = 0; bi < NB; ++bi)
-    for (int sl = 0; sl < S; ++sl)
+    for (int sl = 0; sl < S; ++sl) {
       if (tm.rd[bi][sl])
         tm.rdq[bi][sl] = c.delay(S > 1 ? vast::Name("rdq_bank", bi, "s", sl) : vast::Name("rdq_bank", bi),
-                               *tm.rd[bi][sl]->width(), tm.rd[bi][sl]);
+                                 *tm.rd[bi][sl]->width(), tm.rd[bi][sl]);
+      if (tm.rd_b[bi][sl])
+        tm.rdq_b[bi][sl] = c.delay(S > 1 ? vast::Name("rdq_b_bank", bi, "s", sl) : vast::Name("rdq_b_bank", bi),
+                                   *tm.rd_b[bi][sl]->width(), tm.rd_b[bi][sl]);
+    }
   return tm;
 }
 

@@ -35,7 +35,7 @@ WeightMemPorts build_weight_bias_memories(BuildCtx& c, const AddrGenPorts& ag,
   const int Ln = w.Ln, WB = w.WB, ACC = w.ACC;
   // weight ROM: one word per (row, group, channel block, kernel offset); field l * simd + s
   // (lane 0, slice 0 in the LSBs) is lane l's weight from input channel block * simd + s
-  // (0 past the last channel)
+  // (0 past the last channel; HwPlan::lane_channel)
   const int S = p.simd;
   std::string hex;
   for (const HwTerm& t : p.terms) {
@@ -48,8 +48,9 @@ WeightMemPorts build_weight_bias_memories(BuildCtx& c, const AddrGenPorts& ag,
           std::vector<int64_t> fields(size_t(Ln) * S, 0);
           for (int l = 0; l < Ln; ++l)
             for (int sl = 0; sl < S; ++sl) {
-              const int o = gi * Ln + l, ci = cb * S + sl;
-              if (o < s.co && ci < t.ci) fields[size_t(l) * S + sl] = t.weight[(size_t(o) * t.ci + ci) * KK + k];
+              // (a folded stage's upper lanes repeat the lower lanes' channels)
+              const int o = p.lane_channel(s, gi, l), ci = cb * S + sl;
+              if (o >= 0 && ci < t.ci) fields[size_t(l) * S + sl] = t.weight[(size_t(o) * t.ci + ci) * KK + k];
             }
           hex += hex_word(fields, WB) + "\n";
         }
@@ -63,8 +64,8 @@ WeightMemPorts build_weight_bias_memories(BuildCtx& c, const AddrGenPorts& ag,
     for (int gi = 0; gi < s.groups; ++gi) {
       std::vector<int64_t> lanesv(size_t(Ln), 0);
       for (int l = 0; l < Ln; ++l) {
-        const int o = gi * Ln + l;
-        if (o < s.co && s.mode != HwStage::Sum) lanesv[l] = qs.bias[o];
+        const int o = p.lane_channel(s, gi, l);
+        if (o >= 0 && s.mode != HwStage::Sum) lanesv[l] = qs.bias[o];
       }
       bh += hex_word(lanesv, ACC) + "\n";
     }

@@ -70,6 +70,7 @@ struct Options {
 struct StageInfo {
   std::string name;
   int qstage, out, mode, groups, co, shift;
+  int positions = 1;  // 2: a group is two adjacent columns, lanes L/2.. the second (signature.json)
   sdm::Shape shape;
 };
 
@@ -93,6 +94,7 @@ class Bench {
       const std::string m = s["mode"];
       si.mode = m == "neuron" ? 0 : m == "sum" ? 1 : 2;
       si.groups = s["groups"];
+      si.positions = s.value("positions", 1);
       si.shift = s["current_shift"];
       si.qstage = s["index"];
       auto sh = s["out_shape"];
@@ -385,11 +387,25 @@ class Bench {
       return;
     }
     const long plane = st.shape.plane();
+    // two positions per group: group pos covers columns 2*col and 2*col + 1 of its row, lane l
+    // of the upper half (l >= L/2) channel l - L/2 at the second
+    long col0 = 0;
+    if (st.positions == 2) {
+      const long cols = (st.shape.w + 1) / 2, row = pos / cols;
+      col0 = 2 * (pos % cols);
+      pos = row * st.shape.w + col0;
+    }
     for (int l = lane0; l < lane1; ++l) {
-      const int c = cg * lanes_ + l;
-      if (c >= st.co) break;
+      const bool up = st.positions == 2 && l >= lanes_ / 2;
+      const int c = st.positions == 2 ? (up ? l - lanes_ / 2 : l) : cg * lanes_ + l;
+      if (c >= st.co) {
+        if (st.positions == 2) continue;  // the upper half follows the idle lower lanes
+        break;
+      }
+      if (up && col0 + 1 >= st.shape.w) break;  // an odd row's last group: one column
+      const long npos = pos + (up ? 1 : 0);
       const int slot = shared ? 0 : l;  // where the lane's v/M sit on the tap
-      const size_t neuron = size_t(c) * size_t(plane) + size_t(pos);
+      const size_t neuron = size_t(c) * size_t(plane) + size_t(npos);
       const int64_t ev = gv[size_t(st.qstage)][neuron * size_t(T_) + size_t(t)] << st.shift;
       const int64_t em = gm[size_t(st.qstage)][neuron * size_t(T_) + size_t(t)] << st.shift;
       const int64_t dv = sext(bits_of(top->trace_nrn_v_o, slot * npw_, npw_), npw_);
@@ -399,8 +415,8 @@ class Bench {
         std::snprintf(buf, sizeof buf,
                       "layer '%s' channel %d position (f=%ld,h=%ld,w=%ld) time-step %d cycle %ld: potential DUT: "
                       "v=%lld M=%lld expected: v=%lld M=%lld (scaled by 2^%d)",
-                      st.name.c_str(), c, pos / (long(st.shape.h) * st.shape.w), (pos / st.shape.w) % st.shape.h,
-                      pos % st.shape.w, t + 1, cyc, (long long)dv, (long long)dm, (long long)ev, (long long)em,
+                      st.name.c_str(), c, npos / (long(st.shape.h) * st.shape.w), (npos / st.shape.w) % st.shape.h,
+                      npos % st.shape.w, t + 1, cyc, (long long)dv, (long long)dm, (long long)ev, (long long)em,
                       st.shift);
         fail(buf);
         return;

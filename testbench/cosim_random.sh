@@ -2,7 +2,7 @@
 # One random-network co-simulation, reproducible from its seed:
 #   testbench/cosim_random.sh SDMFORGE SEED WORKDIR
 # random ONNX (tests/fixtures/random_net.py) -> convert with the seed's alpha/beta/T/
-# method/widths -> rtl with the seed's lanes (and --simd, --batch-sums, --shared-neuron, --no-overlap) -> the lint gate (verilator --lint-only -Wall)
+# method/widths -> rtl with the seed's lanes (and --simd, --positions, --batch-sums, --shared-neuron, --no-overlap) -> the lint gate (verilator --lint-only -Wall)
 # -> Verilator co-simulation on its clips.
 set -euo pipefail
 sdm=$1; seed=$2; work=$3/random_$seed
@@ -19,7 +19,7 @@ echo "reproduce: $0 $sdm $seed $3   ($(cat "$work/config.txt"))"
 bs=""; [ "${c[batch_sums]:-False}" = "True" ] && bs="--batch-sums"
 [ "${c[shared_neuron]:-False}" = "True" ] && bs="$bs --shared-neuron"
 [ "${c[overlap]:-True}" = "False" ] && bs="$bs --no-overlap"
-bs="$bs --simd ${c[simd]:-1}"
+bs="$bs --simd ${c[simd]:-1} --positions ${c[positions]:-1}"
 "$sdm" rtl "$work/net.sdm" -o "$work/rtl" --lanes "${c[lanes]}" $bs
 verilator --lint-only -Wall --top-module sdm_accel "$work/rtl/sdm_accel.v" "$work/rtl/sd_neuron.v" \
   || { echo "FAIL lint gate: random network $seed"; exit 1; }

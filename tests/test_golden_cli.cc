@@ -242,6 +242,9 @@ TEST(CliKind2, OneSetOfLimitsForEveryCommand) {
     expect_error(cmd + " --lanes 8 --simd 3", "simd = 3 must be a power of two in [1, 16]");
     expect_error(cmd + " --lanes 6 --simd 4", "simd = 4 must divide lanes = 6");
     expect_error(cmd + " --lanes 32 --simd 32", "simd = 32 must be a power of two in [1, 16]");
+    expect_error(cmd + " --lanes 8 --positions 3", "positions = 3 outside [1, 2]");
+    expect_error(cmd + " --lanes 3 --positions 2", "positions = 2 needs an even lane count, not lanes = 3");
+    expect_error(cmd + " --lanes 4 --positions 2 --shared-neuron", "positions = 2 needs a neuron per lane");
   }
   // --T 1e20 was undefined behaviour (reported T = -2147483648)
   expect_error("eval " + a + data + " --T 1e20", "T = 1e20");
@@ -356,6 +359,13 @@ TEST(ConfigHw, JsonKeepsOldArtifactsAndCarriesTheHardwareOptions) {
   EXPECT_EQ(nlohmann::json(h).get<sdm::Config>().hw.simd, 4);  // round-trips
   h.hw.simd = 0;
   EXPECT_EQ(error_of([&] { h.validate(); }), "simd = 0 must be a power of two in [1, 16]");
+  EXPECT_EQ(error_of([&] { sdm::hw_options_from_json({{"lanes", 5}, {"positions", 2}}); }).rfind(
+                "positions = 2 needs an even lane count, not lanes = 5", 0),
+            0u);
+  h.hw.simd = 4, h.hw.positions = 2, h.hw.shared_neuron = false;
+  EXPECT_EQ(nlohmann::json(h).get<sdm::Config>().hw.positions, 2);  // round-trips
+  h.hw.positions = 1;
+  h.hw.simd = 0;
   EXPECT_EQ(error_of([&] { sdm::hw_options_from_json({{"lanes", 4}, {"simd", 8}}); }),
             "simd = 8 must divide lanes = 4 (a lane's memory slice is its index mod simd)");
   // a signature written before `hw_options`: its top-level lanes and board_choice

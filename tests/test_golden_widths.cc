@@ -160,3 +160,69 @@ TEST(GoldenWidths, OutOfRangeValueNamesLayerTensorAndValue) {
     EXPECT_NE(m.find("neuron layer '" + n.name + "': threshold 2^"), std::string::npos) << m;
   }
 }
+
+// --positions 2: a neuron stage with at most lanes / 2 output channels and two or more output
+// columns is folded (two columns per group), the others are not; in a folded stage's weight
+// and bias ROM words lane l + L/2 holds what lane l holds (channel l, the next column), derived
+// here from the golden weights, not from HwPlan::lane_channel.
+TEST(GoldenWidths, TwoPositionsRepeatTheLowerLanesInTheRom) {
+  const Graph g = import_onnx(fx("residual3d.onnx"));
+  Artifact a = make_artifact(g, config(8));
+  const QNet& q = a.qnet;
+  int max_co = 1;
+  for (const QStage& s : q.stages) max_co = std::max(max_co, q.tensors[size_t(s.out)].shape.c);
+  HwOptions hw;
+  hw.lanes = 2 * max_co, hw.positions = 2;
+  const int L = hw.lanes;
+  GeneratedDesign d = generate_accelerator(a, hw);
+  const HwPlan p = plan_accelerator(q, hw);
+  int folded = 0;
+  for (const HwStage& s : p.stages) {
+    const bool want = s.mode == HwStage::Neuron && 2 * s.co <= L && s.out_shape.w >= 2;
+    EXPECT_EQ(s.fold, want) << s.name;
+    folded += s.fold;
+  }
+  ASSERT_GT(folded, 0) << "the fixture has no stage to fold at " << L << " lanes";
+  std::istringstream rom(d.files.at("weights.hex"));
+  std::string word;
+  for (const HwTerm& t : p.terms) {
+    if (t.diag_ones) continue;
+    const HwStage& s = p.stages[size_t(t.stage)];
+    const QStage& qs = q.stages[size_t(s.qstage)];
+    const QTerm& qt = qs.terms[size_t(&t - &p.terms[size_t(s.first_term)])];
+    if (qt.kind != QTerm::Conv) {  // (a residual's identity term: diagonal scales, same layout)
+      for (int gi = 0; gi < s.groups; ++gi)
+        for (long k = 0; k < t.syn_steps(); ++k) ASSERT_TRUE(std::getline(rom, word));
+      continue;
+    }
+    const long KK = t.kvol();
+    for (int gi = 0; gi < s.groups; ++gi)
+      for (int c = 0; c < t.ci; ++c)
+        for (long k = 0; k < KK; ++k) {
+          ASSERT_TRUE(std::getline(rom, word));
+          for (int l = 0; l < L; ++l) {
+            const int o = s.fold ? l % (L / 2) : gi * L + l;
+            const int32_t want = o < s.co ? qt.weight[(size_t(o) * size_t(t.ci) + size_t(c)) * size_t(KK) + size_t(k)] : 0;
+            ASSERT_EQ(rom_lane(word, l, 8), want) << qs.name << " lane " << l << " c=" << c << " k=" << k;
+          }
+        }
+  }
+  std::istringstream brom(d.files.at("bias.hex"));
+  for (const HwStage& s : p.stages)
+    for (int gi = 0; gi < s.groups; ++gi) {
+      ASSERT_TRUE(std::getline(brom, word));
+      if (s.mode == HwStage::Sum) continue;
+      for (int l = 0; l < L; ++l) {
+        const int o = s.fold ? l % (L / 2) : gi * L + l;
+        ASSERT_EQ(rom_lane(word, l, p.acc_w), o < s.co ? q.stages[size_t(s.qstage)].bias[size_t(o)] : 0)
+            << s.name << " lane " << l;
+      }
+    }
+  // signature.json: the stage's positions, the memories a folded stage reads have two ports
+  for (size_t si = 0; si < p.stages.size(); ++si)
+    EXPECT_EQ(d.signature["stages"][si]["positions"].get<int>(), p.stages[si].fold ? 2 : 1);
+  EXPECT_EQ(d.signature["hw_options"]["positions"].get<int>(), 2);
+  bool two = false;
+  for (const auto& m : d.signature["memories"]) two = two || m["read_ports"].get<int>() == 2;
+  EXPECT_TRUE(two);
+}
