@@ -144,11 +144,15 @@ TensorMemPorts build_tensor_memories(BuildCtx& c, const AccelIo& io, const Contr
         i->then_block()->Nonblocking(f.Index(mem[sl], addr), wd_r.q);
       }
       i->Else()->Nonblocking(tm.rd[bi][sl], f.Index(mem[sl], addr));
-      // the second port only reads (block RAM true dual port); while the bank is written no
-      // read is in flight, as above
-      if (port_b[bi])
-        c.m->AddAlwaysFf(c.clk)->Nonblocking(tm.rd_b[bi][sl],
-                                             f.Index(mem[sl], c.resize_u(rs0.bank_addr_b.q, aw)));
+      // the second port only reads (block RAM true dual port) and, like the first, holds while
+      // the bank is written (no read is in flight then): a read beside the write would have to
+      // see the old word (Verilog's read-first), which DP16KD does not promise across ports, and
+      // Yosys emulates it by doubling the memory (4 DP16KD instead of 2 for a 2048 x 16 slice,
+      // 127 instead of 94 for the ULX3S pick) plus bypass flip-flops
+      if (port_b[bi]) {
+        If* rb = c.m->AddAlwaysFf(c.clk)->AddIf(f.LogicalNot(we_r.q));
+        rb->then_block()->Nonblocking(tm.rd_b[bi][sl], f.Index(mem[sl], c.resize_u(rs0.bank_addr_b.q, aw)));
+      }
     }
     nlohmann::json mems = nlohmann::json::array();
     for (int sl = 0; sl < S; ++sl)
