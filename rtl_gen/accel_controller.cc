@@ -303,9 +303,10 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
       hb->Blocking(ctl.ofo.d, src(ctl.pend_fo, ctl.fo));
       hb->Blocking(ctl.oho.d, src(ctl.pend_ho, ctl.ho));
       hb->Blocking(ctl.owo.d, src(ctl.pend_wo, ctl.wo));
-      hb->Blocking(ctl.tt.d, c.L(TW, 0));
-      hb->Blocking(ctl.out_gap.d, c.L(1, 0));
-      hb->Blocking(ctl.wb.d, c.L(w.LNW, 0));  // a shared neuron's feeds start at lane 0
+      // t, out_gap and wb are 0 whenever the unit is idle (O_OUT leaves with t = 0 and no
+      // bubble pending, O_WAIT and O_WB leave with wb = 0; reset and run start clear them), so
+      // the hand-off does not load them: decoded from the hand-off they were the ULX3S critical
+      // path (state_q -> the step counter t, 65.99 MHz at 16 lanes x simd 8)
     }
     {  // all T currents are in the accumulators: a neuron stage feeds them to the neuron one
        // step every kNeuronStepGap cycles (a bubble between two steps of one neuron: the
@@ -354,6 +355,7 @@ void build_controller_fsm(BuildCtx& c, const AccelIo& io, ControllerPorts& ctl, 
       }
       If* i = lane_done->AddIf(ag.sd_last_wb);
       i->then_block()->Blocking(ctl.ostate.d, ost(O_IDLE));
+      i->then_block()->Blocking(ctl.wb.d, c.L(w.LNW, 0));  // idle with wb = 0 (a shared neuron's first feed)
       const Expr* next_lane = f.Add(ctl.wb.q, c.L(w.LNW, 1));
       // a folded stage: from the first column's last channel to lane L/2 (the second column's)
       if (ag.sd_wb_jump) next_lane = f.Ternary(ag.sd_wb_jump, c.L(w.LNW, w.Ln / 2), next_lane);
