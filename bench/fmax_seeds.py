@@ -46,6 +46,8 @@ def table(paths):
         per = ", ".join(f"{r['fmax_mhz']:.2f} (seed {r['seed']})" for r in j["seeds"])
         paths_ = "; ".join(sorted({f"{r['critical_from']} → {r['critical_to']}" for r in j["seeds"]}))
         lanes = f"{j['lanes']} × SIMD {j['simd']}" if j.get("simd", 1) > 1 else f"{j['lanes']}"
+        if j.get("positions", 1) > 1:
+            lanes += f", {j['positions']} positions"
         print(f"| {j['board']} | {lanes} | {j['cycles_per_clip']:,} | {j['target_mhz']:g} MHz | {per} | "
               f"{j['fmax_min']:.2f} / {j['fmax_median']:.2f} / {j['fmax_max']:.2f} | "
               f"{j['seeds_meeting_target']} of {len(j['seeds'])} | "
@@ -96,6 +98,7 @@ def main():
     med = statistics.median(f)
     summary = {"board": a.board, "design": os.path.abspath(a.design), "target_mhz": a.freq, "lanes": sig["lanes"],
                "simd": sig.get("hw_options", {}).get("simd", 1),
+               "positions": sig.get("hw_options", {}).get("positions", 1),
                "cycles_per_clip": cycles, "seeds": rows, "fmax_min": f[0], "fmax_median": med, "fmax_max": f[-1],
                "seeds_meeting_target": sum(x >= a.freq for x in f)}
     print(f"{a.board}, {sig['lanes']} lanes, {cycles} cycles/clip: Fmax min {f[0]:.2f} / median {med:.2f} / "

@@ -3,7 +3,7 @@
 # read_verilog + hierarchy -check + proc + check -assert, and iverilog -g2012, over
 # beta in {1,2,5} x dual on/off x T in {1,4,16} x lanes in {1,4,16} on a residual 3D net,
 # (lanes, simd) in {(4,2), (4,4), (16,8), (16,16)} x T in {1,4,16} on it, (lanes, simd) in
-# {(4,1), (16,1), (16,8)} with --positions 2 x T in {1,4,16},
+# {(16,1), (16,16), (32,4)} with --positions 2 (stages folded at 16 and 32 lanes) x T in {1,4,16},
 # plus every bundled model and (regression) an opt network whose only spiking layer feeds a
 # Flatten -> Linear readout (0/1 spikes: the narrowest lane slot; failed UNUSEDSIGNAL once).
 #   testbench/lint_matrix.sh SDMFORGE ONNX WORKDIR [models]
@@ -39,7 +39,7 @@ if [ "${4:-}" != "models-only" ]; then
   done; done
   # two output positions (the memories' second read port, the lanes' upper half on the next
   # column), with and without simd, T 1 .. 16
-  for T in 1 4 16; do for ls in 4:1 16:1 16:8; do
+  for T in 1 4 16; do for ls in 16:1 16:16 32:4; do
     d=$work/pos2_T${T}_L${ls%%:*}_S${ls##*:}
     "$sdm" convert "$onnx" --alpha 0.5 --beta 5 --T $T -o "$d.sdm" 2>/dev/null
     "$sdm" rtl "$d.sdm" -o "$d" --lanes "${ls%%:*}" --simd "${ls##*:}" --positions 2 2>/dev/null

@@ -14,8 +14,9 @@
 # words) the 8,096 x 14 shared bank costs Yosys less in EBR (28 blocks) than in one SPRAM,
 # so 4 lanes --batch-sums needs 52 EBR: placed, it did not fit (EBR 52 of 30, SPRAM 3, DSP
 # 4, seen in a sweep); the estimate refuses it with the same 52.
-# The ULX3S pick (16 lanes x SIMD 8: 94 DP16KD and 128 MULT18 estimated, as placed besides
-# the link FIFO's 2 DP16KD; logic within 5 % of the 63,091 LUT placed).
+# The ULX3S pick (16 lanes x SIMD 8 x 2 positions: 94 DP16KD and 128 MULT18 estimated, as
+# placed besides the link FIFO's 2 DP16KD; logic within 5 % of the 63,400 LUT placed), and the
+# same with --positions 1 (94, 128; 63,091 LUT placed).
 # What `rtl --board icebreaker` picks is placed by synth_default_icebreaker (label synth).
 set -euo pipefail
 sdm=$1; work=$2; mode=${3:-unit}; root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -72,12 +73,18 @@ if [ "$mode" = unit ]; then
   echo "$msg"
   [ $rc -ne 0 ] && echo "$msg" | grep -q "block RAM (EBR, 4 Kbit): 52 needed, 30 available" \
     || { echo "FAIL: T = 2, 4 lanes on the UP5K: not refused with the 52 EBR synthesis placed"; exit 1; }
-  # the ULX3S pick: 16 lanes x SIMD 8, no batch sums; placed (seed 1, 80 MHz, router1): 63,091
-  # LUT, DP16KD 96 = the accelerator's 94 + 2 of the board top's receive FIFO, MULT18 128
+  # the ULX3S pick: 16 lanes x SIMD 8 x 2 positions, no batch sums; placed (seed 1, 80 MHz,
+  # router1): 63,400 LUT, DP16KD 96 = the accelerator's 94 + 2 of the board top's receive FIFO
+  # (the two-port banks in DP16KD's true dual port, as many blocks as with one port), MULT18 128
   "$sdm" rtl "$work/net.sdm" -o "$work/ulx" --board ulx3s
-  [ "$(est "$work/ulx" lanes)" = 16 ] && [ "$(est "$work/ulx" simd)" = 8 ] \
+  [ "$(est "$work/ulx" lanes)" = 16 ] && [ "$(est "$work/ulx" simd)" = 8 ] && [ "$(est "$work/ulx" positions)" = 2 ] \
     || { echo "FAIL: ulx3s pick $(est "$work/ulx" lanes) lanes x simd $(est "$work/ulx" simd)"; exit 1; }
-  against "$work/ulx" 94 0 128 63091
+  against "$work/ulx" 94 0 128 63400
+  # with one position (the pick before --positions existed): placed 63,091 LUT, DP16KD 94 + 2, MULT18 128
+  "$sdm" rtl "$work/net.sdm" -o "$work/ulx1" --board ulx3s --positions 1
+  [ "$(est "$work/ulx1" lanes)" = 16 ] && [ "$(est "$work/ulx1" simd)" = 8 ] \
+    || { echo "FAIL: ulx3s --positions 1 pick $(est "$work/ulx1" lanes) lanes"; exit 1; }
+  against "$work/ulx1" 94 0 128 63091
   # the pick on the iCEBreaker: 3 lanes with a shared neuron, no overlap (placed: fits)
   "$sdm" rtl "$work/net.sdm" -o "$work/ice" --board icebreaker
   [ "$(est "$work/ice" lanes)" = 3 ] && [ "$(est "$work/ice" shared_neuron)" = True ] \
