@@ -148,7 +148,7 @@ def main():
                 f"{label(bc['batch_sums'], bc['shared_neuron'], bc.get('overlap', True), bc.get('simd', 1), bc.get('positions', 1))}")
 
     out("Per board, default model: the v1 configuration it was built with against the v2 configuration "
-        "`rtl --board` picks (both placed: docs/fpga.md):")
+        "`rtl --board` picks (placements and their Fmax, where measured: docs/fpga.md):")
     out()
     out("| board | v1 lanes | v1 cycles/clip | v2 config | v2 cycles/clip | v1 / v2 |")
     out("|---|---|---|---|---|---|")
