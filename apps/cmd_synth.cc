@@ -45,7 +45,7 @@ std::string generate(const std::string& net, const sdm::HwOptions& hw, const std
 
 struct SynthArgs {
   std::string dir, board = "icebreaker", json, tools = "yowasp", weights, net;
-  std::string freq = "auto";
+  std::string freq = "auto", router = "router1";
   double auto_from = 0;
   bool allow_timing_fail = false;
   int baud = 3000000, seed = 1, fit_lo = 1, fit_hi = 64;
@@ -88,6 +88,9 @@ void reg(CLI::App& app) {
   sub->add_option("--tools", a->tools, "yowasp (PyPI, preferred) | debian")->capture_default_str();
   sub->add_option("--baud", a->baud, "UART baud rate of the board link")->capture_default_str();
   sub->add_option("--seed", a->seed, "nextpnr placement seed")->capture_default_str();
+  sub->add_option("--router", a->router,
+                  "nextpnr router: router1 (nextpnr's default) | router2 (far faster on a full ECP5)")
+      ->capture_default_str();
   sub->add_option("--json", a->json, "write the report JSON to FILE ('-' = stdout)");
   sub->add_flag("--fit", a->fit, "search the largest lane count that fits and meets the clock");
   sub->add_option("--fit-min", a->fit_lo, "smallest lane count for --fit")->capture_default_str();
@@ -121,6 +124,7 @@ void reg(CLI::App& app) {
     o.tools = parse_tools(a->tools);
     o.baud = a->baud;
     o.seed = a->seed;
+    o.router = a->router;
     o.progress = [](const std::string& s) { std::fprintf(stderr, "%s\n", s.c_str()); };
     find_board(a->board);
     if (!a->weights.empty() && (a->fit || a->patch))

@@ -48,6 +48,8 @@ def table(paths):
         lanes = f"{j['lanes']} × SIMD {j['simd']}" if j.get("simd", 1) > 1 else f"{j['lanes']}"
         if j.get("positions", 1) > 1:
             lanes += f", {j['positions']} positions"
+        if j.get("router", "router1") != "router1":
+            lanes += f" ({j['router']})"
         print(f"| {j['board']} | {lanes} | {j['cycles_per_clip']:,} | {j['target_mhz']:g} MHz | {per} | "
               f"{j['fmax_min']:.2f} / {j['fmax_median']:.2f} / {j['fmax_max']:.2f} | "
               f"{j['seeds_meeting_target']} of {len(j['seeds'])} | "
@@ -63,6 +65,8 @@ def main():
     ap.add_argument("--board", required=True)
     ap.add_argument("--freq", type=float, required=True, help="placement target (MHz)")
     ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--router", default="router1", choices=["router1", "router2"],
+                    help="nextpnr router (sdmforge synth --router)")
     ap.add_argument("--json")
     ap.add_argument("--reuse", action="store_true",
                     help="a seed whose DESIGN/fmax_seed<S>.json and .nextpnr.log exist (a run of the same design "
@@ -77,11 +81,13 @@ def main():
         t0 = time.time()
         if a.reuse and os.path.isfile(out) and os.path.isfile(keep):
             j = json.load(open(out))
-            if j.get("board") not in (None, a.board) or abs(j.get("target_mhz", a.freq) - a.freq) > 1e-6:
-                sys.exit(f"fmax_seeds: {out} is a run for {j.get('board')} at {j.get('target_mhz')} MHz")
+            if j.get("board") not in (None, a.board) or abs(j.get("target_mhz", a.freq) - a.freq) > 1e-6 \
+                    or j.get("router", "router1") != a.router or j.get("seed", s) != s:
+                sys.exit(f"fmax_seeds: {out} is a run for {j.get('board')} at {j.get('target_mhz')} MHz, "
+                         f"{j.get('router', 'router1')}, seed {j.get('seed', s)}")
         else:
             r = subprocess.run([a.sdmforge, "synth", a.design, "--board", a.board, "--freq", f"{a.freq:g}",
-                                "--allow-timing-fail", "--seed", str(s), "--json", out],
+                                "--allow-timing-fail", "--seed", str(s), "--router", a.router, "--json", out],
                                capture_output=True, text=True)
             if r.returncode != 0:
                 sys.exit(f"fmax_seeds: seed {s}: synth failed: {r.stderr.strip().splitlines()[-1:]}")
@@ -90,13 +96,15 @@ def main():
             shutil.copyfile(log, keep)
         src, snk = critical_path(keep)
         rows.append({"seed": s, "fmax_mhz": j["fmax_mhz"], "lut": j.get("lut"), "seconds": round(time.time() - t0),
+                     "pnr_seconds": j.get("pnr_seconds"),
                      "critical_from": src, "critical_to": snk})
         print(f"seed {s}: Fmax {j['fmax_mhz']:.2f} MHz at the {a.freq:g} MHz placement "
               f"({'meets' if j['fmax_mhz'] >= a.freq else 'misses'}), LUT {j.get('lut')}, "
               f"critical path {src} -> {snk}, {rows[-1]['seconds']} s", flush=True)
     f = sorted(r["fmax_mhz"] for r in rows)
     med = statistics.median(f)
-    summary = {"board": a.board, "design": os.path.abspath(a.design), "target_mhz": a.freq, "lanes": sig["lanes"],
+    summary = {"board": a.board, "design": os.path.abspath(a.design), "target_mhz": a.freq, "router": a.router,
+               "lanes": sig["lanes"],
                "simd": sig.get("hw_options", {}).get("simd", 1),
                "positions": sig.get("hw_options", {}).get("positions", 1),
                "cycles_per_clip": cycles, "seeds": rows, "fmax_min": f[0], "fmax_median": med, "fmax_max": f[-1],

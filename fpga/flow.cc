@@ -453,6 +453,8 @@ json SynthResult::to_json() const {
             {"overflow", overflow},
             {"lanes", lanes},
             {"tools", tools},
+            {"router", router},
+            {"seed", seed},
             {"build_dir", build_dir},
             {"synth_seconds", std::round(synth_seconds * 10) / 10},
             {"pnr_seconds", std::round(pnr_seconds * 10) / 10}};
@@ -501,6 +503,8 @@ SynthResult result_from_json(const json& j) {
   r.overflow = j.value("overflow", "");
   r.lanes = j.value("lanes", 0);
   r.tools = j.value("tools", "");
+  r.router = j.value("router", "");
+  r.seed = j.value("seed", 0);
   r.build_dir = j.value("build_dir", "");
   if (j.contains("tool_versions"))
     r.tool_versions = j["tool_versions"].get<std::map<std::string, std::string>>();
@@ -600,6 +604,8 @@ int rx_fifo_bytes(const Signature& sig, const Board& b) {
 
 SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   const Board& b = find_board(opt.board);
+  if (opt.router != "router1" && opt.router != "router2")
+    throw Error(fmt::format("--router '{}' is not a nextpnr router (use router1 or router2)", opt.router));
   if (!fs::is_directory(dir_in)) throw Error(fmt::format("'{}' is not a folder", dir_in));
   std::string dir = fs::absolute(dir_in).lexically_normal().string();
   Signature sig = read_signature(dir);
@@ -653,6 +659,8 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
   r.build_dir = p.build.string();
   r.lanes = sig.lanes;
   r.tools = opt.tools == Tools::yowasp ? "yowasp" : "debian";
+  r.router = opt.router;
+  r.seed = opt.seed;
   r.freq_mode = auto_freq ? "auto" : "explicit";
   r.baud = opt.baud;
   r.rx_fifo_bytes = rx_fifo_bytes(sig, b);
@@ -774,6 +782,8 @@ SynthResult synthesize(const std::string& dir_in, const SynthOptions& opt) {
                                     report,
                                     "--seed",
                                     std::to_string(opt.seed),
+                                    "--router",
+                                    opt.router,
                                     "--log",
                                     plog};
     t0 = std::chrono::steady_clock::now();

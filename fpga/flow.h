@@ -93,6 +93,10 @@ struct SynthOptions {
   Tools tools = Tools::yowasp;
   int baud = 3000000;  // the FTDI rate of the iCEBreaker and ULX3S; rtl/uart_rx.v votes 3 samples per bit
   int seed = 1;
+  // nextpnr's router: "router1" (nextpnr's default, the one every Fmax in docs/fpga.md before
+  // the 16 x simd 8 x 2 positions ULX3S pick was routed with) or "router2" (negotiated
+  // congestion; routes a full ECP5-85F in minutes where router1 takes most of an hour).
+  std::string router = "router1";
   std::string build_dir;  // default DIR/build-<board>
   std::function<void(const std::string&)> progress;  // one line per step, may be empty
 };
@@ -124,6 +128,8 @@ struct SynthResult {
   int lanes = 0;
   double synth_seconds = 0, pnr_seconds = 0;  // summed over the attempts
   std::string tools;
+  std::string router;  // nextpnr --router of every attempt
+  int seed = 0;        // nextpnr --seed of every attempt
   nlohmann::json to_json() const;
 };
 

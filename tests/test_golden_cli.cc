@@ -118,6 +118,8 @@ TEST(CliKind3, SynthBuildsForTheBoardRtlPicked) {
   expect_error("synth " + d + "/u --auto-from 1 --board icebreaker", "on icebreaker");
   ASSERT_EQ(run("rtl " + a + " -o " + d + "/p --lanes 2").rc, 0);
   expect_error("synth " + d + "/p --auto-from 1", "on icebreaker");
+  // nextpnr's router is checked before any tool runs
+  expect_error("synth " + d + "/p --router router3", "--router 'router3' is not a nextpnr router");
 }
 
 // --json naming an input of the command is refused, input untouched.
