@@ -89,7 +89,7 @@ void reg(CLI::App& app) {
   sub->add_option("--baud", a->baud, "UART baud rate of the board link")->capture_default_str();
   sub->add_option("--seed", a->seed, "nextpnr placement seed")->capture_default_str();
   sub->add_option("--router", a->router,
-                  "nextpnr router: router1 (nextpnr's default) | router2 (far faster on a full ECP5)")
+                  "nextpnr router: router1 (nextpnr's default, timing-driven) | router2 (far faster on a full ECP5, lower Fmax)")
       ->capture_default_str();
   sub->add_option("--json", a->json, "write the report JSON to FILE ('-' = stdout)");
   sub->add_flag("--fit", a->fit, "search the largest lane count that fits and meets the clock");
