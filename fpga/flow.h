@@ -93,9 +93,10 @@ struct SynthOptions {
   Tools tools = Tools::yowasp;
   int baud = 3000000;  // the FTDI rate of the iCEBreaker and ULX3S; rtl/uart_rx.v votes 3 samples per bit
   int seed = 1;
-  // nextpnr's router: "router1" (nextpnr's default, the one every Fmax in docs/fpga.md before
-  // the 16 x simd 8 x 2 positions ULX3S pick was routed with) or "router2" (negotiated
-  // congestion; routes a full ECP5-85F in minutes where router1 takes most of an hour).
+  // nextpnr's router: "router1" (nextpnr's default, timing-driven; every Fmax in docs/fpga.md)
+  // or "router2" (negotiated congestion: the ULX3S pick's placement routed in 505 s instead of
+  // router1's 88 min, but at 41.58 MHz instead of 67.93; docs/fpga.md, "Router").
+  // Anything else is an sdm::Error before any tool runs.
   std::string router = "router1";
   std::string build_dir;  // default DIR/build-<board>
   std::function<void(const std::string&)> progress;  // one line per step, may be empty
